@@ -1,0 +1,64 @@
+import { parse as parseYaml } from 'yaml';
+import { type GatewayConfig, GatewayConfigSchema } from './schema.ts';
+import { schemaIssues, withDefaults } from './schema-walk.ts';
+
+export interface ConfigIssue {
+  /** JSON-pointer-like path of the offending field, e.g. `/repos/access/mode`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ConfigResult =
+  | { readonly ok: true; readonly config: GatewayConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+const MAX_REPORTED_ISSUES = 20;
+
+/** Parses YAML (or JSON) text into a validated, defaulted gateway config. Never throws. */
+export function parseConfigText(text: string): ConfigResult {
+  let raw: unknown;
+  try {
+    // Aliases are capped so a hostile file cannot expand into gigabytes.
+    raw = parseYaml(text, { maxAliasCount: 100, prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    return { ok: false, issues: [{ path: '/', message: `not valid YAML: ${(error as Error).message}` }] };
+  }
+  return validateConfig(raw);
+}
+
+/** Applies schema defaults, then checks the schema and the cross-field rules. Never throws. */
+export function validateConfig(raw: unknown): ConfigResult {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, issues: [{ path: '/', message: 'expected a mapping with producers and repos' }] };
+  }
+  const candidate = withDefaults(GatewayConfigSchema, raw);
+  const issues = schemaIssues(GatewayConfigSchema, candidate, '', MAX_REPORTED_ISSUES);
+  if (issues.length > 0) return { ok: false, issues };
+  const config = candidate as GatewayConfig;
+  const crossIssues = crossFieldIssues(config);
+  if (crossIssues.length > 0) return { ok: false, issues: crossIssues };
+  return { ok: true, config };
+}
+
+/** Rules that span fields and that a JSON schema cannot say. Pure. */
+export function crossFieldIssues(config: GatewayConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [name, producer] of Object.entries(config.producers)) {
+    if (producer.type === 'file' && producer.path === undefined) {
+      issues.push({ path: `/producers/${name}/path`, message: 'a file producer needs a path' });
+    }
+    if (producer.type === 'kafka' && producer.idempotent && producer.acks !== 'all') {
+      issues.push({ path: `/producers/${name}/acks`, message: 'an idempotent producer requires acks: all' });
+    }
+  }
+  for (const [name, repo] of Object.entries(config.repos)) {
+    if (!Object.hasOwn(config.producers, repo.producer)) {
+      const known = Object.keys(config.producers).join(', ') || 'none';
+      issues.push({
+        path: `/repos/${name}/producer`,
+        message: `unknown producer "${repo.producer}" (known: ${known})`,
+      });
+    }
+  }
+  return issues;
+}

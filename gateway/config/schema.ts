@@ -1,0 +1,284 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+// The single source of truth for the gateway configuration file. The gateway
+// validates its file with these schemas, the operator renders config that
+// satisfies them, and the CRD OpenAPI schemas are generated from them, so every
+// field carries a description that reads well in `kubectl explain`.
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+export const CompressionSchema = Type.Union(
+  [
+    Type.Literal('none'),
+    Type.Literal('gzip'),
+    Type.Literal('snappy'),
+    Type.Literal('lz4'),
+    Type.Literal('zstd'),
+  ],
+  {
+    description:
+      'Compression codec for record batches. All codecs interoperate with librdkafka and Java consumers.',
+    default: 'lz4',
+  },
+);
+export type Compression = Static<typeof CompressionSchema>;
+
+export const AcksSchema = Type.Union([Type.Literal('all'), Type.Literal('leader'), Type.Literal('none')], {
+  description:
+    'Acknowledgement the broker gives before a batch counts as delivered: all in-sync replicas (all), the partition leader only (leader), or none. Sync-mode 200 responses are only as durable as this setting.',
+  default: 'all',
+});
+export type Acks = Static<typeof AcksSchema>;
+
+export const BatchSchema = Type.Object(
+  {
+    maxMessages: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 1000,
+      description: 'Flush a batch once it holds this many messages.',
+    }),
+    maxBytes: Type.Integer({
+      minimum: 1 * KiB,
+      maximum: 64 * MiB,
+      default: 1 * MiB,
+      description: 'Flush a batch once its uncompressed message bytes reach this size.',
+    }),
+    lingerMs: Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      default: 5,
+      description:
+        'Longest time a message waits for its batch to fill. Always bounded so a size threshold never holds a request hostage.',
+    }),
+  },
+  { additionalProperties: false, description: 'Batching accumulator limits, per producer and topic.' },
+);
+export type BatchConfig = Static<typeof BatchSchema>;
+
+export const TlsSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Connect to the brokers over TLS.' }),
+    caFile: Type.Optional(
+      Type.String({ description: 'Path of a PEM CA bundle (a mounted Secret or ConfigMap).' }),
+    ),
+    certFile: Type.Optional(Type.String({ description: 'Path of a PEM client certificate for mutual TLS.' })),
+    keyFile: Type.Optional(Type.String({ description: 'Path of the PEM private key for mutual TLS.' })),
+    rejectUnauthorized: Type.Boolean({
+      default: true,
+      description: 'Verify the broker certificate chain and host name.',
+    }),
+  },
+  { additionalProperties: false, description: 'TLS settings for broker connections.' },
+);
+
+export const SaslSchema = Type.Object(
+  {
+    mechanism: Type.Union(
+      [Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')],
+      { description: 'SASL mechanism.' },
+    ),
+    usernameFile: Type.String({
+      minLength: 1,
+      description: 'Path of a file holding the user name (a mounted Secret key). Never inline.',
+    }),
+    passwordFile: Type.String({
+      minLength: 1,
+      description: 'Path of a file holding the password (a mounted Secret key). Never inline.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'SASL authentication; credentials are read from mounted files.',
+  },
+);
+
+export const KafkaProducerSchema = Type.Object(
+  {
+    type: Type.Literal('kafka', { description: 'Produce to Apache Kafka.' }),
+    engine: Type.Union([Type.Literal('kafkajs')], {
+      default: 'kafkajs',
+      description: 'Kafka client engine behind the producer interface.',
+    }),
+    brokers: Type.Array(Type.String({ minLength: 1, pattern: '^[^\\s:]+:[0-9]{1,5}$' }), {
+      minItems: 1,
+      maxItems: 100,
+      description: 'Bootstrap brokers as host:port.',
+    }),
+    clientId: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      default: 'sluice',
+      description: 'Kafka client.id.',
+    }),
+    compression: CompressionSchema,
+    acks: AcksSchema,
+    idempotent: Type.Boolean({
+      default: false,
+      description: 'Enable the idempotent producer (requires acks=all; limits in-flight requests to one).',
+    }),
+    batch: Type.Object(BatchSchema.properties, {
+      additionalProperties: false,
+      default: {},
+      description: BatchSchema.description,
+    }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 300_000,
+      default: 10_000,
+      description: 'Timeout of one produce request to a broker.',
+    }),
+    retries: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 5,
+      description: 'Retries of a failed produce request before the batch fails.',
+    }),
+    maxPendingBytes: Type.Integer({
+      minimum: 64 * KiB,
+      maximum: 4096 * MiB,
+      default: 64 * MiB,
+      description:
+        'Cap on message bytes accepted but not yet acknowledged by Kafka. Past it, requests are refused with 429 and Retry-After instead of growing memory.',
+    }),
+    tls: Type.Optional(TlsSchema),
+    sasl: Type.Optional(SaslSchema),
+  },
+  { additionalProperties: false, description: 'A Kafka producer shared by repos.' },
+);
+export type KafkaProducerConfig = Static<typeof KafkaProducerSchema>;
+
+export const StreamSinkProducerSchema = Type.Object(
+  {
+    type: Type.Union([Type.Literal('stdout'), Type.Literal('file')], {
+      description: 'Write records as JSON lines to standard output or to a file (no Kafka needed).',
+    }),
+    path: Type.Optional(Type.String({ minLength: 1, description: 'File to append to when type is file.' })),
+    maxPendingBytes: Type.Integer({
+      minimum: 64 * KiB,
+      maximum: 4096 * MiB,
+      default: 16 * MiB,
+      description: 'Cap on bytes accepted but not yet written.',
+    }),
+  },
+  { additionalProperties: false, description: 'An embedded sink for demos and local development.' },
+);
+export type StreamSinkProducerConfig = Static<typeof StreamSinkProducerSchema>;
+
+export const ProducerSchema = Type.Union([KafkaProducerSchema, StreamSinkProducerSchema]);
+export type ProducerConfig = Static<typeof ProducerSchema>;
+
+export const NameSchema = Type.String({
+  minLength: 1,
+  maxLength: 63,
+  pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+  description: 'A DNS-1123 label.',
+});
+
+export const TopicSchema = Type.String({
+  minLength: 1,
+  maxLength: 249,
+  pattern: '^[a-zA-Z0-9._-]+$',
+  description: 'A Kafka topic name.',
+});
+
+export const RepoSchema = Type.Object(
+  {
+    producer: Type.String({ minLength: 1, description: 'Name of the producer this repo sends through.' }),
+    topic: TopicSchema,
+    mode: Type.Union([Type.Literal('sync'), Type.Literal('async')], {
+      default: 'sync',
+      description:
+        'sync: answer 200 only after Kafka acknowledged every accepted line. async: answer 202 once the lines are queued in the bounded buffer.',
+    }),
+    key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'Top-level field whose value becomes the message key (same value, same partition).',
+      }),
+    ),
+    decoder: Type.Union([Type.Literal('json')], {
+      default: 'json',
+      description: 'How a line is decoded: json requires one JSON object per line.',
+    }),
+  },
+  { additionalProperties: false, description: 'A log stream accepted at POST /log/repo/{name}.' },
+);
+export type RepoConfig = Static<typeof RepoSchema>;
+
+export const ServerSchema = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', description: 'Listen address.' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Listen port.' }),
+    bodyLimitBytes: Type.Integer({
+      minimum: 1 * KiB,
+      maximum: 1024 * MiB,
+      default: 10 * MiB,
+      description: 'Largest request body on the wire (possibly compressed); larger answers 413.',
+    }),
+    maxDecompressedBytes: Type.Integer({
+      minimum: 1 * KiB,
+      maximum: 4096 * MiB,
+      default: 64 * MiB,
+      description: 'Largest body after decompression; protects against compression bombs (413).',
+    }),
+    maxLineBytes: Type.Integer({
+      minimum: 64,
+      maximum: 256 * MiB,
+      default: 1 * MiB,
+      description: 'Largest single line; a longer line makes the request answer 413.',
+    }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 10_000,
+      description:
+        'Deadline for a sync request to be acknowledged; past it the answer is 503 with Retry-After.',
+    }),
+    retryAfterSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 1,
+      description: 'Retry-After value sent with 429 and 503 answers.',
+    }),
+    maxLineErrors: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 5,
+      description: 'How many line errors the response body details.',
+    }),
+    shutdownTimeoutMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 25_000,
+      description: 'Bound on graceful shutdown: finish requests, flush producers, exit.',
+    }),
+    shutdownDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 0,
+      description: 'Time to keep serving while not ready after SIGTERM, so load balancers stop routing here.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'HTTP listener and request limits.' },
+);
+export type ServerConfig = Static<typeof ServerSchema>;
+
+export const GatewayConfigSchema = Type.Object(
+  {
+    revision: Type.String({
+      default: 'unversioned',
+      maxLength: 128,
+      description: 'Content revision of this config, written by the operator; reported by every gateway pod.',
+    }),
+    server: ServerSchema,
+    producers: Type.Record(NameSchema, ProducerSchema, {
+      description: 'Named producers that repos send through.',
+    }),
+    repos: Type.Record(NameSchema, RepoSchema, { description: 'Named log repos, one per ingest path.' }),
+  },
+  { additionalProperties: false, description: 'Sluice gateway configuration.' },
+);
+export type GatewayConfig = Static<typeof GatewayConfigSchema>;

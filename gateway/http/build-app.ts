@@ -1,0 +1,142 @@
+import fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { handleIngest } from '../ingest/handle-ingest.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import { UNKNOWN_REPO_LABEL } from '../observability/metrics.ts';
+import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
+import { describeFailure, failure } from './error-catalogue.ts';
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
+  /** The runtime a new request should use; undefined until a config is loaded. */
+  readonly currentRuntime: () => GatewayRuntime | undefined;
+  /** True once shutdown began: readiness fails and new ingest requests get 503. */
+  readonly isDraining: () => boolean;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * Builds the gateway's HTTP app. Never listens: `server.ts` owns the socket
+ * and signals, tests use `app.inject` or listen themselves.
+ */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  let requestCounter = 0;
+  const app = fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // No per-request log lines on the hot path; failures are logged by the route.
+    logController: new LogController({ disableRequestLogging: true }),
+    // The route reads the raw stream itself, with the limits of the config it runs.
+    bodyLimit: Number.MAX_SAFE_INTEGER,
+    routerOptions: { maxParamLength: 253 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    genReqId: (request) => {
+      const header = request.headers['x-request-id'];
+      if (typeof header === 'string' && REQUEST_ID.test(header)) return header;
+      requestCounter = (requestCounter + 1) % Number.MAX_SAFE_INTEGER;
+      return `r${requestCounter.toString(36)}`;
+    },
+  });
+
+  app.removeAllContentTypeParsers();
+  // The body stays a stream: the ingest handler reads it with its own limits.
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  app.post<{ Params: { repo: string } }>('/log/repo/:repo', async (request, reply) => {
+    const runtime = deps.currentRuntime();
+    const repoLabel = runtime?.repos.has(request.params.repo) ? request.params.repo : UNKNOWN_REPO_LABEL;
+    if (!runtime || deps.isDraining()) {
+      const { status, body } = describeFailure(
+        failure('SHUTTING_DOWN', runtime ? undefined : 'no config loaded yet'),
+      );
+      deps.metrics.requests.inc({ repo: repoLabel, status });
+      return reply
+        .code(status)
+        .header('retry-after', '1')
+        .header('connection', 'close')
+        .send({ error: body });
+    }
+    const startedAt = performance.now();
+    const contentLength = request.headers['content-length'];
+    const response = await handleIngest(
+      {
+        repo: request.params.repo,
+        body: request.raw,
+        contentLength: contentLength === undefined ? undefined : Number(contentLength),
+        contentEncoding: request.headers['content-encoding'],
+        context: { receivedAt: Date.now(), clientAddress: request.ip, headers: request.headers },
+        startedAt,
+      },
+      runtime,
+      deps.metrics,
+    );
+    deps.metrics.requests.inc({ repo: repoLabel, status: response.status });
+    const mode = runtime.repos.get(request.params.repo)?.mode ?? 'none';
+    deps.metrics.requestDuration.observe({ repo: repoLabel, mode }, (performance.now() - startedAt) / 1000);
+    if (response.status >= 500) {
+      request.log.warn(
+        { repo: repoLabel, status: response.status, error: response.body.error },
+        'ingest failed',
+      );
+    }
+    reply.code(response.status).headers(response.headers).header('x-request-id', request.id);
+    if (response.closeConnection) reply.header('connection', 'close');
+    return reply.send(response.body);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const runtime = deps.currentRuntime();
+    const reasons: string[] = [];
+    if (deps.isDraining()) reasons.push('shutting down');
+    if (!runtime) reasons.push('no config loaded');
+    for (const [name, producer] of runtime?.producers ?? []) {
+      if (!producer.connected) reasons.push(`producer ${name} not connected`);
+    }
+    const ready = reasons.length === 0;
+    return reply.code(ready ? 200 : 503).send({ ready, reasons, revision: runtime?.revision ?? null });
+  });
+
+  app.get('/status', async () => {
+    const runtime = deps.currentRuntime();
+    return {
+      revision: runtime?.revision ?? null,
+      draining: deps.isDraining(),
+      repos: [...(runtime?.repos.values() ?? [])].map((repo) => ({
+        name: repo.name,
+        mode: repo.mode,
+        producer: repo.producerName,
+      })),
+      producers: [...(runtime?.producers ?? [])].map(([name, producer]) => ({
+        name,
+        connected: producer.connected,
+        pendingBytes: producer.pendingBytes,
+      })),
+    };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such endpoint', retryable: false } });
+  });
+
+  // Fastify's own errors (malformed requests) and anything unexpected: a coded
+  // answer, never a stack trace or a request body in the response.
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'unexpected error');
+    const code = status === 500 ? 'INTERNAL' : 'BAD_REQUEST';
+    const { body } = describeFailure(failure(code, status === 500 ? undefined : error.message));
+    reply.code(status).send({ error: body });
+  });
+
+  return app;
+}

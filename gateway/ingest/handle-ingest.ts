@@ -1,0 +1,183 @@
+import type { Readable } from 'node:stream';
+import { describeFailure, failure, type IngestFailure } from '../http/error-catalogue.ts';
+import type { GatewayMetrics } from '../observability/metrics.ts';
+import type { LineContext } from '../pipeline/line-outcome.ts';
+import { DeliveryError, type TopicMessages } from '../producers/batching-producer.ts';
+import type { OutboundMessage } from '../producers/producer-engine.ts';
+import type { GatewayRuntime, RepoRuntime } from '../runtime/gateway-runtime.ts';
+import { decodeBody, parseContentEncoding } from './decode-body.ts';
+import { type IngestSummary, IngestTally } from './ingest-tally.ts';
+import { readBody } from './read-body.ts';
+import { forEachLine } from './split-lines.ts';
+
+export interface IngestRequest {
+  readonly repo: string;
+  readonly body: Readable;
+  readonly contentLength: number | undefined;
+  readonly contentEncoding: string | undefined;
+  readonly context: Omit<LineContext, 'repo'>;
+  /** Monotonic start time in ms (performance.now()), the origin of the request deadline. */
+  readonly startedAt: number;
+}
+
+export interface IngestResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Record<string, unknown>;
+  /** Set when the rest of the request body was not read and the connection must close. */
+  readonly closeConnection?: boolean;
+}
+
+/**
+ * The data-plane contract for one `POST /log/repo/{repo}`: read and decode the
+ * body within limits, run every line through the repo's pipeline, hand the
+ * accepted lines to the producer, and answer honestly: 200 (sync) only once
+ * Kafka acknowledged every accepted line, 202 (async) once they are queued,
+ * retryable 429/503 with Retry-After within the deadline otherwise.
+ */
+export async function handleIngest(
+  request: IngestRequest,
+  runtime: GatewayRuntime,
+  metrics: GatewayMetrics,
+): Promise<IngestResponse> {
+  const server = runtime.config.server;
+  const retryAfter = String(server.retryAfterSeconds);
+  const repo = runtime.repos.get(request.repo);
+  if (!repo)
+    return failed(failure('REPO_NOT_FOUND', `no log repo named "${truncate(request.repo)}"`), retryAfter);
+
+  const encoding = parseContentEncoding(request.contentEncoding);
+  if (encoding === undefined) {
+    return failed(
+      failure(
+        'UNSUPPORTED_ENCODING',
+        `Content-Encoding "${truncate(request.contentEncoding ?? '')}" is not supported`,
+      ),
+      retryAfter,
+      true,
+    );
+  }
+  if (request.contentLength !== undefined && request.contentLength > server.bodyLimitBytes) {
+    return failed(failure('BODY_TOO_LARGE', `body exceeds ${server.bodyLimitBytes} bytes`), retryAfter, true);
+  }
+  const raw = await readBody(request.body, server.bodyLimitBytes);
+  if (!raw.ok) return failed(raw.failure, retryAfter, raw.failure.code === 'BODY_TOO_LARGE');
+  metrics.bytesIn.inc({ repo: repo.name, encoding }, raw.body.length);
+
+  const decoded = await decodeBody(raw.body, encoding, server.maxDecompressedBytes);
+  if (!decoded.ok) return failed(decoded.failure, retryAfter);
+
+  const tally = new IngestTally(server.maxLineErrors);
+  const groups = new Map<string, OutboundMessage[]>();
+  const context: LineContext = { ...request.context, repo: repo.name };
+  const split = forEachLine(decoded.body, server.maxLineBytes, (line, lineNumber) => {
+    const outcome = repo.pipeline(line, context);
+    tally.record(outcome, lineNumber);
+    if (outcome.kind !== 'accepted') return;
+    let messages = groups.get(outcome.topic);
+    if (!messages) {
+      messages = [];
+      groups.set(outcome.topic, messages);
+    }
+    messages.push({ key: outcome.key, value: outcome.value });
+  });
+  if (!split.ok) {
+    return failed(
+      failure('LINE_TOO_LARGE', `line ${split.lineNumber} exceeds ${server.maxLineBytes} bytes`),
+      retryAfter,
+    );
+  }
+  const summary = tally.summary();
+  countLines(metrics, repo.name, summary);
+
+  const topicMessages: TopicMessages[] = [...groups].map(([topic, messages]) => ({ topic, messages }));
+  const submitted = repo.producer.submit(topicMessages);
+  if (!submitted.ok) {
+    const code = (
+      {
+        buffer_full: 'BUFFER_FULL',
+        too_large: 'REQUEST_TOO_LARGE_FOR_PRODUCER',
+        unavailable: 'KAFKA_UNAVAILABLE',
+        closed: 'SHUTTING_DOWN',
+      } as const
+    )[submitted.reason];
+    return failed(failure(code), retryAfter, false, summary, runtime.revision);
+  }
+  const ok = (status: number) => ({
+    status,
+    headers: {},
+    body: { repo: repo.name, revision: runtime.revision, ...summary },
+  });
+  if (repo.mode === 'async') {
+    submitted.delivery.catch(() => metrics.asyncDeliveryFailures.inc({ repo: repo.name }, summary.accepted));
+    return ok(202);
+  }
+  const remainingMs = Math.max(0, server.requestTimeoutMs - (performance.now() - request.startedAt));
+  const outcome = await withDeadline(submitted.delivery, remainingMs);
+  if (outcome === 'delivered') return ok(200);
+  if (outcome === 'timeout') {
+    return failed(
+      failure('DELIVERY_TIMEOUT', `Kafka did not acknowledge within ${server.requestTimeoutMs} ms`),
+      retryAfter,
+      false,
+      summary,
+      runtime.revision,
+    );
+  }
+  const detail =
+    outcome.kind === 'connection' || outcome.kind === 'closed' ? 'KAFKA_UNAVAILABLE' : 'DELIVERY_FAILED';
+  return failed(failure(detail), retryAfter, false, summary, runtime.revision);
+}
+
+async function withDeadline(
+  delivery: Promise<void>,
+  ms: number,
+): Promise<'delivered' | 'timeout' | DeliveryError> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([
+      delivery.then(
+        () => 'delivered' as const,
+        (error: unknown) =>
+          error instanceof DeliveryError ? error : new DeliveryError('unknown', String(error)),
+      ),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function countLines(metrics: GatewayMetrics, repo: string, summary: IngestSummary): void {
+  metrics.linesReceived.inc({ repo }, summary.received);
+  metrics.linesAccepted.inc({ repo }, summary.accepted);
+  for (const [reason, count] of Object.entries(summary.dropped.byReason))
+    metrics.linesDropped.inc({ repo, reason }, count);
+  for (const [reason, count] of Object.entries(summary.invalid.byReason))
+    metrics.linesInvalid.inc({ repo, reason }, count);
+}
+
+function failed(
+  reason: IngestFailure,
+  retryAfter: string,
+  closeConnection = false,
+  summary?: IngestSummary,
+  revision?: string,
+): IngestResponse {
+  const { status, retryable, body } = describeFailure(reason);
+  return {
+    status,
+    headers: retryable ? { 'retry-after': retryAfter } : {},
+    body: { error: body, ...(revision === undefined ? {} : { revision }), ...(summary ?? {}) },
+    ...(closeConnection ? { closeConnection } : {}),
+  };
+}
+
+function truncate(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
+}
+
+export type { RepoRuntime };

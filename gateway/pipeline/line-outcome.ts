@@ -1,0 +1,21 @@
+/** Request facts a pipeline may use (request-context executers read these). */
+export interface LineContext {
+  readonly repo: string;
+  readonly receivedAt: number;
+  readonly clientAddress: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+/**
+ * What became of one line. `dropped` is a deliberate outcome of the repo's
+ * rules (a constraint, a sample); `invalid` means the line could not be
+ * processed (bad JSON, an executer that could not apply). Neither is a reason
+ * for the sender to retry.
+ */
+export type LineOutcome =
+  | { readonly kind: 'accepted'; readonly topic: string; readonly key: string | null; readonly value: Buffer }
+  | { readonly kind: 'dropped'; readonly reason: string }
+  | { readonly kind: 'invalid'; readonly reason: string; readonly message: string };
+
+/** A repo's pipeline, compiled once per config load. Pure and total: never throws. */
+export type CompiledPipeline = (line: Buffer, context: LineContext) => LineOutcome;

@@ -1,0 +1,199 @@
+import type { BatchConfig } from '../config/schema.ts';
+import { admitPending, isBatchFull, mustFlushBeforeAdding } from './batch-policy.ts';
+import type { EngineErrorKind, OutboundMessage, ProducerEngine } from './producer-engine.ts';
+
+/** What the batching producer reports; the metrics layer implements it. */
+export interface ProducerObserver {
+  batchSettled(outcome: { messages: number; bytes: number; seconds: number; error?: EngineErrorKind }): void;
+  pendingBytesChanged(bytes: number): void;
+}
+
+export interface TopicMessages {
+  readonly topic: string;
+  readonly messages: readonly OutboundMessage[];
+}
+
+export type SubmitResult =
+  | { readonly ok: true; readonly delivery: Promise<void> }
+  | { readonly ok: false; readonly reason: 'buffer_full' | 'too_large' | 'unavailable' | 'closed' };
+
+export class DeliveryError extends Error {
+  readonly kind: EngineErrorKind;
+  constructor(kind: EngineErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeliveryError';
+    this.kind = kind;
+  }
+}
+
+interface Ticket {
+  outstanding: number;
+  failed: boolean;
+  resolve(): void;
+  reject(error: DeliveryError): void;
+}
+
+interface Lane {
+  messages: OutboundMessage[];
+  bytes: number;
+  tickets: Set<Ticket>;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export interface BatchingProducerOptions {
+  readonly engine: ProducerEngine;
+  readonly batch: BatchConfig;
+  readonly maxPendingBytes: number;
+  readonly observer: ProducerObserver;
+  readonly classifyError: (error: unknown) => EngineErrorKind;
+  readonly now?: () => number;
+}
+
+const messageBytes = (message: OutboundMessage): number =>
+  message.value.length + (message.key === null ? 0 : Buffer.byteLength(message.key));
+
+/**
+ * Accumulates messages from concurrent requests into per-topic batches and
+ * hands each batch to the engine. A submission's delivery promise settles when
+ * every batch that carries one of its messages settled: resolved when all were
+ * acknowledged, rejected as soon as one failed. Memory is bounded by
+ * `maxPendingBytes`: bytes count from admission until their batch settles.
+ */
+export class BatchingProducer {
+  readonly #options: BatchingProducerOptions;
+  readonly #lanes = new Map<string, Lane>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #now: () => number;
+  #pendingBytes = 0;
+  #connected = false;
+  #closed = false;
+
+  constructor(options: BatchingProducerOptions) {
+    this.#options = options;
+    this.#now = options.now ?? performance.now.bind(performance);
+  }
+
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  async connect(): Promise<void> {
+    await this.#options.engine.connect();
+    this.#connected = true;
+  }
+
+  /** Admits all messages of one request or none of them. */
+  submit(groups: readonly TopicMessages[]): SubmitResult {
+    if (this.#closed) return { ok: false, reason: 'closed' };
+    if (!this.#connected) return { ok: false, reason: 'unavailable' };
+    let requestBytes = 0;
+    for (const group of groups) for (const message of group.messages) requestBytes += messageBytes(message);
+    const admission = admitPending(this.#pendingBytes, requestBytes, this.#options.maxPendingBytes);
+    if (!admission.accept) return { ok: false, reason: admission.reason };
+    this.#adjustPending(requestBytes);
+
+    let ticket!: Ticket;
+    const delivery = new Promise<void>((resolve, reject) => {
+      ticket = { outstanding: 0, failed: false, resolve, reject };
+    });
+    for (const group of groups) {
+      for (const message of group.messages) this.#append(group.topic, message, ticket);
+    }
+    if (ticket.outstanding === 0) ticket.resolve();
+    // Callers may stop waiting (request deadline) before delivery settles; a late
+    // failure is reported through the observer, never as an unhandled rejection.
+    delivery.catch(() => undefined);
+    return { ok: true, delivery };
+  }
+
+  /** Sends every open batch now and waits until all in-flight batches settled. */
+  async flush(): Promise<void> {
+    for (const topic of this.#lanes.keys()) this.#flushLane(topic);
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Refuses new submissions, delivers what was admitted, then closes the engine. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.flush();
+    this.#connected = false;
+    await this.#options.engine.close();
+  }
+
+  #append(topic: string, message: OutboundMessage, ticket: Ticket): void {
+    let lane = this.#lanes.get(topic);
+    if (!lane) {
+      lane = { messages: [], bytes: 0, tickets: new Set(), timer: undefined };
+      this.#lanes.set(topic, lane);
+    }
+    const size = messageBytes(message);
+    const limits = this.#options.batch;
+    if (mustFlushBeforeAdding({ messages: lane.messages.length, bytes: lane.bytes }, size, limits)) {
+      this.#flushLane(topic);
+    }
+    lane.messages.push(message);
+    lane.bytes += size;
+    if (!lane.tickets.has(ticket)) {
+      lane.tickets.add(ticket);
+      ticket.outstanding += 1;
+    }
+    if (isBatchFull({ messages: lane.messages.length, bytes: lane.bytes }, limits)) {
+      this.#flushLane(topic);
+    } else if (lane.timer === undefined) {
+      lane.timer = setTimeout(() => this.#flushLane(topic), limits.lingerMs);
+    }
+  }
+
+  #flushLane(topic: string): void {
+    const lane = this.#lanes.get(topic);
+    if (!lane || lane.messages.length === 0) return;
+    if (lane.timer !== undefined) clearTimeout(lane.timer);
+    const { messages, bytes, tickets } = lane;
+    lane.messages = [];
+    lane.bytes = 0;
+    lane.tickets = new Set();
+    lane.timer = undefined;
+    const started = this.#now();
+    const sending = this.#send(topic, messages).then(
+      () => this.#settle(tickets, messages.length, bytes, started, undefined),
+      (error: unknown) => this.#settle(tickets, messages.length, bytes, started, error),
+    );
+    this.#inFlight.add(sending);
+    void sending.finally(() => this.#inFlight.delete(sending));
+  }
+
+  // The engine is called through a promise chain so a synchronous throw becomes a rejection.
+  async #send(topic: string, messages: OutboundMessage[]): Promise<void> {
+    await this.#options.engine.send(topic, messages);
+  }
+
+  #settle(tickets: Set<Ticket>, count: number, bytes: number, started: number, error: unknown): void {
+    this.#adjustPending(-bytes);
+    const kind = error === undefined ? undefined : this.#options.classifyError(error);
+    this.#options.observer.batchSettled({
+      messages: count,
+      bytes,
+      seconds: (this.#now() - started) / 1000,
+      ...(kind === undefined ? {} : { error: kind }),
+    });
+    for (const ticket of tickets) {
+      if (ticket.failed) continue;
+      if (kind !== undefined) {
+        ticket.failed = true;
+        ticket.reject(new DeliveryError(kind, (error as Error)?.message ?? String(error), { cause: error }));
+        continue;
+      }
+      ticket.outstanding -= 1;
+      if (ticket.outstanding === 0) ticket.resolve();
+    }
+  }
+
+  #adjustPending(delta: number): void {
+    this.#pendingBytes += delta;
+    this.#options.observer.pendingBytesChanged(this.#pendingBytes);
+  }
+}

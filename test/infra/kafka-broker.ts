@@ -1,0 +1,554 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { probeKafka } from './kafka-admin.ts';
+import { ensureDebianTool, runCommand, tail } from './system-tools.ts';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const POM = fileURLToPath(new URL('./kafka-dist/pom.xml', import.meta.url));
+
+/** The Kafka version pinned by kafka-dist/pom.xml, which is the single place it is named. */
+export async function kafkaVersion(): Promise<string> {
+  const pom = await readFile(POM, 'utf8');
+  const match = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom);
+  if (match?.[1] === undefined) throw new Error(`${POM} does not define <kafka.version>`);
+  return match[1].trim();
+}
+
+export interface DistributionOptions {
+  /** Progress lines (a download can take minutes on a cold machine). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Directory holding the broker's jars, resolved from Maven Central into
+ * `.cache/kafka/<version>/libs` on first use and reused afterwards. The cache records a hash
+ * of the pom, so editing the pom (say, another logging backend) resolves again.
+ */
+export async function ensureKafkaDistribution(options: DistributionOptions = {}): Promise<string> {
+  const log = options.log ?? (() => undefined);
+  const pom = await readFile(POM);
+  const pomHash = createHash('sha256').update(pom).digest('hex');
+  const version = await kafkaVersion();
+  const cacheDir = join(PROJECT_ROOT, '.cache', 'kafka', version);
+  const libsDir = join(cacheDir, 'libs');
+  const marker = join(cacheDir, 'complete');
+  if ((await readFile(marker, 'utf8').catch(() => '')) === pomHash && (await exists(libsDir))) {
+    return libsDir;
+  }
+
+  await ensureJava();
+  const mvn = await ensureDebianTool({
+    command: 'mvn',
+    pkg: 'maven',
+    purpose: 'to resolve the Apache Kafka broker jars from Maven Central',
+  });
+  log(`resolving Apache Kafka ${version} from Maven Central`);
+  await mkdir(cacheDir, { recursive: true });
+  // Resolve into a private folder and rename it into place, so an interrupted or concurrent
+  // run never leaves a half-filled libs folder that looks complete.
+  const staging = await mkdtemp(join(cacheDir, 'libs.staging-'));
+  try {
+    const result = await runCommand(
+      mvn,
+      [
+        '-B',
+        '-q',
+        '--no-transfer-progress',
+        '-f',
+        POM,
+        'dependency:copy-dependencies',
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${staging}`,
+      ],
+      { cwd: dirname(POM), timeoutMs: 900_000 },
+    );
+    if (result.code !== 0) {
+      throw new Error(
+        `Maven could not resolve Apache Kafka ${version} (exit ${result.code}):\n` +
+          tail(`${result.stdout}\n${result.stderr}`, 40),
+      );
+    }
+    await rm(libsDir, { recursive: true, force: true });
+    try {
+      await rename(staging, libsDir);
+    } catch (error) {
+      // A concurrent run won the race; its folder is as good as ours.
+      if (!(await exists(libsDir))) throw error;
+    }
+    await writeFile(marker, pomHash);
+    log(`resolved Apache Kafka ${version} in ${(result.durationMs / 1000).toFixed(1)} s`);
+    return libsDir;
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function ensureJava(): Promise<string> {
+  const home = process.env.JAVA_HOME;
+  if (home !== undefined && home !== '') {
+    const java = join(home, 'bin', 'java');
+    if (await exists(java)) return java;
+  }
+  return ensureDebianTool({
+    command: 'java',
+    pkg: 'openjdk-17-jre-headless',
+    purpose: 'to run the Apache Kafka broker for the integration tests',
+  });
+}
+
+export interface KafkaBrokerOptions {
+  /** Jars to run; defaults to `ensureKafkaDistribution()`. */
+  libsDir?: string;
+  /** Client (PLAINTEXT) port on 127.0.0.1; a free one by default. */
+  port?: number;
+  /** KRaft controller port on 127.0.0.1; a free one by default. */
+  controllerPort?: number;
+  heapMb?: number;
+  /** Bound on each start and restart until the broker serves metadata. */
+  startTimeoutMs?: number;
+  /** Grace period after SIGTERM before SIGKILL. */
+  stopTimeoutMs?: number;
+  /** Extra or overriding server.properties entries. */
+  properties?: Record<string, string | number | boolean>;
+  /** log4j root level for the broker's log file. */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+export interface KafkaBrokerHandle {
+  /** Bootstrap servers for clients, `127.0.0.1:<port>`. */
+  readonly brokers: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  /** Temp folder with server.properties, log4j.properties, the data and the log file. */
+  readonly dir: string;
+  /** `log.dirs` of the broker; survives kill/shutdown/restart, removed by stop(). */
+  readonly dataDir: string;
+  /** Broker log (log4j plus JVM stdout/stderr), appended across restarts. */
+  readonly logFile: string;
+  /** PID of the current broker process; undefined while it is down. */
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  readonly paused: boolean;
+  /** Milliseconds the last start or restart took until the broker served metadata. */
+  readonly lastStartMs: number;
+  logTail(lines?: number): Promise<string>;
+  /** Graceful shutdown (SIGTERM, SIGKILL after the grace period); keeps data for restart(). */
+  shutdown(): Promise<void>;
+  /** SIGKILL, as a crash would; keeps data for restart(). */
+  kill(): Promise<void>;
+  /** Starts again on the same ports with the same data (shutting down first if running). */
+  restart(): Promise<void>;
+  /** SIGSTOP: the broker keeps its sockets open but answers nothing. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
+  /** Final: shutdown() and remove `dir`. The handle cannot be restarted afterwards. */
+  stop(): Promise<void>;
+}
+
+// Brokers still running when this process exits are killed so no JVM outlives a test run.
+// The 'exit' hook covers normal ends and process.exit(); the per-broker watchdog (see
+// spawnWatchdog) covers deaths that run no JavaScript, such as SIGKILL or an unhandled signal.
+const liveBrokers = new Set<LocalKafkaBroker>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const broker of liveBrokers) broker.killSyncForExit();
+  });
+}
+
+/**
+ * Starts a single-node KRaft broker (broker and controller in one JVM) on free loopback
+ * ports, with its data in a fresh temp folder, and resolves once it serves metadata.
+ */
+export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBrokerHandle> {
+  const libsDir = options.libsDir ?? (await ensureKafkaDistribution());
+  const java = await ensureJava();
+  const port = options.port ?? (await freePort());
+  let controllerPort = options.controllerPort ?? (await freePort());
+  while (controllerPort === port) controllerPort = await freePort();
+
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-kafka-'));
+  const broker = new LocalKafkaBroker({
+    java,
+    libsDir,
+    dir,
+    port,
+    controllerPort,
+    heapMb: options.heapMb ?? 512,
+    startTimeoutMs: options.startTimeoutMs ?? 90_000,
+    stopTimeoutMs: options.stopTimeoutMs ?? 20_000,
+  });
+  try {
+    await writeFile(
+      broker.serverProperties,
+      serverProperties({ port, controllerPort, dataDir: broker.dataDir, extra: options.properties ?? {} }),
+    );
+    await writeFile(broker.log4jProperties, log4jProperties(broker.logFile, options.logLevel ?? 'INFO'));
+    await broker.format();
+    await broker.start();
+    return broker;
+  } catch (error) {
+    await broker.stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+interface BrokerSetup {
+  java: string;
+  libsDir: string;
+  dir: string;
+  port: number;
+  controllerPort: number;
+  heapMb: number;
+  startTimeoutMs: number;
+  stopTimeoutMs: number;
+}
+
+class LocalKafkaBroker implements KafkaBrokerHandle {
+  readonly brokers: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly dir: string;
+  readonly dataDir: string;
+  readonly logFile: string;
+  readonly serverProperties: string;
+  readonly log4jProperties: string;
+  lastStartMs = 0;
+  paused = false;
+  readonly #setup: BrokerSetup;
+  #child: ChildProcess | undefined;
+  #exited: Promise<void> = Promise.resolve();
+  #watchdog: ChildProcess | undefined;
+  #disposed = false;
+
+  constructor(setup: BrokerSetup) {
+    this.#setup = setup;
+    this.port = setup.port;
+    this.controllerPort = setup.controllerPort;
+    this.brokers = `127.0.0.1:${setup.port}`;
+    this.dir = setup.dir;
+    this.dataDir = join(setup.dir, 'data');
+    this.logFile = join(setup.dir, 'broker.log');
+    this.serverProperties = join(setup.dir, 'server.properties');
+    this.log4jProperties = join(setup.dir, 'log4j.properties');
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined;
+  }
+
+  async logTail(lines = 60): Promise<string> {
+    return tail(await readFile(this.logFile, 'utf8').catch(() => '(no broker log)'), lines);
+  }
+
+  #jvmArgs(): string[] {
+    return [
+      `-Xmx${this.#setup.heapMb}m`,
+      '-Xms128m',
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-XX:+ExitOnOutOfMemoryError',
+      '-Djava.awt.headless=true',
+      `-Dlog4j.configuration=file:${this.log4jProperties}`,
+      '-cp',
+      // The JVM expands the `*` itself; no shell is involved.
+      join(this.#setup.libsDir, '*'),
+    ];
+  }
+
+  async format(): Promise<void> {
+    const result = await runCommand(
+      this.#setup.java,
+      [
+        ...this.#jvmArgs(),
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        randomClusterId(),
+        '-c',
+        this.serverProperties,
+      ],
+      { cwd: this.dir, timeoutMs: 60_000 },
+    );
+    if (result.code !== 0) {
+      throw new Error(
+        `Formatting the KRaft storage failed (exit ${result.code}):\n` +
+          tail(`${result.stdout}\n${result.stderr}`, 30) +
+          `\n--- ${this.logFile} ---\n${await this.logTail(30)}`,
+      );
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.#disposed) throw new Error('this Kafka broker was stopped for good; start a new one');
+    if (this.#child !== undefined) return;
+    const started = Date.now();
+    const out = openSync(this.logFile, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(
+        this.#setup.java,
+        [...this.#jvmArgs(), 'kafka.Kafka', this.serverProperties],
+        // The JVM's own stdout/stderr (crash reports, early errors) join the log4j output.
+        { cwd: this.dir, stdio: ['ignore', out, out] },
+      );
+    } finally {
+      closeSync(out);
+    }
+    let exitCode: number | string | null = null;
+    this.#exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        exitCode = code ?? signal;
+        if (this.#child === child) this.#child = undefined;
+        this.paused = false;
+        liveBrokers.delete(this);
+        this.#watchdog?.kill('SIGKILL');
+        this.#watchdog = undefined;
+        resolve();
+      });
+      child.once('error', (error) => {
+        exitCode = error.message;
+        if (this.#child === child) this.#child = undefined;
+        liveBrokers.delete(this);
+        resolve();
+      });
+    });
+    this.#child = child;
+    this.paused = false;
+    liveBrokers.add(this);
+    installExitHook();
+    if (child.pid !== undefined) this.#watchdog = spawnWatchdog(child.pid);
+
+    const deadline = started + this.#setup.startTimeoutMs;
+    for (;;) {
+      if (this.#child !== child) {
+        throw new Error(
+          `Kafka broker exited during startup (${exitCode}). Log ${this.logFile}:\n${await this.logTail()}`,
+        );
+      }
+      if (Date.now() >= deadline) {
+        await this.kill();
+        throw new Error(
+          `Kafka broker on ${this.brokers} was not ready within ${this.#setup.startTimeoutMs} ms. ` +
+            `Log ${this.logFile}:\n${await this.logTail()}`,
+        );
+      }
+      if ((await portAcceptsConnections(this.port)) && (await probeKafka(this.brokers, 3_000))) break;
+      await sleep(200);
+    }
+    this.lastStartMs = Date.now() - started;
+  }
+
+  async shutdown(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined) return;
+    // A stopped process queues SIGTERM until it runs again.
+    if (this.paused) this.resume();
+    child.kill('SIGTERM');
+    if (!(await waitFor(this.#exited, this.#setup.stopTimeoutMs))) {
+      child.kill('SIGKILL');
+      await this.#exited;
+    }
+  }
+
+  async kill(): Promise<void> {
+    const child = this.#child;
+    if (child === undefined) return;
+    child.kill('SIGKILL');
+    await this.#exited;
+  }
+
+  async restart(): Promise<void> {
+    await this.shutdown();
+    await this.start();
+  }
+
+  pause(): void {
+    if (this.#child === undefined) throw new Error('cannot pause: the Kafka broker is not running');
+    this.#child.kill('SIGSTOP');
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (this.#child === undefined) return;
+    this.#child.kill('SIGCONT');
+    this.paused = false;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.shutdown();
+    await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  /** Synchronous last resort from the process 'exit' hook, where nothing async runs. */
+  killSyncForExit(): void {
+    const pid = this.#child?.pid;
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    this.#watchdog?.kill('SIGKILL');
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      // best effort: a temp folder left behind is harmless
+    }
+  }
+}
+
+/**
+ * A tiny `sh` that blocks reading a pipe from this process and SIGKILLs the broker when the
+ * read returns, which happens exactly when this process dies and the kernel closes the pipe.
+ * Node cannot set PR_SET_PDEATHSIG, and without this a `kill -9` of vitest (a CI timeout, say)
+ * would leave a 512 MB JVM holding its ports. It is detached so a Ctrl+C to the process group
+ * does not take it down before the broker; it is killed as soon as the broker exits.
+ */
+function spawnWatchdog(brokerPid: number): ChildProcess {
+  const watchdog = spawn('sh', ['-c', 'read -r _ignored; kill -9 "$0" 2>/dev/null', String(brokerPid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}
+
+function serverProperties(config: {
+  port: number;
+  controllerPort: number;
+  dataDir: string;
+  extra: Record<string, string | number | boolean>;
+}): string {
+  const props: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.voters': `1@127.0.0.1:${config.controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${config.port},CONTROLLER://127.0.0.1:${config.controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${config.port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'log.dirs': config.dataDir,
+    'num.partitions': 3,
+    'auto.create.topics.enable': true,
+    'offsets.topic.replication.factor': 1,
+    // 50 partitions by default; fewer make the first consumer group on a fresh broker quick.
+    'offsets.topic.num.partitions': 5,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.num.partitions': 5,
+    'group.initial.rebalance.delay.ms': 0,
+    'min.insync.replicas': 1,
+    // After a SIGKILL the controller refuses the restarted broker's registration
+    // (DUPLICATE_BROKER_REGISTRATION) until the old session times out: 9 s by default. A
+    // shorter session makes crash-and-restart tests several seconds faster; the heartbeat goes
+    // over loopback inside one JVM, so it is not at risk of spurious expiry.
+    'broker.heartbeat.interval.ms': 1_000,
+    'broker.session.timeout.ms': 4_000,
+    // Test data never needs to outlive a run; small segments keep the temp folder small.
+    'log.segment.bytes': 64 * 1024 * 1024,
+    'log.retention.check.interval.ms': 60_000,
+    ...config.extra,
+  };
+  return `${Object.entries(props)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
+}
+
+function log4jProperties(logFile: string, level: string): string {
+  return [
+    `log4j.rootLogger=${level}, file`,
+    'log4j.appender.file=org.apache.log4j.FileAppender',
+    `log4j.appender.file.File=${logFile}`,
+    'log4j.appender.file.Append=true',
+    'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+    // The state-change and request loggers are chatty at INFO and add nothing for tests.
+    'log4j.logger.state.change.logger=WARN',
+    'log4j.logger.kafka.request.logger=WARN',
+    '',
+  ].join('\n');
+}
+
+/**
+ * A cluster id in Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding.
+ * Kafka rejects ids that start with '-' (they read as command-line flags).
+ */
+export function randomClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** A port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not determine a free port'));
+      });
+    });
+  });
+}
+
+function portAcceptsConnections(port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function waitFor(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
