@@ -63,7 +63,7 @@ export async function decodeBody(body: Buffer, encoding: string, maxBytes: numbe
 
 // HTTP "deflate" means zlib-wrapped data, but many clients send raw deflate; accept both.
 async function inflateDeflate(body: Buffer, options: zlib.ZlibOptions): Promise<Buffer> {
-  const looksZlibWrapped =
-    body.length >= 2 && (body[0]! & 0x0f) === 8 && ((body[0]! << 8) | body[1]!) % 31 === 0;
+  const [cmf = 0, flg = 0] = body;
+  const looksZlibWrapped = body.length >= 2 && (cmf & 0x0f) === 8 && ((cmf << 8) | flg) % 31 === 0;
   return looksZlibWrapped ? inflate(body, options) : inflateRaw(body, options);
 }

@@ -16,7 +16,9 @@ describe('IngestTally', () => {
       invalid('invalid_json'),
       invalid('invalid_json'),
       invalid('invalid_utf8'),
-    ].forEach((outcome, index) => tally.record(outcome, index + 1));
+    ].forEach((outcome, index) => {
+      tally.record(outcome, index + 1);
+    });
     expect(tally.summary()).toEqual({
       received: 5,
       accepted: 1,

@@ -1,26 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fakeEngine } from '../../test/support/fake-engine.ts';
 import { BatchingProducer, DeliveryError, type ProducerObserver } from './batching-producer.ts';
-import type { OutboundMessage, ProducerEngine } from './producer-engine.ts';
-
-interface SentBatch {
-  topic: string;
-  messages: readonly OutboundMessage[];
-  ack(): void;
-  fail(error: Error): void;
-}
-
-function fakeEngine(): ProducerEngine & { batches: SentBatch[] } {
-  const batches: SentBatch[] = [];
-  return {
-    batches,
-    connect: async () => undefined,
-    close: async () => undefined,
-    send: (topic, messages) =>
-      new Promise<void>((resolve, reject) => {
-        batches.push({ topic, messages, ack: resolve, fail: reject });
-      }),
-  };
-}
+import type { OutboundMessage } from './producer-engine.ts';
 
 const silentObserver = (): ProducerObserver & { settled: unknown[]; pending: number[] } => {
   const settled: unknown[] = [];
