@@ -15,7 +15,7 @@ async function post(
   g: InjectGateway,
   repo: string,
   payload: string | Buffer,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | undefined> = {},
 ) {
   const response = await g.app.inject({ method: 'POST', url: `/log/repo/${repo}`, payload, headers });
   return { status: response.statusCode, headers: response.headers, body: response.json() };
