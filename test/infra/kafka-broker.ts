@@ -60,6 +60,7 @@ export async function ensureKafkaDistribution(options: DistributionOptions = {})
         '-B',
         '-q',
         '--no-transfer-progress',
+        '-Dstyle.color=never',
         '-f',
         POM,
         'dependency:copy-dependencies',
@@ -89,7 +90,8 @@ export async function ensureKafkaDistribution(options: DistributionOptions = {})
   }
 }
 
-async function ensureJava(): Promise<string> {
+/** The `java` that runs the broker: JAVA_HOME's if set, else PATH's, installed when missing. */
+export async function ensureJava(): Promise<string> {
   const home = process.env.JAVA_HOME;
   if (home !== undefined && home !== '') {
     const java = join(home, 'bin', 'java');
@@ -152,9 +154,10 @@ export interface KafkaBrokerHandle {
   stop(): Promise<void>;
 }
 
-// Brokers still running when this process exits are killed so no JVM outlives a test run.
-// The 'exit' hook covers normal ends and process.exit(); the per-broker watchdog (see
-// spawnWatchdog) covers deaths that run no JavaScript, such as SIGKILL or an unhandled signal.
+// Brokers not yet stopped when this process exits are killed and their temp folders removed,
+// so no JVM outlives a test run. The 'exit' hook covers normal ends and process.exit(); the
+// per-process watchdog (see spawnWatchdog) covers deaths that run no JavaScript, such as
+// SIGKILL or an unhandled signal.
 const liveBrokers = new Set<LocalKafkaBroker>();
 let exitHookInstalled = false;
 
@@ -188,6 +191,8 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     startTimeoutMs: options.startTimeoutMs ?? 90_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 20_000,
   });
+  liveBrokers.add(broker);
+  installExitHook();
   try {
     await writeFile(
       broker.serverProperties,
@@ -255,6 +260,27 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
     return tail(await readFile(this.logFile, 'utf8').catch(() => '(no broker log)'), lines);
   }
 
+  /**
+   * For startup failures: a dying broker logs pages of shutdown noise after the cause, so
+   * the first ERROR/FATAL lines come first, then the tail.
+   */
+  async #diagnostics(): Promise<string> {
+    const text = await readFile(this.logFile, 'utf8').catch(() => '');
+    const lines = text.split('\n');
+    const errors: string[] = [];
+    lines.forEach((line, i) => {
+      if (errors.length >= 12 || !/^\[[^\]]+\] (ERROR|FATAL) /.test(line)) return;
+      errors.push(line);
+      // The exception's own message (often the actual cause) is on the next line.
+      const next = lines[i + 1];
+      if (next !== undefined && next !== '' && !next.startsWith('[') && !/^\s+at /.test(next))
+        errors.push(next);
+    });
+    const clipped = errors.map((line) => (line.length > 600 ? `${line.slice(0, 600)}...` : line));
+    const head = clipped.length > 0 ? `First errors:\n${clipped.join('\n')}\n` : '';
+    return `${head}Last lines of ${this.logFile}:\n${tail(text || '(empty)', 40)}`;
+  }
+
   #jvmArgs(): string[] {
     return [
       `-Xmx${this.#setup.heapMb}m`,
@@ -288,7 +314,7 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
       throw new Error(
         `Formatting the KRaft storage failed (exit ${result.code}):\n` +
           tail(`${result.stdout}\n${result.stderr}`, 30) +
-          `\n--- ${this.logFile} ---\n${await this.logTail(30)}`,
+          `\n${await this.#diagnostics()}`,
       );
     }
   }
@@ -315,7 +341,6 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
         exitCode = code ?? signal;
         if (this.#child === child) this.#child = undefined;
         this.paused = false;
-        liveBrokers.delete(this);
         this.#watchdog?.kill('SIGKILL');
         this.#watchdog = undefined;
         resolve();
@@ -323,28 +348,23 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
       child.once('error', (error) => {
         exitCode = error.message;
         if (this.#child === child) this.#child = undefined;
-        liveBrokers.delete(this);
         resolve();
       });
     });
     this.#child = child;
     this.paused = false;
-    liveBrokers.add(this);
-    installExitHook();
-    if (child.pid !== undefined) this.#watchdog = spawnWatchdog(child.pid);
+    if (child.pid !== undefined) this.#watchdog = spawnWatchdog(child.pid, this.dir);
 
     const deadline = started + this.#setup.startTimeoutMs;
     for (;;) {
       if (this.#child !== child) {
-        throw new Error(
-          `Kafka broker exited during startup (${exitCode}). Log ${this.logFile}:\n${await this.logTail()}`,
-        );
+        throw new Error(`Kafka broker exited during startup (${exitCode}).\n${await this.#diagnostics()}`);
       }
       if (Date.now() >= deadline) {
         await this.kill();
         throw new Error(
-          `Kafka broker on ${this.brokers} was not ready within ${this.#setup.startTimeoutMs} ms. ` +
-            `Log ${this.logFile}:\n${await this.logTail()}`,
+          `Kafka broker on ${this.brokers} was not ready within ${this.#setup.startTimeoutMs} ms.\n` +
+            (await this.#diagnostics()),
         );
       }
       if ((await portAcceptsConnections(this.port)) && (await probeKafka(this.brokers, 3_000))) break;
@@ -392,6 +412,7 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
   async stop(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    liveBrokers.delete(this);
     await this.shutdown();
     await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
   }
@@ -416,14 +437,15 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
 }
 
 /**
- * A tiny `sh` that blocks reading a pipe from this process and SIGKILLs the broker when the
- * read returns, which happens exactly when this process dies and the kernel closes the pipe.
- * Node cannot set PR_SET_PDEATHSIG, and without this a `kill -9` of vitest (a CI timeout, say)
- * would leave a 512 MB JVM holding its ports. It is detached so a Ctrl+C to the process group
- * does not take it down before the broker; it is killed as soon as the broker exits.
+ * A tiny `sh` that blocks reading a pipe from this process; the read returns exactly when
+ * this process dies and the kernel closes the pipe, and then it SIGKILLs the broker and
+ * removes its temp folder. Node cannot set PR_SET_PDEATHSIG, and without this a `kill -9` of
+ * vitest (a CI timeout, say) would leave a 512 MB JVM holding its ports. It is detached so a
+ * Ctrl+C to the process group does not take it down first; it is killed once the broker exits.
  */
-function spawnWatchdog(brokerPid: number): ChildProcess {
-  const watchdog = spawn('sh', ['-c', 'read -r _ignored; kill -9 "$0" 2>/dev/null', String(brokerPid)], {
+function spawnWatchdog(brokerPid: number, dir: string): ChildProcess {
+  const script = 'read -r _ignored; kill -9 "$0" 2>/dev/null; sleep 1; rm -rf "$1"';
+  const watchdog = spawn('sh', ['-c', script, String(brokerPid), dir], {
     stdio: ['pipe', 'ignore', 'ignore'],
     detached: true,
   });
@@ -501,13 +523,39 @@ export function randomClusterId(): string {
   }
 }
 
-/** A port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
+/**
+ * A port on 127.0.0.1 that was free a moment ago, picked below the kernel's ephemeral range
+ * where it can be had. A broker that is killed and restarted must get its port back, and
+ * a port from the ephemeral range could meanwhile become the source port of some outgoing
+ * connection; ports below that range are only ever taken by an explicit bind.
+ */
+export async function freePort(): Promise<number> {
+  const ephemeralStart = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .then((text) => Number.parseInt(text.trim().split(/\s+/)[0] ?? '', 10))
+    .catch(() => Number.NaN);
+  const low = 10_000;
+  if (Number.isInteger(ephemeralStart) && ephemeralStart > low + 1_000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = low + Math.floor(Math.random() * (ephemeralStart - low));
+      if (await canListen(port)) return port;
+    }
+  }
+  return listenOnce(0);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() => {
         if (address !== null && typeof address === 'object') resolve(address.port);

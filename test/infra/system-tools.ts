@@ -20,7 +20,11 @@ export interface RunOptions {
 }
 
 /** Runs a command to completion, capturing its output; rejects only when it cannot be spawned. */
-export function runCommand(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {

@@ -1,0 +1,155 @@
+import { request } from 'node:http';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { waitForKafka } from './kafka-admin.ts';
+import { ensureKafkaDistribution, kafkaVersion, startKafkaBroker } from './kafka-broker.ts';
+import { serveKafkaControl } from './kafka-control.ts';
+import { runCommand } from './system-tools.ts';
+
+// The integration project's globalSetup: it supplies one Kafka cluster for the whole run.
+// Choice, first that applies:
+//   1. KAFKA_BROKERS is set: that existing cluster (it must answer; there is no fallback,
+//      since whoever set it meant it).
+//   2. A Docker engine answers (and SLUICE_KAFKA is not 'local'): a broker from
+//      @testcontainers/kafka. SLUICE_KAFKA=docker demands this branch.
+//   3. Otherwise: a local single-node KRaft broker run from Maven Central's jars
+//      (test/infra/kafka-broker.ts), the case on the project's build machines and CI.
+// The choice reaches tests as inject('kafkaBrokers') and, for child processes such as a
+// gateway under test, as KAFKA_BROKERS. Only the local broker can be stopped and restarted
+// by tests: see kafka-control.ts for how, and inject('kafkaControl') is null otherwise.
+// When no broker can be had the run fails, in CI and locally alike: integration tests never
+// skip silently.
+
+const log = (line: string) => process.stderr.write(`[kafka] ${line}\n`);
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const previousEnv = process.env.KAFKA_BROKERS;
+  const restoreEnv = () => {
+    if (previousEnv === undefined) delete process.env.KAFKA_BROKERS;
+    else process.env.KAFKA_BROKERS = previousEnv;
+  };
+  const mode = process.env.SLUICE_KAFKA ?? 'auto';
+  if (!['auto', 'local', 'docker'].includes(mode)) {
+    throw new Error(`SLUICE_KAFKA must be 'local', 'docker' or unset, not '${mode}'`);
+  }
+
+  if (previousEnv !== undefined && previousEnv.trim() !== '') {
+    const brokers = previousEnv.trim();
+    try {
+      await waitForKafka(brokers, 30_000);
+    } catch (error) {
+      throw noBroker(`KAFKA_BROKERS=${brokers} is set but does not answer`, error);
+    }
+    log(`using the existing cluster KAFKA_BROKERS=${brokers}`);
+    project.provide('kafkaBrokers', brokers);
+    project.provide('kafkaSource', 'external');
+    project.provide('kafkaControl', null);
+    return async () => undefined;
+  }
+
+  const docker = mode === 'local' ? null : await findDockerEngine();
+  if (mode === 'docker' && docker === null) {
+    throw noBroker('SLUICE_KAFKA=docker is set but no Docker engine answers', null);
+  }
+  if (docker !== null) {
+    log(`Docker engine answers at ${docker}; starting Kafka with testcontainers`);
+    let container: { stop(): Promise<unknown> } | undefined;
+    try {
+      const { KafkaContainer } = await import('@testcontainers/kafka');
+      const started = await new KafkaContainer(
+        process.env.SLUICE_KAFKA_IMAGE ?? 'confluentinc/cp-kafka:7.9.0',
+      )
+        .withKraft()
+        .withEnvironment({ KAFKA_NUM_PARTITIONS: '3', KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'true' })
+        .start();
+      container = started;
+      // 9093 is the plaintext listener @testcontainers/kafka advertises to the host.
+      const brokers = `${started.getHost()}:${started.getMappedPort(9093)}`;
+      await waitForKafka(brokers, 60_000);
+      process.env.KAFKA_BROKERS = brokers;
+      project.provide('kafkaBrokers', brokers);
+      project.provide('kafkaSource', 'testcontainers');
+      project.provide('kafkaControl', null);
+      log(`testcontainers broker on ${brokers}`);
+    } catch (error) {
+      await container?.stop().catch(() => undefined);
+      throw noBroker('the Docker engine answers but the Kafka container did not start', error);
+    }
+    return async () => {
+      restoreEnv();
+      await container?.stop();
+    };
+  }
+
+  let broker: Awaited<ReturnType<typeof startKafkaBroker>> | undefined;
+  try {
+    const libsDir = await ensureKafkaDistribution({ log });
+    broker = await startKafkaBroker({ libsDir });
+  } catch (error) {
+    throw noBroker(`the local Apache Kafka ${await kafkaVersion()} broker could not be started`, error);
+  }
+  const control = await serveKafkaControl(broker);
+  log(
+    `local Apache Kafka ${await kafkaVersion()} broker on ${broker.brokers}, ready in ` +
+      `${(broker.lastStartMs / 1000).toFixed(1)} s (log: ${broker.logFile})`,
+  );
+  process.env.KAFKA_BROKERS = broker.brokers;
+  project.provide('kafkaBrokers', broker.brokers);
+  project.provide('kafkaSource', 'local');
+  project.provide('kafkaControl', control.info);
+  const owned = broker;
+  return async () => {
+    restoreEnv();
+    await control.close();
+    await owned.stop();
+  };
+}
+
+function noBroker(reason: string, cause: unknown): Error {
+  const detail = cause instanceof Error ? `\n${cause.message}` : '';
+  const where = process.env.CI ? 'CI run' : 'test run';
+  return new Error(
+    `No Kafka broker for the integration tests, so this ${where} fails: ${reason}.${detail}\n` +
+      'Run `node test/infra/provision.ts` to fetch the broker (Java 17 and Maven needed), ' +
+      'point KAFKA_BROKERS at a running cluster, or provide a Docker engine.',
+    { cause },
+  );
+}
+
+/** Where a Docker engine answers /_ping, or null. A socket file alone proves nothing. */
+async function findDockerEngine(): Promise<string | null> {
+  const host = process.env.DOCKER_HOST;
+  if (host !== undefined && host !== '') {
+    if (host.startsWith('unix://')) {
+      return (await pingDocker({ socketPath: host.slice('unix://'.length) })) ? host : null;
+    }
+    if (host.startsWith('tcp://') && process.env.DOCKER_TLS_VERIFY !== '1') {
+      const url = new URL(host.replace(/^tcp:/, 'http:'));
+      return (await pingDocker({ host: url.hostname, port: Number(url.port || 2375) })) ? host : null;
+    }
+    // TLS or ssh engines need the client's credentials; the docker CLI has them.
+    const version = await runCommand('docker', ['version', '--format', '{{.Server.Version}}'], {
+      timeoutMs: 10_000,
+    }).catch(() => null);
+    return version?.code === 0 ? host : null;
+  }
+  const sockets = ['/var/run/docker.sock', join(homedir(), '.docker', 'run', 'docker.sock')];
+  if (process.env.XDG_RUNTIME_DIR) sockets.push(join(process.env.XDG_RUNTIME_DIR, 'docker.sock'));
+  for (const socketPath of sockets) {
+    if (await pingDocker({ socketPath })) return `unix://${socketPath}`;
+  }
+  return null;
+}
+
+function pingDocker(target: { socketPath: string } | { host: string; port: number }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ ...target, path: '/_ping', method: 'GET', timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}

@@ -1,0 +1,37 @@
+import pino from 'pino';
+import { validateConfig } from '../../gateway/config/parse-config.ts';
+import { type GatewayServer, startGateway } from '../../gateway/http/server.ts';
+
+/** Starts a real gateway (real HTTP server, real engines) on a free loopback port. */
+export async function startTestGateway(raw: Record<string, unknown>): Promise<GatewayServer> {
+  const parsed = validateConfig({ revision: 'it', ...raw });
+  if (!parsed.ok) throw new Error(`test config invalid: ${JSON.stringify(parsed.issues)}`);
+  const gateway = await startGateway(parsed.config, {
+    logger: pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+  });
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error('producers did not connect within 30 s')), 30_000).unref(),
+  );
+  await Promise.race([gateway.connected, timeout]);
+  return gateway;
+}
+
+export async function postLines(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-ndjson', ...headers },
+    signal: AbortSignal.timeout(60_000),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
+}
