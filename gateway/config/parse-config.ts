@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { type GatewayConfig, GatewayConfigSchema } from './schema.ts';
 import { schemaIssues, withDefaults } from './schema-walk.ts';
@@ -23,7 +24,22 @@ export function parseConfigText(text: string): ConfigResult {
   } catch (error) {
     return { ok: false, issues: [{ path: '/', message: `not valid YAML: ${(error as Error).message}` }] };
   }
-  return validateConfig(raw);
+  const result = validateConfig(raw);
+  if (result.ok && !hasOwnRevision(raw)) {
+    // No revision written (hand-made files): the content decides, so every pod
+    // running the same bytes reports the same revision.
+    return { ok: true, config: { ...result.config, revision: contentRevision(text) } };
+  }
+  return result;
+}
+
+/** A short, stable revision derived from the config text. */
+export function contentRevision(text: string): string {
+  return `content-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+}
+
+function hasOwnRevision(raw: unknown): boolean {
+  return raw !== null && typeof raw === 'object' && Object.hasOwn(raw, 'revision');
 }
 
 /** Applies schema defaults, then checks the schema and the cross-field rules. Never throws. */

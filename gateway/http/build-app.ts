@@ -1,16 +1,27 @@
-import fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { handleIngest } from '../ingest/handle-ingest.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { UNKNOWN_REPO_LABEL } from '../observability/metrics.ts';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
+import type { RuntimeHolder } from '../runtime/runtime-holder.ts';
 import { describeFailure, failure } from './error-catalogue.ts';
 
 export interface AppDeps {
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
-  /** The runtime a new request should use; undefined until a config is loaded. */
-  readonly currentRuntime: () => GatewayRuntime | undefined;
+  /**
+   * The runtime new requests use (undefined until a config is loaded). An
+   * ingest request holds its runtime from `enter` to `leave`, so a reload
+   * never closes producers under a running request.
+   */
+  readonly runtimes: RuntimeHolder<GatewayRuntime>;
   /** True once shutdown began: readiness fails and new ingest requests get 503. */
   readonly isDraining: () => boolean;
 }
@@ -45,7 +56,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
   app.post<{ Params: { repo: string } }>('/log/repo/:repo', async (request, reply) => {
-    const runtime = deps.currentRuntime();
+    const runtime = deps.runtimes.enter();
+    try {
+      return await ingest(request, reply, runtime);
+    } finally {
+      if (runtime) deps.runtimes.leave(runtime);
+    }
+  });
+
+  async function ingest(
+    request: FastifyRequest<{ Params: { repo: string } }>,
+    reply: FastifyReply,
+    runtime: GatewayRuntime | undefined,
+  ) {
     const repoLabel = runtime?.repos.has(request.params.repo) ? request.params.repo : UNKNOWN_REPO_LABEL;
     if (!runtime || deps.isDraining()) {
       const { status, body } = describeFailure(
@@ -84,12 +107,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     reply.code(response.status).headers(response.headers).header('x-request-id', request.id);
     if (response.closeConnection) reply.header('connection', 'close');
     return reply.send(response.body);
-  });
+  }
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
-    const runtime = deps.currentRuntime();
+    const runtime = deps.runtimes.current;
     const reasons: string[] = [];
     if (deps.isDraining()) reasons.push('shutting down');
     if (!runtime) reasons.push('no config loaded');
@@ -101,7 +124,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.get('/status', async () => {
-    const runtime = deps.currentRuntime();
+    const runtime = deps.runtimes.current;
     return {
       revision: runtime?.revision ?? null,
       draining: deps.isDraining(),

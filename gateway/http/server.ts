@@ -2,8 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.ts';
+import type { BatchingProducer } from '../producers/batching-producer.ts';
 import { createEngine as defaultEngineFactory, type EngineFactory } from '../producers/create-engine.ts';
 import { buildRuntime, connectProducers, type GatewayRuntime } from '../runtime/gateway-runtime.ts';
+import { RuntimeHolder } from '../runtime/runtime-holder.ts';
 import { buildApp } from './build-app.ts';
 
 export interface GatewayServer {
@@ -12,8 +14,16 @@ export interface GatewayServer {
   /** Base URL the server listens on, e.g. http://127.0.0.1:8080 */
   readonly url: string;
   readonly runtime: () => GatewayRuntime;
-  /** Resolves once every producer connected (it never rejects; it retries). */
+  /** Resolves once every producer of the initial config connected (never rejects; it retries). */
   readonly connected: Promise<void>;
+  /**
+   * Swaps in a new, already validated config: reuses unchanged producers,
+   * builds and connects new ones (waiting at most `connectWaitMs`), then makes
+   * it current for new requests. Requests in flight finish on the config they
+   * started with; producers no longer referenced are flushed and closed after
+   * the last of those requests ended. Calls are serialized.
+   */
+  readonly applyConfig: (config: GatewayConfig) => Promise<void>;
   /**
    * Graceful stop: not ready, wait `shutdownDelayMs`, stop accepting, let
    * in-flight requests finish, deliver everything admitted, disconnect.
@@ -28,29 +38,84 @@ export interface StartOptions {
   /** Overrides the configured listen port (0 picks a free one). */
   readonly port?: number;
   readonly host?: string;
+  /** How long a reload waits for new producers to connect before swapping anyway. */
+  readonly connectWaitMs?: number;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<GatewayServer> {
   const { logger } = options;
   const metrics = createGatewayMetrics();
-  const runtime = buildRuntime(config, {
-    logger,
-    metrics,
-    createEngine: options.createEngine ?? defaultEngineFactory,
-  });
-  metrics.configInfo.set({ revision: runtime.revision }, 1);
-  let draining = false;
-  const app = buildApp({ logger, metrics, currentRuntime: () => runtime, isDraining: () => draining });
+  const deps = { logger, metrics, createEngine: options.createEngine ?? defaultEngineFactory };
+  const holder = new RuntimeHolder<GatewayRuntime>();
+  const retiring = new Set<Promise<void>>();
   const connecting = new AbortController();
-  const connected = connectProducers(runtime, logger, connecting.signal);
+  let draining = false;
 
+  const initial = buildRuntime(config, deps);
+  holder.swap(initial.runtime);
+  metrics.producerLifecycle.inc({ event: 'created' }, initial.created.size);
+  metrics.configInfo.set({ revision: initial.runtime.revision }, 1);
+  const connected = connectProducers(initial.created, logger, connecting.signal);
+
+  const app = buildApp({ logger, metrics, runtimes: holder, isDraining: () => draining });
   const server = config.server;
   const address = await app.listen({ host: options.host ?? server.host, port: options.port ?? server.port });
   // A slow sender cannot hold a connection beyond the request deadline plus a margin for the body.
   app.server.requestTimeout = server.requestTimeoutMs + 30_000;
   app.server.headersTimeout = 15_000;
   app.server.keepAliveTimeout = 65_000;
-  logger.info({ address, revision: runtime.revision, repos: runtime.repos.size }, 'gateway listening');
+  logger.info(
+    { address, revision: initial.runtime.revision, repos: initial.runtime.repos.size },
+    'gateway listening',
+  );
+
+  const closeWhenDrained = (old: GatewayRuntime, producers: ReadonlyMap<string, BatchingProducer>) => {
+    const work = holder
+      .drained(old)
+      .then(() =>
+        Promise.all(
+          [...producers].map(async ([name, producer]) => {
+            await producer
+              .close()
+              .catch((error: unknown) => logger.warn({ producer: name, err: error }, 'close failed'));
+            metrics.producerLifecycle.inc({ event: 'closed' });
+            logger.info({ producer: name, revision: old.revision }, 'retired producer closed');
+          }),
+        ),
+      )
+      .then(() => undefined);
+    retiring.add(work);
+    void work.finally(() => retiring.delete(work));
+  };
+
+  let applying: Promise<void> = Promise.resolve();
+  const applyConfig = (next: GatewayConfig) => {
+    const run = async () => {
+      if (draining) return;
+      const current = holder.current;
+      const built = buildRuntime(next, deps, current);
+      metrics.producerLifecycle.inc({ event: 'created' }, built.created.size);
+      const connectWait = AbortSignal.timeout(options.connectWaitMs ?? 5000);
+      const connectingNew = connectProducers(built.created, logger, connecting.signal);
+      await Promise.race([
+        connectingNew,
+        new Promise((resolve) => connectWait.addEventListener('abort', resolve)),
+      ]);
+      const previous = holder.swap(built.runtime);
+      metrics.configInfo.reset();
+      metrics.configInfo.set({ revision: built.runtime.revision }, 1);
+      if (next.server.port !== server.port || next.server.host !== server.host) {
+        logger.warn('listen address changes apply on restart only');
+      }
+      logger.info(
+        { revision: built.runtime.revision, previous: previous?.revision, producers: built.plan },
+        'config applied',
+      );
+      if (previous) closeWhenDrained(previous, built.retired);
+    };
+    applying = applying.then(run, run);
+    return applying;
+  };
 
   let stopping: Promise<boolean> | undefined;
   const shutdown = () => {
@@ -60,8 +125,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       logger.info({ delayMs: server.shutdownDelayMs }, 'shutting down: not ready any more');
       const work = (async () => {
         await new Promise((resolve) => setTimeout(resolve, server.shutdownDelayMs));
+        await applying.catch(() => undefined);
         await app.close();
-        await Promise.all([...runtime.producers.values()].map((producer) => producer.close()));
+        await Promise.all(retiring);
+        const runtime = holder.current;
+        await Promise.all([...(runtime?.producers.values() ?? [])].map((producer) => producer.close()));
         return true;
       })();
       const timedOut = new Promise<false>((resolve) =>
@@ -74,11 +142,16 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     return stopping;
   };
 
-  return { app, metrics, url: address, runtime: () => runtime, connected, shutdown };
+  const runtime = () => holder.current as GatewayRuntime;
+  return { app, metrics, url: address, runtime, connected, applyConfig, shutdown };
 }
 
 /** Shuts down on SIGTERM/SIGINT and exits; a second signal exits at once. */
-export function exitOnSignals(gateway: Pick<GatewayServer, 'shutdown'>, logger: Logger): void {
+export function exitOnSignals(
+  gateway: Pick<GatewayServer, 'shutdown'>,
+  logger: Logger,
+  beforeExit?: () => void,
+): void {
   let received = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) {
@@ -87,6 +160,7 @@ export function exitOnSignals(gateway: Pick<GatewayServer, 'shutdown'>, logger: 
     }
     received = true;
     logger.info({ signal }, 'signal received');
+    beforeExit?.();
     void gateway.shutdown().then((clean) => process.exit(clean ? 0 : 1));
   };
   process.on('SIGTERM', onSignal);

@@ -22,6 +22,8 @@ export interface GatewayMetrics {
   readonly producerErrors: Counter<'producer' | 'kind'>;
   readonly asyncDeliveryFailures: Counter<'repo'>;
   readonly configInfo: Gauge<'revision'>;
+  readonly configReloads: Counter<'result'>;
+  readonly producerLifecycle: Counter<'event'>;
 }
 
 export const UNKNOWN_REPO_LABEL = '_unknown';
@@ -119,6 +121,18 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       name: 'sluice_config_info',
       help: 'The config revision this gateway runs (value 1).',
       labelNames: ['revision'],
+      registers,
+    }),
+    configReloads: new Counter({
+      name: 'sluice_config_reload_total',
+      help: 'Config reload attempts by result: applied, unchanged, invalid, error.',
+      labelNames: ['result'],
+      registers,
+    }),
+    producerLifecycle: new Counter({
+      name: 'sluice_producer_lifecycle_total',
+      help: 'Producers created and closed, across reloads.',
+      labelNames: ['event'],
       registers,
     }),
   };

@@ -81,6 +81,10 @@ export class BatchingProducer {
     return this.#connected;
   }
 
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   async connect(): Promise<void> {
     await this.#options.engine.connect();
     this.#connected = true;

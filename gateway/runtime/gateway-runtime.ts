@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { GatewayConfig, ProducerConfig, RepoConfig } from '../config/schema.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
@@ -5,6 +6,7 @@ import { compilePipeline } from '../pipeline/compile-pipeline.ts';
 import type { CompiledPipeline } from '../pipeline/line-outcome.ts';
 import { BatchingProducer } from '../producers/batching-producer.ts';
 import type { EngineFactory } from '../producers/create-engine.ts';
+import { type ProducerPlan, planProducers } from './plan-producers.ts';
 
 export interface RepoRuntime {
   readonly name: string;
@@ -32,10 +34,42 @@ export interface RuntimeDeps {
   readonly createEngine: EngineFactory;
 }
 
-export function buildRuntime(config: GatewayConfig, deps: RuntimeDeps): GatewayRuntime {
+export interface RuntimeBuild {
+  readonly runtime: GatewayRuntime;
+  readonly plan: ProducerPlan;
+  /** Producers of the previous runtime that the new one no longer uses. */
+  readonly retired: ReadonlyMap<string, BatchingProducer>;
+  /** Producers built for this runtime; they still need to connect. */
+  readonly created: ReadonlyMap<string, BatchingProducer>;
+}
+
+/**
+ * Builds the runtime for `config`. With a `previous` runtime, producers whose
+ * settings did not change are reused (connections and in-flight batches carry
+ * over); the rest are built anew. Throws only on programming errors: the
+ * config was validated before.
+ */
+export function buildRuntime(
+  config: GatewayConfig,
+  deps: RuntimeDeps,
+  previous?: GatewayRuntime,
+): RuntimeBuild {
+  const plan = planProducers(previous?.config.producers ?? {}, config.producers);
   const producers = new Map<string, BatchingProducer>();
-  for (const [name, producerConfig] of Object.entries(config.producers)) {
-    producers.set(name, buildProducer(name, producerConfig, deps));
+  const created = new Map<string, BatchingProducer>();
+  for (const name of plan.reuse) {
+    const reused = previous?.producers.get(name);
+    if (reused) producers.set(name, reused);
+  }
+  for (const name of plan.create) {
+    const producer = buildProducer(name, config.producers[name] as ProducerConfig, deps);
+    producers.set(name, producer);
+    created.set(name, producer);
+  }
+  const retired = new Map<string, BatchingProducer>();
+  for (const name of plan.retire) {
+    const old = previous?.producers.get(name);
+    if (old) retired.set(name, old);
   }
   const repos = new Map<string, RepoRuntime>();
   for (const [name, repo] of Object.entries(config.repos)) {
@@ -50,7 +84,7 @@ export function buildRuntime(config: GatewayConfig, deps: RuntimeDeps): GatewayR
       pipeline: compilePipeline(repo),
     });
   }
-  return { revision: config.revision, config, repos, producers };
+  return { runtime: { revision: config.revision, config, repos, producers }, plan, retired, created };
 }
 
 function buildProducer(name: string, config: ProducerConfig, deps: RuntimeDeps): BatchingProducer {
@@ -77,17 +111,18 @@ function buildProducer(name: string, config: ProducerConfig, deps: RuntimeDeps):
 
 /**
  * Connects every producer, retrying with capped exponential backoff until it
- * succeeds or `signal` aborts. Never rejects: an unreachable broker keeps the
- * gateway up and not ready, answering 503, rather than crashing it.
+ * succeeds, the producer is closed, or `signal` aborts. Never rejects: an
+ * unreachable broker keeps the gateway up and not ready, answering 503,
+ * rather than crashing it.
  */
 export async function connectProducers(
-  runtime: GatewayRuntime,
+  producers: ReadonlyMap<string, BatchingProducer>,
   logger: Logger,
   signal: AbortSignal,
 ): Promise<void> {
   await Promise.all(
-    [...runtime.producers].map(async ([name, producer]) => {
-      for (let attempt = 0; !signal.aborted; attempt++) {
+    [...producers].map(async ([name, producer]) => {
+      for (let attempt = 0; !signal.aborted && !producer.closed; attempt++) {
         try {
           await producer.connect();
           logger.info({ producer: name }, 'producer connected');
@@ -95,17 +130,7 @@ export async function connectProducers(
         } catch (error) {
           const delayMs = Math.min(250 * 2 ** attempt, 10_000);
           logger.warn({ producer: name, err: error, retryInMs: delayMs }, 'producer connect failed');
-          await new Promise((resolve) => {
-            const timer = setTimeout(resolve, delayMs);
-            signal.addEventListener(
-              'abort',
-              () => {
-                clearTimeout(timer);
-                resolve(undefined);
-              },
-              { once: true },
-            );
-          });
+          await sleep(delayMs, undefined, { signal }).catch(() => undefined);
         }
       }
     }),

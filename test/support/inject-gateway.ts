@@ -4,6 +4,7 @@ import { validateConfig } from '../../gateway/config/parse-config.ts';
 import { buildApp } from '../../gateway/http/build-app.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../../gateway/observability/metrics.ts';
 import { buildRuntime, type GatewayRuntime } from '../../gateway/runtime/gateway-runtime.ts';
+import { RuntimeHolder } from '../../gateway/runtime/runtime-holder.ts';
 import { type FakeEngine, fakeEngine } from './fake-engine.ts';
 
 export interface InjectGateway {
@@ -39,7 +40,7 @@ export async function injectGateway(
   const engine = fakeEngine(engineOptions);
   const metrics = createGatewayMetrics({ defaultMetrics: false });
   const logger = pino({ level: 'silent' });
-  const runtime = buildRuntime(parsed.config, {
+  const { runtime } = buildRuntime(parsed.config, {
     logger,
     metrics,
     createEngine: () => ({
@@ -47,6 +48,8 @@ export async function injectGateway(
       classifyError: (error) => ((error as Error).message === 'connection' ? 'connection' : 'broker'),
     }),
   });
+  const holder = new RuntimeHolder<GatewayRuntime>();
+  holder.swap(runtime);
   if (!engineOptions.hangOnConnect)
     for (const producer of runtime.producers.values()) await producer.connect();
   const harness: InjectGateway = {
@@ -54,7 +57,7 @@ export async function injectGateway(
     runtime,
     metrics,
     draining: false,
-    app: buildApp({ logger, metrics, currentRuntime: () => runtime, isDraining: () => harness.draining }),
+    app: buildApp({ logger, metrics, runtimes: holder, isDraining: () => harness.draining }),
   };
   return harness;
 }

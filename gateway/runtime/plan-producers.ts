@@ -1,0 +1,38 @@
+import type { ProducerConfig } from '../config/schema.ts';
+
+export interface ProducerPlan {
+  /** Same name, same settings: the running producer (and its connections) is kept. */
+  readonly reuse: readonly string[];
+  /** New names, or names whose settings changed: a new producer is built and connected. */
+  readonly create: readonly string[];
+  /** Names gone, or replaced by a changed producer: closed once their in-flight work ended. */
+  readonly retire: readonly string[];
+}
+
+/** Pure diff of two producer maps by name and settings. A changed producer is both created and retired. */
+export function planProducers(
+  previous: Readonly<Record<string, ProducerConfig>>,
+  next: Readonly<Record<string, ProducerConfig>>,
+): ProducerPlan {
+  const reuse: string[] = [];
+  const create: string[] = [];
+  const retire: string[] = [];
+  for (const [name, config] of Object.entries(next)) {
+    const before = Object.hasOwn(previous, name) ? previous[name] : undefined;
+    if (before !== undefined && canonicalJson(before) === canonicalJson(config)) reuse.push(name);
+    else create.push(name);
+  }
+  for (const name of Object.keys(previous)) {
+    if (!reuse.includes(name)) retire.push(name);
+  }
+  return { reuse: reuse.sort(), create: create.sort(), retire: retire.sort() };
+}
+
+/** JSON with object keys sorted, so key order in YAML never counts as a change. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}
