@@ -1,11 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { ConfigReloader, hashText } from './config/config-reloader.ts';
-import { watchConfigFile } from './config/config-watcher.ts';
 import { formatIssues } from './config/load-config-file.ts';
-import { parseConfigText } from './config/parse-config.ts';
-import { exitOnSignals, startGateway } from './http/server.ts';
+import { exitOnSignals } from './http/server.ts';
 import { createLogger } from './observability/logger.ts';
+import { runGateway } from './run-gateway.ts';
 
 // `sluice gateway --config FILE`: serve the ingest API and hot-reload FILE when
 // it changes (a ConfigMap volume mounted as a directory, or a plain file).
@@ -30,41 +27,21 @@ if (values.help || !values.config) {
   console.log(usage);
   process.exit(values.help ? 0 : 2);
 }
-const file = values.config;
 const logger = createLogger();
-let text: string;
-try {
-  text = await readFile(file, 'utf8');
-} catch (error) {
-  console.error(`cannot read config ${file}: ${(error as Error).message}`);
-  process.exit(2);
-}
-const loaded = parseConfigText(text);
-if (!loaded.ok) {
-  console.error(formatIssues(file, loaded));
-  process.exit(2);
-}
-const gateway = await startGateway(loaded.config, {
+const result = await runGateway({
+  file: values.config,
   logger,
+  watch: !values['no-watch'],
+  pollIntervalMs: Number(values['poll-ms']),
   ...(values.port === undefined ? {} : { port: Number(values.port) }),
 });
-const reloader = new ConfigReloader({
-  file,
-  apply: gateway.applyConfig,
-  logger,
-  metrics: gateway.metrics,
-  initialHash: hashText(text),
-});
-const watcher = values['no-watch']
-  ? undefined
-  : watchConfigFile({
-      file,
-      logger,
-      onChange: () => void reloader.check(),
-      pollIntervalMs: Number(values['poll-ms']),
-    });
+if (!result.ok) {
+  console.error(formatIssues(values.config, result));
+  process.exit(2);
+}
+const { running } = result;
 process.on('SIGHUP', () => {
   logger.info('SIGHUP: reloading config');
-  void reloader.check(true);
+  void running.reloader.check(true);
 });
-exitOnSignals(gateway, logger, () => watcher?.close());
+exitOnSignals({ shutdown: running.stop }, logger);

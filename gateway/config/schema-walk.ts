@@ -46,6 +46,9 @@ export function withDefaults(schema: TSchema, value: unknown): unknown {
     const variant = discriminatedVariant(schema, current);
     return variant ? withDefaults(variant, current) : current;
   }
+  if (schema[Kind] === 'Array' && Array.isArray(current)) {
+    return current.map((item) => withDefaults(schema.items as TSchema, item));
+  }
   if (!isPlainObject(current)) return current;
   if (schema[Kind] === 'Object') {
     current = { ...current };

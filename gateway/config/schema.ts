@@ -1,4 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
+import {
+  ConstraintSchema,
+  DeadLetterSchema,
+  DecoderSchema,
+  ExecutersSchema,
+  OnExecuterErrorSchema,
+} from './pipeline-schema.ts';
 
 // The single source of truth for the gateway configuration file. The gateway
 // validates its file with these schemas, the operator renders config that
@@ -199,10 +206,11 @@ export const RepoSchema = Type.Object(
         description: 'Top-level field whose value becomes the message key (same value, same partition).',
       }),
     ),
-    decoder: Type.Union([Type.Literal('json')], {
-      default: 'json',
-      description: 'How a line is decoded: json requires one JSON object per line.',
-    }),
+    decoder: Type.Optional(DecoderSchema),
+    constraint: Type.Optional(ConstraintSchema),
+    executers: Type.Optional(ExecutersSchema),
+    onExecuterError: Type.Optional(OnExecuterErrorSchema),
+    deadLetter: Type.Optional(DeadLetterSchema),
   },
   { additionalProperties: false, description: 'A log stream accepted at POST /log/repo/{name}.' },
 );

@@ -160,7 +160,6 @@ export function exitOnSignals(
     }
     received = true;
     logger.info({ signal }, 'signal received');
-    beforeExit?.();
     void gateway.shutdown().then((clean) => process.exit(clean ? 0 : 1));
   };
   process.on('SIGTERM', onSignal);
