@@ -37,7 +37,8 @@ export function isRelevantEvent(fileName: string, changed: string | null): boole
 export function watchConfigFile(options: ConfigWatcherOptions): ConfigWatcher {
   const dir = dirname(options.file);
   const fileName = basename(options.file);
-  const debounceMs = options.debounceMs ?? 50;
+  const dirName = basename(dir);
+  const debounceMs = options.debounceMs ?? 10;
   let watcher: FSWatcher | undefined;
   let debounce: NodeJS.Timeout | undefined;
   let rewatch: NodeJS.Timeout | undefined;
@@ -71,7 +72,11 @@ export function watchConfigFile(options: ConfigWatcherOptions): ConfigWatcher {
     try {
       watchedInode = inodeOf();
       watcher = watch(dir, { persistent: false }, (_event, changed) => {
-        if (isRelevantEvent(fileName, changed === null ? null : String(changed))) notify();
+        const name = changed === null ? null : String(changed);
+        // inotify names the watched directory itself when it is deleted or moved away;
+        // the watch is dead from then on (and a new directory may even reuse the inode).
+        if (name === dirName) restart(new Error('config directory removed'));
+        else if (isRelevantEvent(fileName, name)) notify();
       });
       watcher.on('error', (error) => restart(error));
       // The directory itself renamed or removed: the watch is dead even without an error.

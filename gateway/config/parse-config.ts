@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseYaml } from 'yaml';
 import { type GatewayConfig, GatewayConfigSchema } from './schema.ts';
 import { schemaIssues, withDefaults } from './schema-walk.ts';
@@ -19,8 +20,7 @@ const MAX_REPORTED_ISSUES = 20;
 export function parseConfigText(text: string): ConfigResult {
   let raw: unknown;
   try {
-    // Aliases are capped so a hostile file cannot expand into gigabytes.
-    raw = parseYaml(text, { maxAliasCount: 100, prettyErrors: true, uniqueKeys: true });
+    raw = parseDocument(text);
   } catch (error) {
     return { ok: false, issues: [{ path: '/', message: `not valid YAML: ${(error as Error).message}` }] };
   }
@@ -33,6 +33,24 @@ export function parseConfigText(text: string): ConfigResult {
   return result;
 }
 
+/**
+ * JSON is YAML, and a JSON document parses two orders of magnitude faster
+ * than the YAML parser can (the operator renders JSON for that reason, which
+ * keeps a 1,000-repo reload within milliseconds). Anything else, or JSON that
+ * does not parse, goes through the YAML parser for its error messages.
+ */
+function parseDocument(text: string): unknown {
+  if (/^\s*\{/.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // fall through: the YAML parser explains what is wrong
+    }
+  }
+  // Aliases are capped so a hostile file cannot expand into gigabytes.
+  return parseYaml(text, { maxAliasCount: 100, prettyErrors: true, uniqueKeys: true });
+}
+
 /** A short, stable revision derived from the config text. */
 export function contentRevision(text: string): string {
   return `content-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
@@ -42,14 +60,27 @@ function hasOwnRevision(raw: unknown): boolean {
   return raw !== null && typeof raw === 'object' && Object.hasOwn(raw, 'revision');
 }
 
+// The compiled checker is fast on the common, valid path; the walker that
+// explains errors runs only when it fails.
+let compiledChecker: TypeCheck<typeof GatewayConfigSchema> | undefined;
+const configChecker = () => {
+  compiledChecker ??= TypeCompiler.Compile(GatewayConfigSchema);
+  return compiledChecker;
+};
+
 /** Applies schema defaults, then checks the schema and the cross-field rules. Never throws. */
 export function validateConfig(raw: unknown): ConfigResult {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, issues: [{ path: '/', message: 'expected a mapping with producers and repos' }] };
   }
   const candidate = withDefaults(GatewayConfigSchema, raw);
-  const issues = schemaIssues(GatewayConfigSchema, candidate, '', MAX_REPORTED_ISSUES);
-  if (issues.length > 0) return { ok: false, issues };
+  if (!configChecker().Check(candidate)) {
+    const issues = schemaIssues(GatewayConfigSchema, candidate, '', MAX_REPORTED_ISSUES);
+    return {
+      ok: false,
+      issues: issues.length > 0 ? issues : [{ path: '/', message: 'does not match the schema' }],
+    };
+  }
   const config = candidate as GatewayConfig;
   const crossIssues = crossFieldIssues(config);
   if (crossIssues.length > 0) return { ok: false, issues: crossIssues };

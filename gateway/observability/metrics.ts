@@ -125,7 +125,7 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
     }),
     configReloads: new Counter({
       name: 'sluice_config_reload_total',
-      help: 'Config reload attempts by result: applied, unchanged, invalid, error.',
+      help: 'Config reloads of changed content by result: applied, invalid, error.',
       labelNames: ['result'],
       registers,
     }),

@@ -9,13 +9,13 @@ let generation = 0;
  * directory, point a temporary `..data_tmp` symlink at it, rename that over
  * `..data` (the atomic step), make sure every key has a top-level symlink
  * through `..data`, drop symlinks of keys that are gone, then remove the old
- * timestamped directory. Readers of `dir/<key>` see the old or the new
+ * timestamped directory. Returns when the swap happened (performance.now()). Readers of `dir/<key>` see the old or the new
  * content, never a mix.
  */
 export async function writeConfigMapVolume(
   dir: string,
   payload: Readonly<Record<string, string>>,
-): Promise<void> {
+): Promise<{ swappedAt: number }> {
   await mkdir(dir, { recursive: true });
   const previous = await readlink(join(dir, '..data')).catch(() => undefined);
   generation += 1;
@@ -26,6 +26,7 @@ export async function writeConfigMapVolume(
   await rm(join(dir, '..data_tmp'), { force: true });
   await symlink(versioned, join(dir, '..data_tmp'));
   await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+  const swappedAt = performance.now();
   for (const key of Object.keys(payload)) {
     await symlink(join('..data', key), join(dir, key)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
@@ -37,4 +38,5 @@ export async function writeConfigMapVolume(
   }
   if (previous !== undefined && previous !== versioned)
     await rm(join(dir, previous), { recursive: true, force: true });
+  return { swappedAt };
 }

@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { writeConfigMapVolume } from '../test/support/atomic-writer.ts';
+
+// Hot-reload benchmark: a real gateway process watching a ConfigMap-style
+// directory. For configs of 10, 100 and 1,000 repos it measures the time from
+// the kubelet-style `..data` symlink swap to the new revision serving
+// (/status), and the gateway's RSS after 1 and after 100 reloads. Producers
+// write to /dev/null so only the reload path is measured. No Kafka needed.
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10,100,1000' },
+    swaps: { type: 'string', default: '20' },
+    'leak-reloads': { type: 'string', default: '100' },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const swaps = Number(values.swaps);
+const leakReloads = Number(values['leak-reloads']);
+
+let format: 'json' | 'yaml' = 'json';
+
+// The operator renders JSON (which is YAML); hand-written files are YAML.
+const configText = (repos: number, revision: number) => {
+  const config = {
+    revision: `bench-${revision}`,
+    server: { host: '127.0.0.1', port: 0 },
+    producers: { sink: { type: 'file', path: '/dev/null' } },
+    repos: Object.fromEntries(
+      Array.from({ length: repos }, (_, i) => [
+        `repo-${i}`,
+        {
+          producer: 'sink',
+          topic: `logs.repo-${i}${i === revision % repos ? `.r${revision}` : ''}`,
+          mode: 'sync',
+          key: 'host',
+        },
+      ]),
+    ),
+  };
+  if (format === 'json') return JSON.stringify(config, null, 1);
+  return [
+    `revision: ${config.revision}`,
+    'server: { host: 127.0.0.1, port: 0 }',
+    'producers:',
+    '  sink: { type: file, path: /dev/null }',
+    'repos:',
+    ...Object.entries(config.repos).map(
+      ([name, r]) => `  ${name}: { producer: ${r.producer}, topic: ${r.topic}, mode: sync, key: host }`,
+    ),
+  ].join('\n');
+};
+
+const quantile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+const rssMb = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
+  return kb / 1024;
+};
+
+async function withGateway<T>(
+  repos: number,
+  body: (url: string, pid: number, dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-reload-bench-'));
+  await writeConfigMapVolume(dir, { 'gateway.yaml': configText(repos, 0) });
+  const child = spawn(
+    process.execPath,
+    ['gateway/main.ts', '--config', join(dir, 'gateway.yaml'), '--poll-ms', '60000'],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LOG_LEVEL: 'info' },
+    },
+  );
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const lines = createInterface({ input: child.stdout });
+      lines.on('line', (line) => {
+        const entry = JSON.parse(line) as { msg?: string; address?: string };
+        if (entry.msg === 'gateway listening' && entry.address) resolve(entry.address);
+      });
+      child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+    });
+    child.stdout.resume();
+    return await body(url, child.pid as number, dir);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function reloadOnce(url: string, dir: string, repos: number, revision: number): Promise<number> {
+  const { swappedAt } = await writeConfigMapVolume(dir, { 'gateway.yaml': configText(repos, revision) });
+  const wanted = `bench-${revision}`;
+  for (;;) {
+    const status = (await (await fetch(`${url}/status`)).json()) as { revision: string };
+    if (status.revision === wanted) return performance.now() - swappedAt;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+console.log(
+  `reload benchmark: node ${process.version}, ${swaps} swaps per size; milliseconds from the ..data swap to /status serving the new revision`,
+);
+console.log('| config | repos | p50 | p90 | max |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
+for (const candidate of ['json', 'yaml'] as const) {
+  format = candidate;
+  for (const repos of sizes) {
+    const timings = await withGateway(repos, async (url, _pid, dir) => {
+      const samples: number[] = [];
+      for (let revision = 1; revision <= swaps; revision++)
+        samples.push(await reloadOnce(url, dir, repos, revision));
+      return samples.sort((a, b) => a - b);
+    });
+    console.log(
+      `| ${format} | ${repos} | ${quantile(timings, 0.5).toFixed(1)} | ${quantile(timings, 0.9).toFixed(1)} | ${(timings.at(-1) ?? 0).toFixed(1)} |`,
+    );
+  }
+}
+format = 'json';
+
+const leakRepos = sizes.at(-1) ?? 1000;
+const memory = await withGateway(leakRepos, async (url, pid, dir) => {
+  await reloadOnce(url, dir, leakRepos, 1);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const afterOne = rssMb(pid);
+  for (let revision = 2; revision <= leakReloads; revision++) await reloadOnce(url, dir, leakRepos, revision);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return { afterOne, afterMany: rssMb(pid) };
+});
+const growth = ((memory.afterMany - memory.afterOne) / memory.afterOne) * 100;
+console.log(
+  `\nRSS with ${leakRepos} repos (json): ${memory.afterOne.toFixed(1)} MB after 1 reload, ${memory.afterMany.toFixed(1)} MB after ${leakReloads} reloads (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%)`,
+);
