@@ -3,7 +3,12 @@ export const GROUP = 'sluice.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-export const LOG_REPO = { kind: 'LogRepo', plural: 'logrepos', singular: 'logrepo', shortNames: ['lr'] } as const;
+export const LOG_REPO = {
+  kind: 'LogRepo',
+  plural: 'logrepos',
+  singular: 'logrepo',
+  shortNames: ['lr'],
+} as const;
 export const KAFKA_PRODUCER = {
   kind: 'KafkaProducer',
   plural: 'kafkaproducers',

@@ -67,11 +67,13 @@ describe('WorkQueue', () => {
   it('retries with growing delays until forgotten', () => {
     const timers = manualTimers();
     const queue = new WorkQueue({ baseDelayMs: 100, maxDelayMs: 1000, ...timers });
-    expect([1, 2, 3, 4, 5].map(() => {
-      const delay = queue.addRateLimited('ns/a');
-      timers.fireAll();
-      return delay;
-    })).toEqual([100, 200, 400, 800, 1000]);
+    expect(
+      [1, 2, 3, 4, 5].map(() => {
+        const delay = queue.addRateLimited('ns/a');
+        timers.fireAll();
+        return delay;
+      }),
+    ).toEqual([100, 200, 400, 800, 1000]);
     queue.forget('ns/a');
     expect(queue.failures('ns/a')).toBe(0);
     expect(queue.addRateLimited('ns/a')).toBe(100);

@@ -1,0 +1,155 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { backoffDelay } from '../controller/backoff.ts';
+import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef } from './kube-client.ts';
+
+export type InformerEvent = 'added' | 'updated' | 'deleted';
+export type InformerHandler = (event: InformerEvent, object: KubeObject) => void;
+
+export const objectKey = (object: Pick<KubeObject, 'metadata'>): string =>
+  `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+
+/**
+ * A list-then-watch cache of one resource. It relists when the apiserver
+ * answers 410 Gone (the watch's resourceVersion expired), re-watches from the
+ * last seen version when a watch ends normally, and restarts with capped
+ * backoff after any other error (apiserver restart, network). Handlers see
+ * every change, including the differences a relist reveals.
+ */
+export class Informer {
+  readonly #client: KubeClient;
+  readonly #ref: ResourceRef;
+  readonly #namespace: string | undefined;
+  readonly #logger: Logger;
+  readonly #handlers: InformerHandler[] = [];
+  readonly #cache = new Map<string, KubeObject>();
+  #stopped = false;
+  #watch: { stop(): void } | undefined;
+  #synced!: () => void;
+  readonly synced: Promise<void> = new Promise((resolve) => {
+    this.#synced = resolve;
+  });
+  /** Counters for tests and metrics. */
+  readonly stats = { lists: 0, watches: 0, gone: 0, errors: 0 };
+
+  constructor(client: KubeClient, ref: ResourceRef, logger: Logger, namespace?: string) {
+    this.#client = client;
+    this.#ref = ref;
+    this.#logger = logger;
+    this.#namespace = namespace;
+  }
+
+  onChange(handler: InformerHandler): void {
+    this.#handlers.push(handler);
+  }
+
+  get(namespace: string | undefined, name: string): KubeObject | undefined {
+    return this.#cache.get(`${namespace ?? ''}/${name}`);
+  }
+
+  list(namespace?: string): KubeObject[] {
+    const all = [...this.#cache.values()];
+    return namespace === undefined ? all : all.filter((object) => object.metadata.namespace === namespace);
+  }
+
+  start(): void {
+    void this.#run();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#watch?.stop();
+  }
+
+  async #run(): Promise<void> {
+    let failures = 0;
+    let resourceVersion: string | undefined;
+    while (!this.#stopped) {
+      try {
+        if (resourceVersion === undefined) {
+          resourceVersion = await this.#relist();
+          this.#synced();
+        }
+        resourceVersion = await this.#watchFrom(resourceVersion);
+        failures = 0;
+      } catch (error) {
+        if (this.#stopped) return;
+        if (error instanceof KubeApiError && error.status === 410) {
+          this.stats.gone += 1;
+          this.#logger.info({ resource: this.#ref.plural }, 'watch expired (410 Gone); relisting');
+          resourceVersion = undefined;
+          continue;
+        }
+        failures += 1;
+        this.stats.errors += 1;
+        const delay = backoffDelay(failures, 250, 10_000);
+        this.#logger.warn(
+          { resource: this.#ref.plural, err: error, retryInMs: delay },
+          'watch failed; restarting',
+        );
+        resourceVersion = undefined;
+        await sleep(delay);
+      }
+    }
+  }
+
+  async #relist(): Promise<string> {
+    this.stats.lists += 1;
+    const { items, resourceVersion } = await this.#client.list(this.#ref, this.#namespace);
+    const seen = new Set<string>();
+    for (const item of items) {
+      const key = objectKey(item);
+      seen.add(key);
+      const before = this.#cache.get(key);
+      this.#cache.set(key, item);
+      if (!before) this.#emit('added', item);
+      else if (before.metadata.resourceVersion !== item.metadata.resourceVersion) this.#emit('updated', item);
+    }
+    for (const [key, object] of this.#cache) {
+      if (!seen.has(key)) {
+        this.#cache.delete(key);
+        this.#emit('deleted', object);
+      }
+    }
+    return resourceVersion;
+  }
+
+  /** Watches until the stream ends; returns the last resourceVersion seen. Throws KubeApiError(410) on expiry. */
+  async #watchFrom(resourceVersion: string): Promise<string> {
+    this.stats.watches += 1;
+    let latest = resourceVersion;
+    let gone: KubeApiError | undefined;
+    const handle = this.#client.watch(
+      this.#ref,
+      resourceVersion,
+      (event) => {
+        if (event.type === 'ERROR') {
+          const code = event.object.code ?? 500;
+          gone = new KubeApiError(code, event.object);
+          handle.stop();
+          return;
+        }
+        latest = event.object.metadata.resourceVersion ?? latest;
+        if (event.type === 'BOOKMARK') return;
+        const key = objectKey(event.object);
+        if (event.type === 'DELETED') {
+          this.#cache.delete(key);
+          this.#emit('deleted', event.object);
+        } else {
+          const existed = this.#cache.has(key);
+          this.#cache.set(key, event.object);
+          this.#emit(existed ? 'updated' : 'added', event.object);
+        }
+      },
+      this.#namespace,
+    );
+    this.#watch = handle;
+    await handle.ended;
+    if (gone) throw gone;
+    return latest;
+  }
+
+  #emit(event: InformerEvent, object: KubeObject): void {
+    for (const handler of this.#handlers) handler(event, object);
+  }
+}

@@ -1,0 +1,273 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+
+/**
+ * The operator's only door to the Kubernetes API. Authentication and TLS come
+ * from @kubernetes/client-node's KubeConfig (kubeconfig files, in-cluster
+ * service account); requests are plain HTTPS so server-side apply, status
+ * subresources and watches are spoken exactly as the API defines them. Every
+ * write is counted so tests can prove that an unchanged world writes nothing.
+ */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<Record<string, unknown>>;
+    deletionTimestamp?: string;
+    managedFields?: unknown[];
+    creationTimestamp?: string;
+  };
+  [field: string]: unknown;
+}
+
+export interface ResourceRef {
+  /** e.g. `/api/v1` or `/apis/sluice.dev/v1alpha1` */
+  readonly groupVersionPath: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+export class KubeApiError extends Error {
+  readonly status: number;
+  readonly reason: string | undefined;
+  readonly body: unknown;
+  constructor(status: number, body: unknown) {
+    const message = (body as { message?: string } | undefined)?.message ?? `HTTP ${status}`;
+    super(message);
+    this.name = 'KubeApiError';
+    this.status = status;
+    this.reason = (body as { reason?: string } | undefined)?.reason;
+    this.body = body;
+  }
+}
+
+export interface WatchEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  readonly object: KubeObject & { code?: number };
+}
+
+export interface WatchHandle {
+  /** Resolves when the stream ends (server closed it, error, or stop()). */
+  readonly ended: Promise<void>;
+  stop(): void;
+}
+
+export interface KubeClient {
+  readonly writes: { count: number; byVerb: Record<string, number> };
+  get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  list(ref: ResourceRef, namespace?: string): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  watch(
+    ref: ResourceRef,
+    resourceVersion: string,
+    onEvent: (event: WatchEvent) => void,
+    namespace?: string,
+  ): WatchHandle;
+  /** Server-side apply under `fieldManager` (force: the operator owns what it applies). */
+  apply(ref: ResourceRef, object: KubeObject, fieldManager: string): Promise<KubeObject>;
+  applyStatus(ref: ResourceRef, object: KubeObject, fieldManager: string): Promise<KubeObject>;
+  create(ref: ResourceRef, object: KubeObject): Promise<KubeObject>;
+  replace(ref: ResourceRef, object: KubeObject): Promise<KubeObject>;
+  delete(ref: ResourceRef, namespace: string | undefined, name: string): Promise<void>;
+}
+
+export function resourcePath(
+  ref: ResourceRef,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
+  let path = ref.groupVersionPath;
+  if (ref.namespaced && namespace !== undefined) path += `/namespaces/${encodeURIComponent(namespace)}`;
+  path += `/${ref.plural}`;
+  if (name !== undefined) path += `/${encodeURIComponent(name)}`;
+  if (subresource !== undefined) path += `/${subresource}`;
+  return path;
+}
+
+export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
+  const config = new KubeConfig();
+  if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
+  else config.loadFromDefault();
+  return config;
+}
+
+export function createKubeClient(
+  config: KubeConfig,
+  options: { requestTimeoutMs?: number } = {},
+): KubeClient {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error('kubeconfig has no current cluster');
+  const base = new URL(cluster.server);
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const writes = { count: 0, byVerb: {} as Record<string, number> };
+
+  const send = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+    timeout = timeoutMs,
+  ) => {
+    const options: RequestOptions = {
+      method,
+      hostname: base.hostname,
+      port: base.port || (base.protocol === 'https:' ? 443 : 80),
+      path: `${base.pathname.replace(/\/$/, '')}${path}`,
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType }) },
+      timeout,
+    };
+    await config.applyToHTTPSOptions(options);
+    const requester = base.protocol === 'https:' ? httpsRequest : httpRequest;
+    return { options, requester, payload: body === undefined ? undefined : JSON.stringify(body) };
+  };
+
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<unknown> => {
+    if (method !== 'GET') {
+      writes.count += 1;
+      writes.byVerb[method] = (writes.byVerb[method] ?? 0) + 1;
+    }
+    const { options, requester, payload } = await send(method, path, body, contentType);
+    return new Promise((resolve, reject) => {
+      const req = requester(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            parsed = { message: text.slice(0, 500) };
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(parsed);
+          else reject(new KubeApiError(status, parsed));
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  };
+
+  const applyTo = (path: string, object: KubeObject, fieldManager: string) =>
+    call(
+      'PATCH',
+      `${path}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`,
+      object,
+      'application/apply-patch+yaml',
+    ) as Promise<KubeObject>;
+
+  return {
+    writes,
+    async get(ref, namespace, name) {
+      try {
+        return (await call('GET', resourcePath(ref, namespace, name))) as KubeObject;
+      } catch (error) {
+        if (error instanceof KubeApiError && error.status === 404) return undefined;
+        throw error;
+      }
+    },
+    async list(ref, namespace) {
+      const result = (await call('GET', resourcePath(ref, namespace))) as {
+        items: KubeObject[];
+        metadata: { resourceVersion: string };
+      };
+      return { items: result.items ?? [], resourceVersion: result.metadata.resourceVersion };
+    },
+    watch(ref, resourceVersion, onEvent, namespace) {
+      let request: ReturnType<typeof httpsRequest> | undefined;
+      let stopped = false;
+      const ended = (async () => {
+        const query = `?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}&timeoutSeconds=300`;
+        const { options, requester } = await send(
+          'GET',
+          `${resourcePath(ref, namespace)}${query}`,
+          undefined,
+          undefined,
+          0,
+        );
+        if (stopped) return;
+        await new Promise<void>((resolve, reject) => {
+          request = requester(options, (res) => {
+            if ((res.statusCode ?? 0) >= 300) {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () => {
+                let body: unknown;
+                try {
+                  body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+                } catch {
+                  body = undefined;
+                }
+                reject(new KubeApiError(res.statusCode ?? 0, body));
+              });
+              return;
+            }
+            let buffered = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+              buffered += chunk;
+              let newline = buffered.indexOf('\n');
+              while (newline >= 0) {
+                const line = buffered.slice(0, newline).trim();
+                buffered = buffered.slice(newline + 1);
+                if (line) onEvent(JSON.parse(line) as WatchEvent);
+                newline = buffered.indexOf('\n');
+              }
+            });
+            res.on('end', () => resolve());
+            res.on('error', (error) => (stopped ? resolve() : reject(error)));
+            res.on('aborted', () => (stopped ? resolve() : reject(new Error('watch aborted'))));
+          });
+          request.on('error', (error) => (stopped ? resolve() : reject(error)));
+          request.end();
+        });
+      })();
+      return {
+        ended,
+        stop() {
+          stopped = true;
+          request?.destroy();
+        },
+      };
+    },
+    apply: (ref, object, fieldManager) =>
+      applyTo(resourcePath(ref, object.metadata.namespace, object.metadata.name), object, fieldManager),
+    applyStatus: (ref, object, fieldManager) =>
+      applyTo(
+        resourcePath(ref, object.metadata.namespace, object.metadata.name, 'status'),
+        object,
+        fieldManager,
+      ),
+    create: (ref, object) =>
+      call('POST', resourcePath(ref, object.metadata.namespace), object) as Promise<KubeObject>,
+    replace: (ref, object) =>
+      call(
+        'PUT',
+        resourcePath(ref, object.metadata.namespace, object.metadata.name),
+        object,
+      ) as Promise<KubeObject>,
+    async delete(ref, namespace, name) {
+      try {
+        await call('DELETE', resourcePath(ref, namespace, name));
+      } catch (error) {
+        if (!(error instanceof KubeApiError && error.status === 404)) throw error;
+      }
+    },
+  };
+}
