@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseYaml } from 'yaml';
+import { pipelineIssues } from '../pipeline/compile-pipeline.ts';
 import { type GatewayConfig, GatewayConfigSchema } from './schema.ts';
 import { schemaIssues, withDefaults } from './schema-walk.ts';
 
@@ -106,6 +107,8 @@ export function crossFieldIssues(config: GatewayConfig): ConfigIssue[] {
         message: `unknown producer "${repo.producer}" (known: ${known})`,
       });
     }
+    // Patterns, field paths, time formats and exclusive fields: compiling the pipeline checks them.
+    issues.push(...pipelineIssues(name, repo));
   }
   return issues;
 }

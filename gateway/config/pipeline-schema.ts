@@ -3,6 +3,7 @@ import {
   type SchemaOptions,
   type Static,
   type TObject,
+  type TProperties,
   type TSchema,
   Type,
 } from '@sinclair/typebox';
@@ -93,7 +94,11 @@ const CONDITION_DESCRIPTION =
  * A condition that may nest all/any/not `depth` more levels. Built bottom-up,
  * so the levels share their inner schema objects.
  */
-export function conditionSchema(depth: number, extra: TProperties = {}, description = CONDITION_DESCRIPTION): TObject {
+export function conditionSchema(
+  depth: number,
+  extra: TProperties = {},
+  description = CONDITION_DESCRIPTION,
+): TObject {
   if (depth <= 0) {
     return Type.Object(
       { ...leafProperties, ...extra },
@@ -111,7 +116,11 @@ export function conditionSchema(depth: number, extra: TProperties = {}, descript
         Type.Array(inner, { minItems: 1, maxItems: 64, description: 'Every one of these conditions holds.' }),
       ),
       any: Type.Optional(
-        Type.Array(inner, { minItems: 1, maxItems: 64, description: 'At least one of these conditions holds.' }),
+        Type.Array(inner, {
+          minItems: 1,
+          maxItems: 64,
+          description: 'At least one of these conditions holds.',
+        }),
       ),
       not: Type.Optional(described(inner, 'This condition does not hold.')),
       ...extra,
@@ -146,9 +155,13 @@ export const ConstraintSchema = conditionSchema(
   CONDITION_DEPTH,
   {
     reason: Type.Optional(
-      described(ReasonSchema, `Reason counted for the lines that fail the constraint. ${ReasonSchema.description}`, {
-        default: 'constraint',
-      }),
+      described(
+        ReasonSchema,
+        `Reason counted for the lines that fail the constraint. ${ReasonSchema.description}`,
+        {
+          default: 'constraint',
+        },
+      ),
     ),
   },
   `Lines that do not satisfy this condition are dropped and counted under reason. Checked right after decoding, before the executers. ${CONDITION_DESCRIPTION}`,

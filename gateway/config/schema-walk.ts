@@ -134,9 +134,10 @@ function collect(schema: TSchema, value: unknown, path: string, issues: SchemaIs
   }
   if (schema[Kind] === 'Array' && Array.isArray(value)) {
     const items: unknown[] = value;
+    // Errors are reported relative to the checked value: '' is the array itself (minItems, maxItems).
     const arrayError = Value.Errors(schema, items).First();
-    if (arrayError && arrayError.path === path) {
-      issues.push({ path: at, message: `${arrayError.message.toLowerCase()} (got ${items.length} items)` });
+    if (arrayError && arrayError.path === '') {
+      issues.push({ path: at, message: `${lowerFirst(arrayError.message)} (got ${items.length} items)` });
       return;
     }
     items.forEach((item, index) => {
@@ -148,7 +149,7 @@ function collect(schema: TSchema, value: unknown, path: string, issues: SchemaIs
   const description = schema.description ? ` — ${schema.description}` : '';
   issues.push({
     path: at,
-    message: `${first?.message.toLowerCase() ?? 'invalid value'} (got ${show(value)})${description}`,
+    message: `${first ? lowerFirst(first.message) : 'invalid value'} (got ${show(value)})${description}`,
   });
 }
 
@@ -156,4 +157,10 @@ function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+// TypeBox messages start with a capital ("Expected string"); only that letter is
+// lowered, so quoted patterns like [a-zA-Z] stay as written.
+function lowerFirst(message: string): string {
+  return message.charAt(0).toLowerCase() + message.slice(1);
 }

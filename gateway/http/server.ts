@@ -147,11 +147,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
 }
 
 /** Shuts down on SIGTERM/SIGINT and exits; a second signal exits at once. */
-export function exitOnSignals(
-  gateway: Pick<GatewayServer, 'shutdown'>,
-  logger: Logger,
-  beforeExit?: () => void,
-): void {
+export function exitOnSignals(gateway: Pick<GatewayServer, 'shutdown'>, logger: Logger): void {
   let received = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) {

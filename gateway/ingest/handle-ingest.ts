@@ -73,13 +73,24 @@ export async function handleIngest(
   const split = forEachLine(decoded.body, server.maxLineBytes, (line, lineNumber) => {
     const outcome = repo.pipeline(line, context);
     tally.record(outcome, lineNumber);
-    if (outcome.kind !== 'accepted') return;
-    let messages = groups.get(outcome.topic);
+    let topic: string;
+    let message: OutboundMessage;
+    if (outcome.kind === 'accepted') {
+      topic = outcome.topic;
+      message = { key: outcome.key, value: outcome.value };
+    } else if (outcome.kind === 'invalid' && outcome.deadLetter) {
+      // Dead letters carry the line as received; the line still counts as invalid.
+      topic = outcome.deadLetter.topic;
+      message = { key: null, value: line, headers: outcome.deadLetter.headers };
+    } else {
+      return;
+    }
+    let messages = groups.get(topic);
     if (!messages) {
       messages = [];
-      groups.set(outcome.topic, messages);
+      groups.set(topic, messages);
     }
-    messages.push({ key: outcome.key, value: outcome.value });
+    messages.push(message);
   });
   if (!split.ok) {
     return failed(

@@ -1,19 +1,11 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { pipelineOf, repoOf, runLine, testContext } from '../../test/support/pipeline-kit.ts';
 import {
   compileKeyExtractor,
-  compilePipeline,
+  compileRepo,
+  compileRepoPipeline,
   decodeJsonObject,
-  type PipelineStep,
 } from './compile-pipeline.ts';
-import type { LineContext } from './line-outcome.ts';
-
-const context: LineContext = { repo: 'access', receivedAt: 0, clientAddress: '127.0.0.1', headers: {} };
-const run = (text: string | Buffer, steps: PipelineStep[] = [], key?: string) =>
-  compilePipeline({ topic: 'logs', ...(key ? { key } : {}) }, steps)(
-    Buffer.isBuffer(text) ? text : Buffer.from(text),
-    context,
-  );
 
 describe('decodeJsonObject', () => {
   it.each([
@@ -24,6 +16,11 @@ describe('decodeJsonObject', () => {
     {
       name: 'invalid UTF-8',
       line: Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]),
+      reason: 'invalid_utf8',
+    },
+    {
+      name: 'an encoded lone surrogate (CESU bytes)',
+      line: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d]),
       reason: 'invalid_utf8',
     },
     { name: 'a NUL byte outside strings', line: Buffer.from('{"a":1}\u0000'), reason: 'invalid_json' },
@@ -64,6 +61,7 @@ describe('compileKeyExtractor', () => {
     { record: { host: 42 }, expected: '42' },
     { record: { host: { x: 1 } }, expected: '{"x":1}' },
     { record: { host: null }, expected: null },
+    { record: { host: undefined }, expected: null },
     { record: {}, expected: null },
   ])('$record → $expected', ({ record, expected }) => {
     expect(compileKeyExtractor('host')(record)).toBe(expected);
@@ -75,51 +73,135 @@ describe('compileKeyExtractor', () => {
   });
 });
 
-describe('compilePipeline', () => {
-  it('passes a line through byte for byte when there are no steps', () => {
-    const line = Buffer.from('{ "b":2,  "a":1 }');
-    const outcome = run(line);
-    expect(outcome).toEqual({ kind: 'accepted', topic: 'logs', key: null, value: line });
+describe('compileRepo', () => {
+  it('passes a line through byte for byte when no executer changes the record', () => {
+    const line = Buffer.from('{ "b":2,  "a":1, "status": 503 }');
+    const pipeline = pipelineOf({
+      constraint: { field: 'a', exists: true },
+      executers: [
+        { type: 'route', rules: [{ when: { field: 'status', gte: 500 }, topic: 'logs.errors' }] },
+        { type: 'drop-if', when: { field: 'a', equals: '2' } },
+        { type: 'sample', percent: 100 },
+      ],
+    });
+    const outcome = pipeline(line, testContext);
+    expect(outcome).toEqual({ kind: 'accepted', topic: 'logs.errors', key: null, value: line });
+    if (outcome.kind === 'accepted') expect(outcome.value).toBe(line);
   });
 
-  it('serializes the record when steps changed it, and takes the key after the steps', () => {
-    const addHost: PipelineStep = (state) => {
-      state.record.host = 'edge-1';
-      return undefined;
-    };
-    const outcome = run('{"a":1}', [addHost], 'host');
-    expect(outcome).toMatchObject({ kind: 'accepted', key: 'edge-1' });
-    if (outcome.kind === 'accepted')
-      expect(JSON.parse(outcome.value.toString())).toEqual({ a: 1, host: 'edge-1' });
+  it('re-serializes when an executer changed the record, and takes the key after the executers', () => {
+    const pipeline = pipelineOf({
+      key: 'host',
+      executers: [{ type: 'set', field: 'host', value: 'edge-1' }],
+    });
+    expect(runLine(pipeline, '{"a":1}')).toEqual({
+      kind: 'accepted',
+      topic: 'logs.access',
+      key: 'edge-1',
+      record: { a: 1, host: 'edge-1' },
+    });
   });
 
-  it('lets a step end the line, and turns a throwing step into an invalid line', () => {
-    const drop: PipelineStep = () => ({ kind: 'dropped', reason: 'constraint' });
-    const boom: PipelineStep = () => {
-      throw new Error('boom');
-    };
-    expect(run('{"a":1}', [drop])).toEqual({ kind: 'dropped', reason: 'constraint' });
-    expect(run('{"a":1}', [boom])).toMatchObject({ kind: 'invalid', reason: 'executer_failed' });
+  it('decodes raw lines into a field', () => {
+    const pipeline = pipelineOf({
+      decoder: { type: 'raw', field: 'line' },
+      executers: [
+        { type: 'splitter', field: 'line', separator: ' ', limit: 2 },
+        { type: 'assigner', field: 'line', names: ['level', 'message'] },
+      ],
+    });
+    expect(runLine(pipeline, 'WARN disk {almost} full')).toMatchObject({
+      kind: 'accepted',
+      record: { level: 'WARN', message: 'disk {almost} full' },
+    });
+    expect(runLine(pipelineOf({ decoder: { type: 'raw' } }), 'plain text')).toMatchObject({
+      record: { message: 'plain text' },
+    });
+    expect(runLine(pipeline, Buffer.from([0x61, 0xff]))).toMatchObject({
+      kind: 'invalid',
+      reason: 'invalid_utf8',
+    });
   });
 
-  it('never throws and accepted values are always JSON objects, whatever the bytes', () => {
-    const pipeline = compilePipeline({ topic: 't', key: 'k' });
-    fc.assert(
-      fc.property(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 200 }),
-          fc.json().map((s) => new TextEncoder().encode(s)),
-        ),
-        (bytes) => {
-          const outcome = pipeline(Buffer.from(bytes), context);
-          if (outcome.kind === 'accepted') {
-            const parsed = JSON.parse(outcome.value.toString());
-            expect(typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)).toBe(true);
-          } else {
-            expect(['dropped', 'invalid']).toContain(outcome.kind);
-          }
-        },
-      ),
+  it('stops at the first executer that drops, in order', () => {
+    const pipeline = pipelineOf({
+      executers: [
+        { type: 'drop-if', when: { field: 'a', equals: '1' }, reason: 'first' },
+        { type: 'drop-if', when: { field: 'a', exists: true }, reason: 'second' },
+      ],
+    });
+    expect(runLine(pipeline, '{"a":1}')).toEqual({ kind: 'dropped', reason: 'first' });
+    expect(runLine(pipeline, '{"a":2}')).toEqual({ kind: 'dropped', reason: 'second' });
+  });
+
+  describe('onExecuterError', () => {
+    const executers = [
+      { type: 'convert', fields: { status: 'int' } },
+      { type: 'set', field: 'seen', value: 'yes' },
+    ];
+    it('drop (the default) counts a line an executer cannot apply to as invalid', () => {
+      expect(runLine(pipelineOf({ executers }), '{"status":"abc"}')).toEqual({
+        kind: 'invalid',
+        reason: 'convert_failed',
+        message: 'executers[0] (convert): field status cannot be converted to int',
+      });
+    });
+
+    it('pass skips the failing executer and goes on with the record unchanged', () => {
+      expect(runLine(pipelineOf({ executers, onExecuterError: 'pass' }), '{"status":"abc"}')).toMatchObject({
+        kind: 'accepted',
+        record: { status: 'abc', seen: 'yes' },
+      });
+    });
+  });
+
+  describe('dead letter', () => {
+    const pipeline = pipelineOf(
+      { deadLetter: { topic: 'logs.dead' }, executers: [{ type: 'convert', fields: { status: 'int' } }] },
+      'access',
+      'rev-7',
     );
+    it.each([
+      { line: 'not json', reason: 'invalid_json' },
+      { line: '[1]', reason: 'not_an_object' },
+      { line: '{"status":"x"}', reason: 'convert_failed' },
+    ])('sends $reason lines to the dead-letter topic with headers', ({ line, reason }) => {
+      expect(pipeline(Buffer.from(line), testContext)).toMatchObject({
+        kind: 'invalid',
+        reason,
+        deadLetter: {
+          topic: 'logs.dead',
+          headers: { 'sluice-reason': reason, 'sluice-repo': 'access', 'sluice-revision': 'rev-7' },
+        },
+      });
+    });
+
+    it('does not dead-letter dropped lines, and leaves invalid lines plain without a topic', () => {
+      const dropping = pipelineOf({
+        deadLetter: { topic: 'logs.dead' },
+        executers: [{ type: 'drop-if', when: { field: 'a', exists: true } }],
+      });
+      expect(dropping(Buffer.from('{"a":1}'), testContext)).toEqual({ kind: 'dropped', reason: 'drop_if' });
+      expect(pipelineOf({})(Buffer.from('x'), testContext)).not.toHaveProperty('deadLetter');
+    });
+  });
+
+  it('counts a record too deep to serialize as invalid instead of throwing', () => {
+    const deep = `${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}`;
+    const pipeline = pipelineOf({ executers: [{ type: 'set', field: 'x', value: 'y' }] });
+    expect(runLine(pipeline, deep)).toMatchObject({ kind: 'invalid', reason: 'serialize_failed' });
+    // Without changes the line passes as it came.
+    expect(runLine(pipelineOf({}), deep)).toMatchObject({ kind: 'accepted' });
+  });
+
+  it('reports pipeline issues instead of compiling, and compileRepoPipeline refuses them', () => {
+    const repo = repoOf({ executers: [{ type: 'timestamp', field: 'ts', format: '%Q' }] });
+    expect(compileRepo(repo, { name: 'access', revision: 'r1' })).toEqual({
+      ok: false,
+      issues: [
+        { path: '/repos/access/executers/0/format', message: 'unsupported directive %Q in time format' },
+      ],
+    });
+    expect(() => compileRepoPipeline(repo, { name: 'access', revision: 'r1' })).toThrow(/format/);
   });
 });

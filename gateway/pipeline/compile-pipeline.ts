@@ -1,75 +1,178 @@
-import { isUtf8 } from 'node:buffer';
+import type { ConstraintConfig } from '../config/pipeline-schema.ts';
 import type { RepoConfig } from '../config/schema.ts';
-import type { CompiledPipeline, LineContext, LineOutcome } from './line-outcome.ts';
+import type { SchemaIssue } from '../config/schema-walk.ts';
+import type { CompileScope } from './compile-scope.ts';
+import { compileCondition } from './constraint/compile-condition.ts';
+import { compileDecoder } from './decode-line.ts';
+import { compileExecuter } from './executers/compile-executer.ts';
+import type { CompiledExecuter } from './executers/compiled-executer.ts';
+import type { JsonRecord } from './field-path.ts';
+import type { CompiledPipeline, DeadLetter, LineOutcome } from './line-outcome.ts';
+import type { LineState, PipelineStep } from './pipeline-step.ts';
 
-export type JsonRecord = Record<string, unknown>;
+export { decodeJsonObject } from './decode-line.ts';
+export type { JsonRecord } from './field-path.ts';
+export type { LineState, PipelineStep } from './pipeline-step.ts';
 
-/** The record being processed; steps may change it in place or replace it. */
-export interface LineState {
-  record: JsonRecord;
-  topic: string;
+export interface CompileOptions {
+  /** The repo's name: seeds its samplers and labels its dead letters. */
+  readonly name: string;
+  /** The config revision: written by `from: revision` and into dead-letter headers. */
+  readonly revision: string;
 }
 
-/**
- * One executer, compiled from config once. At run time it only transforms the
- * state; it returns an outcome to end the line early (dropped or invalid) and
- * undefined to continue. Steps must not throw; the pipeline still guards them.
- */
-export type PipelineStep = (state: LineState, context: LineContext) => LineOutcome | undefined;
+export type PipelineResult =
+  | { readonly ok: true; readonly pipeline: CompiledPipeline }
+  | { readonly ok: false; readonly issues: readonly SchemaIssue[] };
+
+type Invalid = Extract<LineOutcome, { kind: 'invalid' }>;
 
 /**
- * Compiles a repo into one function: decode → steps in order → serialize.
- * With no steps the original line bytes are produced as they are: a
- * pass-through repo never re-serializes.
+ * Compiles a repo's whole pipeline — decoder, constraint, executers, error
+ * policy, dead letter, key — into one plain function, once per config load.
+ * Nothing of the config tree is interpreted per line: conditions and
+ * executers are closures over prepared operands (compiled field readers,
+ * patterns, sets, time formats). Problems the schema cannot express come back
+ * as issues with JSON-pointer paths under `/repos/{name}`.
  */
-export function compilePipeline(
-  repo: Pick<RepoConfig, 'topic' | 'key'>,
-  steps: readonly PipelineStep[] = [],
-): CompiledPipeline {
-  const keyOf = repo.key === undefined ? () => null : compileKeyExtractor(repo.key);
-  const passThrough = steps.length === 0;
-  return (line, context) => {
-    const decoded = decodeJsonObject(line);
-    if (decoded.kind !== undefined) return decoded;
-    const state: LineState = { record: decoded.record, topic: repo.topic };
-    for (const step of steps) {
+export function compileRepo(repo: RepoConfig, options: CompileOptions): PipelineResult {
+  const scope: CompileScope = { repo: options.name, revision: options.revision, issues: [] };
+  const base = `/repos/${options.name}`;
+  const decode = compileDecoder(repo.decoder ?? { type: 'json' }, scope, `${base}/decoder`);
+  // The schema is unrolled to a fixed depth, so its static type is loose; this is its shape.
+  const constraintConfig = repo.constraint as ConstraintConfig | undefined;
+  const constraint =
+    constraintConfig === undefined
+      ? undefined
+      : compileCondition(stripReason(constraintConfig), scope, `${base}/constraint`);
+  const constraintDropped: LineOutcome = Object.freeze({
+    kind: 'dropped',
+    reason: constraintConfig?.reason ?? 'constraint',
+  });
+  const executers: CompiledExecuter[] = (repo.executers ?? []).map((config, index) =>
+    compileExecuter(config, { scope, path: `${base}/executers/${index}`, index }),
+  );
+  if (scope.issues.length > 0) return { ok: false, issues: scope.issues };
+
+  const steps: PipelineStep[] = executers.map((executer) => executer.step);
+  const thrown: Invalid[] = (repo.executers ?? []).map((config, index) =>
+    Object.freeze({
+      kind: 'invalid',
+      reason: `${config.type.replaceAll('-', '_')}_failed`,
+      message: `executers[${index}] (${config.type}): unexpected error`,
+    }),
+  );
+  // The original bytes can stand for the record only when JSON was decoded and nothing changed it.
+  const passThrough =
+    (repo.decoder ?? { type: 'json' }).type === 'json' && executers.every((e) => !e.mutates);
+  const passOnError = repo.onExecuterError === 'pass';
+  const deadLettered = compileDeadLetter(repo, options);
+  const keyOf = repo.key === undefined ? undefined : compileKeyExtractor(repo.key);
+  const topic = repo.topic;
+  const stepCount = steps.length;
+
+  const pipeline: CompiledPipeline = (line, context) => {
+    const decoded = decode(line);
+    if (decoded.kind !== undefined) return deadLettered(decoded);
+    if (constraint !== undefined) {
+      let kept: boolean;
+      try {
+        kept = constraint(decoded.record);
+      } catch {
+        return deadLettered(CONSTRAINT_FAILED);
+      }
+      if (!kept) return constraintDropped;
+    }
+    const state: LineState = { record: decoded.record, topic };
+    for (let index = 0; index < stepCount; index++) {
       let outcome: LineOutcome | undefined;
       try {
-        outcome = step(state, context);
-      } catch (error) {
-        outcome = { kind: 'invalid', reason: 'executer_failed', message: (error as Error).message };
+        outcome = (steps[index] as PipelineStep)(state, context);
+      } catch {
+        outcome = thrown[index];
       }
-      if (outcome !== undefined) return outcome;
+      if (outcome === undefined) continue;
+      if (outcome.kind !== 'invalid') return outcome;
+      if (!passOnError) return deadLettered(outcome);
     }
-    const key = keyOf(state.record);
+    const key = keyOf === undefined ? null : keyOf(state.record);
     if (passThrough) return { kind: 'accepted', topic: state.topic, key, value: line };
-    return { kind: 'accepted', topic: state.topic, key, value: Buffer.from(JSON.stringify(state.record)) };
+    const value = serialize(state.record);
+    if (value === undefined) return deadLettered(SERIALIZE_FAILED);
+    return { kind: 'accepted', topic: state.topic, key, value };
   };
+  return { ok: true, pipeline };
 }
 
-type Decoded =
-  | { readonly kind: undefined; readonly record: JsonRecord }
-  | Extract<LineOutcome, { kind: 'invalid' }>;
+/**
+ * The compile entry point for the runtime: the config was validated (with
+ * `pipelineIssues`) before, so issues here are a programming error.
+ */
+export function compileRepoPipeline(repo: RepoConfig, options: CompileOptions): CompiledPipeline {
+  const result = compileRepo(repo, options);
+  if (!result.ok) {
+    const detail = result.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+    throw new Error(`repo ${options.name} has an invalid pipeline: ${detail}`);
+  }
+  return result.pipeline;
+}
+
+/** The pipeline problems of one repo, with paths under `/repos/{name}`; empty when it compiles. */
+export function pipelineIssues(name: string, repo: RepoConfig): readonly SchemaIssue[] {
+  const result = compileRepo(repo, { name, revision: 'validation' });
+  return result.ok ? [] : result.issues;
+}
+
+const CONSTRAINT_FAILED: Invalid = Object.freeze({
+  kind: 'invalid',
+  reason: 'constraint_failed',
+  message: 'the constraint could not be evaluated',
+});
+
+const SERIALIZE_FAILED: Invalid = Object.freeze({
+  kind: 'invalid',
+  reason: 'serialize_failed',
+  message: 'the record cannot be serialized (nesting too deep)',
+});
+
+function stripReason(constraint: ConstraintConfig): ConstraintConfig {
+  const { reason: _reason, ...condition } = constraint;
+  return condition;
+}
+
+function serialize(record: JsonRecord): Buffer | undefined {
+  try {
+    return Buffer.from(JSON.stringify(record));
+  } catch {
+    // JSON.stringify recurses: a record nested thousands deep exceeds the stack.
+    return undefined;
+  }
+}
 
 /**
- * Decodes one JSONL line into an object. Rejects invalid UTF-8 (rather than
- * silently substituting U+FFFD), invalid JSON and JSON values other than
- * objects. JSON.parse defines `__proto__` as an own property, so hostile keys
- * cannot reach any prototype.
+ * Attaches the dead-letter destination to invalid outcomes when the repo has
+ * one. One object per reason, built on first use: reasons are a small fixed
+ * set, so no per-line allocation and no unbounded growth.
  */
-export function decodeJsonObject(line: Buffer): Decoded {
-  if (!isUtf8(line)) return { kind: 'invalid', reason: 'invalid_utf8', message: 'line is not valid UTF-8' };
-  let value: unknown;
-  try {
-    value = JSON.parse(line.toString('utf8'));
-  } catch (error) {
-    const message = error instanceof RangeError ? 'line nests too deeply' : 'line is not valid JSON';
-    return { kind: 'invalid', reason: 'invalid_json', message };
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { kind: 'invalid', reason: 'not_an_object', message: 'line is JSON but not an object' };
-  }
-  return { kind: undefined, record: value as JsonRecord };
+function compileDeadLetter(repo: RepoConfig, options: CompileOptions): (outcome: Invalid) => Invalid {
+  const topic = repo.deadLetter?.topic;
+  if (topic === undefined) return (outcome) => outcome;
+  const byReason = new Map<string, DeadLetter>();
+  return (outcome) => {
+    let deadLetter = byReason.get(outcome.reason);
+    if (deadLetter === undefined) {
+      deadLetter = Object.freeze({
+        topic,
+        headers: Object.freeze({
+          'sluice-reason': outcome.reason,
+          'sluice-repo': options.name,
+          'sluice-revision': options.revision,
+        }),
+      });
+      byReason.set(outcome.reason, deadLetter);
+    }
+    return { ...outcome, deadLetter };
+  };
 }
 
 /**
@@ -83,6 +186,14 @@ export function compileKeyExtractor(field: string): (record: JsonRecord) => stri
     if (!Object.hasOwn(record, field)) return null;
     const value = record[field];
     if (value === null || value === undefined) return null;
-    return typeof value === 'string' ? value : JSON.stringify(value);
+    return typeof value === 'string' ? value : (serializeKey(value) ?? null);
   };
+}
+
+function serializeKey(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
+  }
 }

@@ -15,7 +15,20 @@ export interface LineContext {
 export type LineOutcome =
   | { readonly kind: 'accepted'; readonly topic: string; readonly key: string | null; readonly value: Buffer }
   | { readonly kind: 'dropped'; readonly reason: string }
-  | { readonly kind: 'invalid'; readonly reason: string; readonly message: string };
+  | {
+      readonly kind: 'invalid';
+      readonly reason: string;
+      readonly message: string;
+      /** Set when the repo has a dead-letter topic: produce the original line there with these headers. */
+      readonly deadLetter?: DeadLetter;
+    };
+
+/** Where an invalid line goes, as received, when its repo has a dead-letter topic. */
+export interface DeadLetter {
+  readonly topic: string;
+  /** sluice-reason, sluice-repo, sluice-revision. */
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 /** A repo's pipeline, compiled once per config load. Pure and total: never throws. */
 export type CompiledPipeline = (line: Buffer, context: LineContext) => LineOutcome;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { GatewayConfig, ProducerConfig, RepoConfig } from '../config/schema.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { compilePipeline } from '../pipeline/compile-pipeline.ts';
+import { compileRepoPipeline } from '../pipeline/compile-pipeline.ts';
 import type { CompiledPipeline } from '../pipeline/line-outcome.ts';
 import { BatchingProducer } from '../producers/batching-producer.ts';
 import type { EngineFactory } from '../producers/create-engine.ts';
@@ -81,7 +81,7 @@ export function buildRuntime(
       mode: repo.mode,
       producerName: repo.producer,
       producer,
-      pipeline: compilePipeline(repo),
+      pipeline: compileRepoPipeline(repo, { name, revision: config.revision }),
     });
   }
   return { runtime: { revision: config.revision, config, repos, producers }, plan, retired, created };

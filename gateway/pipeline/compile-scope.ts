@@ -1,0 +1,37 @@
+import type { SchemaIssue } from '../config/schema-walk.ts';
+import { type FieldPath, fieldPathProblem, parseFieldPath } from './field-path.ts';
+import { compileSafeRegex, type SafeRegex } from './safe-regex.ts';
+
+/**
+ * What compiling one repo's pipeline knows and collects. Config problems the
+ * schema cannot express (a bad pattern, a forbidden path segment, exclusive
+ * fields) are recorded as issues with JSON-pointer paths instead of thrown, so
+ * config validation and compilation share one code path.
+ */
+export interface CompileScope {
+  /** The repo name (seeds the sampler, labels dead letters). */
+  readonly repo: string;
+  readonly revision: string;
+  readonly issues: SchemaIssue[];
+}
+
+export function addIssue(scope: CompileScope, path: string, message: string): void {
+  scope.issues.push({ path, message });
+}
+
+/** Parses a field path, recording an issue at `path` when it is unusable. */
+export function fieldAt(scope: CompileScope, path: string, text: string): FieldPath {
+  const problem = fieldPathProblem(text);
+  if (problem !== undefined) addIssue(scope, path, problem);
+  return parseFieldPath(text);
+}
+
+const NEVER: SafeRegex = { test: () => false, replaceAll: (text) => text };
+
+/** Compiles a pattern, recording an issue at `path` when it is invalid or too complex. */
+export function regexAt(scope: CompileScope, path: string, pattern: string): SafeRegex {
+  const result = compileSafeRegex(pattern);
+  if (result.ok) return result.regex;
+  addIssue(scope, path, result.message);
+  return NEVER;
+}

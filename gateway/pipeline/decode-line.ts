@@ -1,0 +1,61 @@
+import { isUtf8 } from 'node:buffer';
+import type { DecoderConfig } from '../config/pipeline-schema.ts';
+import { type CompileScope, fieldAt } from './compile-scope.ts';
+import { compileWriter, type JsonRecord } from './field-path.ts';
+import type { LineOutcome } from './line-outcome.ts';
+
+export type Decoded =
+  | { readonly kind: undefined; readonly record: JsonRecord }
+  | Extract<LineOutcome, { kind: 'invalid' }>;
+
+export type LineDecoder = (line: Buffer) => Decoded;
+
+const INVALID_UTF8 = Object.freeze({
+  kind: 'invalid',
+  reason: 'invalid_utf8',
+  message: 'line is not valid UTF-8',
+} as const);
+const INVALID_JSON = Object.freeze({
+  kind: 'invalid',
+  reason: 'invalid_json',
+  message: 'line is not valid JSON',
+} as const);
+const TOO_DEEP = Object.freeze({
+  kind: 'invalid',
+  reason: 'invalid_json',
+  message: 'line nests too deeply',
+} as const);
+const NOT_AN_OBJECT = Object.freeze({
+  kind: 'invalid',
+  reason: 'not_an_object',
+  message: 'line is JSON but not an object',
+} as const);
+
+export function compileDecoder(config: DecoderConfig, scope: CompileScope, path: string): LineDecoder {
+  if (config.type === 'json') return decodeJsonObject;
+  const writer = compileWriter(fieldAt(scope, `${path}/field`, config.field ?? 'message'));
+  return (line) => {
+    if (!isUtf8(line)) return INVALID_UTF8;
+    const record: JsonRecord = {};
+    writer.set(record, line.toString('utf8'));
+    return { kind: undefined, record };
+  };
+}
+
+/**
+ * Decodes one JSONL line into an object. Rejects invalid UTF-8 (rather than
+ * silently substituting U+FFFD), invalid JSON and JSON values other than
+ * objects. JSON.parse defines `__proto__` as an own property, so hostile keys
+ * cannot reach any prototype.
+ */
+export function decodeJsonObject(line: Buffer): Decoded {
+  if (!isUtf8(line)) return INVALID_UTF8;
+  let value: unknown;
+  try {
+    value = JSON.parse(line.toString('utf8'));
+  } catch (error) {
+    return error instanceof RangeError ? TOO_DEEP : INVALID_JSON;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return NOT_AN_OBJECT;
+  return { kind: undefined, record: value as JsonRecord };
+}
