@@ -130,14 +130,20 @@ format = 'json';
 
 const leakRepos = sizes.at(-1) ?? 1000;
 const memory = await withGateway(leakRepos, async (url, pid, dir) => {
-  await reloadOnce(url, dir, leakRepos, 1);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const afterOne = rssMb(pid);
-  for (let revision = 2; revision <= leakReloads; revision++) await reloadOnce(url, dir, leakRepos, revision);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  return { afterOne, afterMany: rssMb(pid) };
+  const series: Array<{ reloads: number; rss: number }> = [];
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+  for (let revision = 1; revision <= leakReloads; revision++) {
+    await reloadOnce(url, dir, leakRepos, revision);
+    if (revision === 1 || revision % 25 === 0) {
+      await settle();
+      series.push({ reloads: revision, rss: rssMb(pid) });
+    }
+  }
+  return series;
 });
-const growth = ((memory.afterMany - memory.afterOne) / memory.afterOne) * 100;
+const first = memory[0]?.rss ?? Number.NaN;
+const last = memory.at(-1)?.rss ?? Number.NaN;
 console.log(
-  `\nRSS with ${leakRepos} repos (json): ${memory.afterOne.toFixed(1)} MB after 1 reload, ${memory.afterMany.toFixed(1)} MB after ${leakReloads} reloads (${growth >= 0 ? '+' : ''}${growth.toFixed(1)}%)`,
+  `\nRSS with ${leakRepos} repos (json), after N reloads: ${memory.map((m) => `${m.reloads}: ${m.rss.toFixed(1)} MB`).join(', ')}`,
 );
+console.log(`growth from 1 to ${leakReloads} reloads: ${(((last - first) / first) * 100).toFixed(1)}%`);

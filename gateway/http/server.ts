@@ -4,6 +4,7 @@ import type { GatewayConfig } from '../config/schema.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.ts';
 import type { BatchingProducer } from '../producers/batching-producer.ts';
 import { createEngine as defaultEngineFactory, type EngineFactory } from '../producers/create-engine.ts';
+import { fullGc } from '../runtime/full-gc.ts';
 import { buildRuntime, connectProducers, type GatewayRuntime } from '../runtime/gateway-runtime.ts';
 import { RuntimeHolder } from '../runtime/runtime-holder.ts';
 import { buildApp } from './build-app.ts';
@@ -40,6 +41,8 @@ export interface StartOptions {
   readonly host?: string;
   /** How long a reload waits for new producers to connect before swapping anyway. */
   readonly connectWaitMs?: number;
+  /** Minimum time between the full collections that follow reloads. */
+  readonly collectEveryMs?: number;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<GatewayServer> {
@@ -85,7 +88,20 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       )
       .then(() => undefined);
     retiring.add(work);
-    void work.finally(() => retiring.delete(work));
+    void work.finally(() => {
+      retiring.delete(work);
+      scheduleCollection();
+    });
+  };
+
+  // A full collection after each retirement, at most one per `collectEveryMs`
+  // however fast reloads come; it costs a few milliseconds with a small live heap.
+  let lastCollection = 0;
+  const scheduleCollection = () => {
+    const now = performance.now();
+    if (draining || now - lastCollection < (options.collectEveryMs ?? 0)) return;
+    lastCollection = now;
+    fullGc()();
   };
 
   let applying: Promise<void> = Promise.resolve();
