@@ -24,6 +24,15 @@ import {
 const described = <T extends TSchema>(schema: T, description: string, options: SchemaOptions = {}): T =>
   CloneType(schema, { ...options, description });
 
+/**
+ * Schema option marking a sub-schema the CRD generator emits as an opaque
+ * object (`x-kubernetes-preserve-unknown-fields`): conditions nested two or
+ * more levels deep. Spelling the unrolled levels out would make the CRDs
+ * several hundred kilobytes; the operator still validates them with this
+ * schema and reports violations as a condition.
+ */
+export const CRD_OPAQUE = 'x-sluice-crd-opaque';
+
 /** Levels of all/any/not a condition may nest. */
 export const CONDITION_DEPTH = 3;
 
@@ -104,6 +113,7 @@ export function conditionSchema(
       { ...leafProperties, ...extra },
       {
         additionalProperties: false,
+        [CRD_OPAQUE]: CONDITION_DEPTH > 1,
         description: `${description} (Innermost level: all, any and not nest at most ${CONDITION_DEPTH} levels.)`,
       },
     );
@@ -125,7 +135,11 @@ export function conditionSchema(
       not: Type.Optional(described(inner, 'This condition does not hold.')),
       ...extra,
     },
-    { additionalProperties: false, description },
+    {
+      additionalProperties: false,
+      description,
+      ...(depth < CONDITION_DEPTH - 1 ? { [CRD_OPAQUE]: true } : {}),
+    },
   );
 }
 

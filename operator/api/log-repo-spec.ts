@@ -1,0 +1,128 @@
+import { CloneType, type Static, Type } from '@sinclair/typebox';
+import { ConstraintSchema, ExecutersSchema } from '../../gateway/config/pipeline-schema.ts';
+import { RepoSchema, TopicSchema } from '../../gateway/config/schema.ts';
+
+// The LogRepo resource: one log stream, served at POST /log/repo/{metadata.name}.
+// Its pipeline fields are the gateway's own repo schema; where it sends is
+// grouped under `kafka`; `canary` drives the fleet and routing issue.
+
+const { producer: _producer, topic, mode, key, ...pipelineFields } = RepoSchema.properties;
+
+export const LogRepoKafkaSchema = Type.Object(
+  {
+    producer: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+      description: 'Name of a KafkaProducer in the same namespace.',
+    }),
+    topic,
+    mode,
+    key,
+  },
+  { additionalProperties: false, description: 'Where and how accepted lines are produced.' },
+);
+
+export const LogRepoCanarySchema = Type.Object(
+  {
+    weight: Type.Integer({
+      minimum: 0,
+      maximum: 100,
+      default: 0,
+      description:
+        "Percentage of this repo's requests routed to the canary gateway track (0 turns the canary off).",
+    }),
+    topic: Type.Optional(
+      CloneType(TopicSchema, { description: 'Topic the canary track produces to instead of kafka.topic.' }),
+    ),
+    constraint: Type.Optional(
+      CloneType(ConstraintSchema, {
+        description: `Canary track only: replaces the constraint. ${ConstraintSchema.description}`,
+      }),
+    ),
+    executers: Type.Optional(
+      CloneType(ExecutersSchema, {
+        description: `Canary track only: replaces the executers. ${ExecutersSchema.description}`,
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: 'Canary rollout of this repo: traffic weight and pipeline overrides for the canary track.',
+  },
+);
+
+export const LogRepoSpecSchema = Type.Object(
+  {
+    kafka: LogRepoKafkaSchema,
+    ...pipelineFields,
+    sampling: Type.Optional(
+      Type.Object(
+        {
+          percent: Type.Integer({
+            minimum: 0,
+            maximum: 100,
+            description:
+              'Percentage of lines kept, deterministically (exactly percent out of every 100 consecutive lines).',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description: 'Keeps a fixed share of the lines, before the executers run.',
+        },
+      ),
+    ),
+    canary: Type.Optional(LogRepoCanarySchema),
+  },
+  {
+    additionalProperties: false,
+    description: 'A log stream: what it accepts, how each line is reshaped, and where it goes in Kafka.',
+    'x-kubernetes-validations': [
+      {
+        rule: '!has(self.deadLetter) || self.deadLetter.topic != self.kafka.topic',
+        message: 'deadLetter.topic must differ from kafka.topic',
+      },
+      {
+        rule: '!has(self.canary) || !has(self.canary.topic) || self.canary.topic != self.kafka.topic',
+        message: 'canary.topic, when set, must differ from kafka.topic (leave it out to keep the topic)',
+      },
+    ],
+  },
+);
+export type LogRepoSpec = Static<typeof LogRepoSpecSchema>;
+
+export const StatusConditionSchema = Type.Object(
+  {
+    type: Type.String({ description: 'Condition type, e.g. Ready.' }),
+    status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')], {
+      description: 'True, False or Unknown.',
+    }),
+    reason: Type.String({ description: 'Machine-readable CamelCase reason.' }),
+    message: Type.String({ description: 'Human-readable details.' }),
+    observedGeneration: Type.Integer({
+      description: 'The generation of the spec this condition was computed for.',
+    }),
+    lastTransitionTime: Type.String({ format: 'date-time', description: 'When the status last changed.' }),
+  },
+  { description: 'A standard status condition.' },
+);
+
+export const ResourceStatusSchema = Type.Object(
+  {
+    observedGeneration: Type.Optional(
+      Type.Integer({ description: 'The generation of the spec last reconciled.' }),
+    ),
+    configRevision: Type.Optional(
+      Type.String({
+        description: 'Revision of the gateway config that includes this object (empty when left out).',
+      }),
+    ),
+    conditions: Type.Optional(
+      Type.Array(StatusConditionSchema, {
+        maxItems: 16,
+        description: 'Current state: Ready and what led to it.',
+      }),
+    ),
+  },
+  { description: 'Observed state, written by the operator.' },
+);

@@ -1,0 +1,126 @@
+import type { TSchema } from '@sinclair/typebox';
+import { API_VERSION, CATEGORY, GROUP, KAFKA_PRODUCER, LOG_REPO, VERSION } from '../api/constants.ts';
+import { KafkaProducerSpecSchema } from '../api/kafka-producer-spec.ts';
+import { LogRepoSpecSchema, ResourceStatusSchema } from '../api/log-repo-spec.ts';
+import { toStructural } from './structural-schema.ts';
+
+export interface PrinterColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly jsonPath: string;
+  readonly description: string;
+  readonly priority?: number;
+}
+
+const readyColumn: PrinterColumn = {
+  name: 'Ready',
+  type: 'string',
+  jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+  description: 'Whether the object is part of the running gateway config.',
+};
+const ageColumn: PrinterColumn = {
+  name: 'Age',
+  type: 'date',
+  jsonPath: '.metadata.creationTimestamp',
+  description: 'Time since creation.',
+};
+
+function crd(
+  names: { kind: string; plural: string; singular: string; shortNames: readonly string[] },
+  spec: TSchema,
+  description: string,
+  columns: readonly PrinterColumn[],
+) {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${names.plural}.${GROUP}`, labels: { 'app.kubernetes.io/name': 'sluice' } },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: {
+        kind: names.kind,
+        listKind: `${names.kind}List`,
+        plural: names.plural,
+        singular: names.singular,
+        shortNames: [...names.shortNames],
+        categories: [CATEGORY],
+      },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: columns,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              description,
+              properties: {
+                apiVersion: { type: 'string', description: `Always ${API_VERSION}.` },
+                kind: { type: 'string', description: `Always ${names.kind}.` },
+                metadata: { type: 'object' },
+                spec: toStructural(spec),
+                status: toStructural(ResourceStatusSchema),
+              },
+              required: ['spec'],
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The CustomResourceDefinitions, generated from the one schema source. Pure and deterministic. */
+export function customResourceDefinitions() {
+  return [
+    crd(
+      KAFKA_PRODUCER,
+      KafkaProducerSpecSchema,
+      'KafkaProducer: named Kafka producer settings shared by the LogRepos of its namespace.',
+      [
+        {
+          name: 'Compression',
+          type: 'string',
+          jsonPath: '.spec.compression',
+          description: 'Batch compression codec.',
+        },
+        { name: 'Acks', type: 'string', jsonPath: '.spec.acks', description: 'Required acknowledgements.' },
+        {
+          name: 'Brokers',
+          type: 'string',
+          jsonPath: '.spec.brokers',
+          description: 'Bootstrap brokers.',
+          priority: 1,
+        },
+        readyColumn,
+        ageColumn,
+      ],
+    ),
+    crd(
+      LOG_REPO,
+      LogRepoSpecSchema,
+      'LogRepo: a log stream accepted at POST /log/repo/{name}, its pipeline and its Kafka destination.',
+      [
+        {
+          name: 'Producer',
+          type: 'string',
+          jsonPath: '.spec.kafka.producer',
+          description: 'KafkaProducer used.',
+        },
+        { name: 'Topic', type: 'string', jsonPath: '.spec.kafka.topic', description: 'Default topic.' },
+        { name: 'Mode', type: 'string', jsonPath: '.spec.kafka.mode', description: 'sync or async.' },
+        {
+          name: 'Canary',
+          type: 'integer',
+          jsonPath: '.spec.canary.weight',
+          description: 'Canary traffic weight (%).',
+        },
+        readyColumn,
+        ageColumn,
+      ],
+    ),
+  ];
+}
