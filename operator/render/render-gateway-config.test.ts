@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfigText } from '../../gateway/config/parse-config.ts';
+import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
+import type { LogRepoSpec } from '../api/log-repo-spec.ts';
+import { renderGatewayConfig, type SpecObject } from './render-gateway-config.ts';
+
+const producer = (name: string, spec: Partial<KafkaProducerSpec> = {}): SpecObject<KafkaProducerSpec> => ({
+  metadata: { name },
+  spec: { brokers: ['kafka:9092'], ...spec } as KafkaProducerSpec,
+});
+const repo = (
+  name: string,
+  spec: Partial<LogRepoSpec> & { producer?: string; topic?: string } = {},
+): SpecObject<LogRepoSpec> => {
+  const { producer: producerName = 'main', topic = `logs.${name}`, ...rest } = spec;
+  return {
+    metadata: { name },
+    spec: { kafka: { producer: producerName, topic, mode: 'sync' }, ...rest } as LogRepoSpec,
+  };
+};
+
+describe('renderGatewayConfig', () => {
+  it('renders a config the gateway itself accepts, with a content revision', () => {
+    const rendered = renderGatewayConfig(
+      [producer('main', { compression: 'zstd' })],
+      [repo('access'), repo('errors')],
+    );
+    const parsed = parseConfigText(rendered.text);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.config.revision).toBe(rendered.revision);
+    expect(rendered.revision).toMatch(/^sha256-[0-9a-f]{16}$/);
+    expect(Object.keys(parsed.config.repos)).toEqual(['access', 'errors']);
+    expect(parsed.config.producers.main).toMatchObject({ type: 'kafka', compression: 'zstd' });
+  });
+
+  it('is deterministic: input order does not change the text or the revision', () => {
+    const a = renderGatewayConfig(
+      [producer('main'), producer('other')],
+      [repo('b'), repo('a', { producer: 'other' })],
+    );
+    const b = renderGatewayConfig(
+      [producer('other'), producer('main')],
+      [repo('a', { producer: 'other' }), repo('b')],
+    );
+    expect(b.text).toBe(a.text);
+    expect(b.revision).toBe(a.revision);
+  });
+
+  it('changes the revision when anything rendered changes', () => {
+    const before = renderGatewayConfig([producer('main')], [repo('a')]);
+    const after = renderGatewayConfig([producer('main', { compression: 'gzip' })], [repo('a')]);
+    expect(after.revision).not.toBe(before.revision);
+  });
+
+  it.each([
+    {
+      name: 'a repo naming a missing producer',
+      producers: [producer('main')],
+      repos: [repo('a'), repo('b', { producer: 'ghost' })],
+      verdict: { b: { included: false, reason: 'ProducerNotFound' } },
+    },
+    {
+      name: 'a repo whose producer is invalid',
+      producers: [producer('main'), producer('bad', { brokers: ['no port'] })],
+      repos: [repo('a'), repo('b', { producer: 'bad' })],
+      verdict: { b: { included: false, reason: 'ProducerNotReady' } },
+    },
+    {
+      name: 'an invalid pipeline the CRD schema cannot catch (unsafe regex)',
+      producers: [producer('main')],
+      repos: [repo('a'), repo('b', { constraint: { field: 'x', regex: '(a)\\1' } } as Partial<LogRepoSpec>)],
+      verdict: { b: { included: false, reason: 'InvalidPipeline' } },
+    },
+    {
+      name: 'a repo name that is not a DNS label',
+      producers: [producer('main')],
+      repos: [repo('a'), repo('b.c')],
+      verdict: { 'b.c': { included: false, reason: 'InvalidSpec' } },
+    },
+  ])('leaves out $name and keeps the others', ({ producers, repos, verdict }) => {
+    const rendered = renderGatewayConfig(producers, repos);
+    for (const [name, expected] of Object.entries(verdict))
+      expect(rendered.repos.get(name)).toMatchObject(expected);
+    expect(rendered.repos.get('a')).toMatchObject({ included: true, reason: 'Applied' });
+    const parsed = parseConfigText(rendered.text);
+    expect(parsed.ok && Object.keys(parsed.config.repos)).toEqual(['a']);
+  });
+
+  it('references Secrets by mount path and never copies credentials', () => {
+    const rendered = renderGatewayConfig(
+      [
+        producer('main', {
+          sasl: {
+            mechanism: 'scram-sha-512',
+            secretRef: { name: 'kafka-creds', usernameKey: 'username', passwordKey: 'password' },
+          },
+          tls: { enabled: true, rejectUnauthorized: true, caSecretRef: { name: 'kafka-ca', key: 'ca.crt' } },
+        }),
+      ],
+      [repo('a')],
+    );
+    const config = JSON.parse(rendered.text);
+    expect(config.producers.main.sasl).toEqual({
+      mechanism: 'scram-sha-512',
+      usernameFile: '/etc/sluice/secrets/kafka-creds/username',
+      passwordFile: '/etc/sluice/secrets/kafka-creds/password',
+    });
+    expect(config.producers.main.tls.caFile).toBe('/etc/sluice/secrets/kafka-ca/ca.crt');
+  });
+
+  it('applies canary overrides only on the canary track, and sampling as a leading sample step', () => {
+    const spec = {
+      sampling: { percent: 10 },
+      executers: [{ type: 'remove', fields: ['a'] }],
+      canary: { weight: 10, topic: 'logs.canary', executers: [{ type: 'remove', fields: ['b'] }] },
+    } as Partial<LogRepoSpec>;
+    const stable = JSON.parse(renderGatewayConfig([producer('main')], [repo('a', spec)], 'stable').text);
+    const canary = JSON.parse(renderGatewayConfig([producer('main')], [repo('a', spec)], 'canary').text);
+    expect(stable.repos.a).toMatchObject({
+      topic: 'logs.a',
+      executers: [
+        { type: 'sample', percent: 10 },
+        { type: 'remove', fields: ['a'] },
+      ],
+    });
+    expect(canary.repos.a).toMatchObject({
+      topic: 'logs.canary',
+      executers: [
+        { type: 'sample', percent: 10 },
+        { type: 'remove', fields: ['b'] },
+      ],
+    });
+  });
+
+  it('renders only producers that an included repo uses', () => {
+    const rendered = renderGatewayConfig([producer('main'), producer('idle')], [repo('a')]);
+    expect(Object.keys(JSON.parse(rendered.text).producers)).toEqual(['main']);
+    expect(rendered.producers.get('idle')).toMatchObject({ included: false, reason: 'Applied' });
+  });
+
+  it('flags a config too large for a ConfigMap', () => {
+    const repos = Array.from({ length: 3000 }, (_, i) =>
+      repo(`r${i}`, {
+        executers: [{ type: 'set', field: 'note', value: 'x'.repeat(300) }],
+      } as Partial<LogRepoSpec>),
+    );
+    const rendered = renderGatewayConfig([producer('main')], repos);
+    expect(rendered.sizeBytes).toBeGreaterThan(1024 * 1024);
+    expect(rendered.tooLarge).toBe(true);
+  });
+});

@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import { type ConfigIssue, validateConfig } from '../../gateway/config/parse-config.ts';
+import { canonicalJson } from '../../gateway/runtime/plan-producers.ts';
+import {
+  CONFIG_MAP_MAX_BYTES,
+  CONFIG_MAP_SAFETY_BYTES,
+  KAFKA_PRODUCER,
+  REASON,
+  type Reason,
+  SECRET_MOUNT_DIR,
+} from '../api/constants.ts';
+import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
+import type { LogRepoSpec } from '../api/log-repo-spec.ts';
+
+/** The parts of a custom resource the renderer reads. */
+export interface SpecObject<Spec> {
+  readonly metadata: { readonly name: string; readonly generation?: number };
+  readonly spec: Spec;
+}
+
+export type Track = 'stable' | 'canary';
+
+export interface Verdict {
+  readonly included: boolean;
+  readonly reason: Reason;
+  readonly message: string;
+}
+
+export interface RenderedConfig {
+  /** The gateway config, JSON text (JSON is YAML), deterministic for the same inputs. */
+  readonly text: string;
+  readonly revision: string;
+  readonly sizeBytes: number;
+  /** True when the config would not fit in a ConfigMap; nothing should be applied then. */
+  readonly tooLarge: boolean;
+  readonly repos: ReadonlyMap<string, Verdict>;
+  readonly producers: ReadonlyMap<string, Verdict>;
+}
+
+const REPO_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const byName = <T extends { metadata: { name: string } }>(a: T, b: T) =>
+  a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+const secretPath = (secret: string, key: string) => `${SECRET_MOUNT_DIR}/${secret}/${key}`;
+const describeIssues = (issues: readonly ConfigIssue[], strip: string) =>
+  issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.replace(strip, '') || '/'}: ${issue.message}`)
+    .join('; ');
+
+/** Maps a KafkaProducer spec to the gateway's producer config: Secret references become mount paths. */
+export function producerConfig(spec: KafkaProducerSpec): Record<string, unknown> {
+  const { tls, sasl, ...settings } = spec;
+  return {
+    type: 'kafka',
+    ...settings,
+    ...(tls
+      ? {
+          tls: {
+            enabled: tls.enabled,
+            rejectUnauthorized: tls.rejectUnauthorized,
+            ...(tls.caSecretRef ? { caFile: secretPath(tls.caSecretRef.name, tls.caSecretRef.key) } : {}),
+            ...(tls.clientCertSecretRef
+              ? {
+                  certFile: secretPath(tls.clientCertSecretRef.name, tls.clientCertSecretRef.certKey),
+                  keyFile: secretPath(tls.clientCertSecretRef.name, tls.clientCertSecretRef.keyKey),
+                }
+              : {}),
+          },
+        }
+      : {}),
+    ...(sasl
+      ? {
+          sasl: {
+            mechanism: sasl.mechanism,
+            usernameFile: secretPath(sasl.secretRef.name, sasl.secretRef.usernameKey),
+            passwordFile: secretPath(sasl.secretRef.name, sasl.secretRef.passwordKey),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Maps a LogRepo spec to the gateway's repo config for one track (the canary track applies the overrides). */
+export function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
+  const { kafka, sampling, canary, ...pipeline } = spec;
+  const overrides = track === 'canary' && canary ? canary : undefined;
+  const executers = [
+    ...(sampling ? [{ type: 'sample', percent: sampling.percent }] : []),
+    ...((overrides?.executers ?? pipeline.executers ?? []) as unknown[]),
+  ];
+  const constraint = overrides?.constraint ?? pipeline.constraint;
+  return {
+    producer: kafka.producer,
+    topic: overrides?.topic ?? kafka.topic,
+    mode: kafka.mode,
+    ...(kafka.key === undefined ? {} : { key: kafka.key }),
+    ...(pipeline.decoder === undefined ? {} : { decoder: pipeline.decoder }),
+    ...(constraint === undefined ? {} : { constraint }),
+    ...(executers.length > 0 ? { executers } : {}),
+    ...(pipeline.onExecuterError === undefined ? {} : { onExecuterError: pipeline.onExecuterError }),
+    ...(pipeline.deadLetter === undefined ? {} : { deadLetter: pipeline.deadLetter }),
+  };
+}
+
+/**
+ * Renders every KafkaProducer and LogRepo of a namespace into one gateway
+ * config. Pure and deterministic (sorted names, canonical JSON, a content
+ * hash as revision, no clock). Each object is checked with the gateway's own
+ * validation; an object that fails — or a repo whose producer is missing or
+ * invalid — is left out with a verdict saying why, and the others are
+ * unaffected. Only producers some included repo uses are rendered.
+ */
+export function renderGatewayConfig(
+  producers: readonly SpecObject<KafkaProducerSpec>[],
+  repos: readonly SpecObject<LogRepoSpec>[],
+  track: Track = 'stable',
+): RenderedConfig {
+  const producerVerdicts = new Map<string, Verdict>();
+  const validProducers = new Map<string, Record<string, unknown>>();
+  for (const producer of [...producers].sort(byName)) {
+    const name = producer.metadata.name;
+    const config = producerConfig(producer.spec);
+    const checked = validateConfig({ producers: { [name]: config }, repos: {} });
+    if (!REPO_NAME.test(name) || name.length > 63) {
+      producerVerdicts.set(name, {
+        included: false,
+        reason: REASON.invalidSpec,
+        message: 'name must be a DNS-1123 label (a-z, 0-9, -; at most 63)',
+      });
+    } else if (!checked.ok) {
+      producerVerdicts.set(name, {
+        included: false,
+        reason: REASON.invalidSpec,
+        message: describeIssues(checked.issues, `/producers/${name}`),
+      });
+    } else {
+      validProducers.set(name, config);
+    }
+  }
+
+  const repoVerdicts = new Map<string, Verdict>();
+  const renderedRepos: Record<string, unknown> = {};
+  const used = new Set<string>();
+  for (const repo of [...repos].sort(byName)) {
+    const name = repo.metadata.name;
+    const producerName = repo.spec.kafka.producer;
+    if (!REPO_NAME.test(name) || name.length > 63) {
+      repoVerdicts.set(name, {
+        included: false,
+        reason: REASON.invalidSpec,
+        message: 'name must be a DNS-1123 label: it is the path /log/repo/{name}',
+      });
+      continue;
+    }
+    const producerConfigForRepo = validProducers.get(producerName);
+    if (!producerConfigForRepo) {
+      const exists = producers.some((producer) => producer.metadata.name === producerName);
+      repoVerdicts.set(
+        name,
+        exists
+          ? {
+              included: false,
+              reason: REASON.producerNotReady,
+              message: `${KAFKA_PRODUCER.kind} ${producerName} is invalid: ${producerVerdicts.get(producerName)?.message ?? ''}`,
+            }
+          : {
+              included: false,
+              reason: REASON.producerNotFound,
+              message: `${KAFKA_PRODUCER.kind} ${producerName} does not exist in this namespace`,
+            },
+      );
+      continue;
+    }
+    const config = repoConfig(repo.spec, track);
+    const checked = validateConfig({
+      producers: { [producerName]: producerConfigForRepo },
+      repos: { [name]: config },
+    });
+    if (!checked.ok) {
+      repoVerdicts.set(name, {
+        included: false,
+        reason: REASON.invalidPipeline,
+        message: describeIssues(checked.issues, `/repos/${name}`),
+      });
+      continue;
+    }
+    renderedRepos[name] = config;
+    used.add(producerName);
+    repoVerdicts.set(name, { included: true, reason: REASON.applied, message: 'part of the gateway config' });
+  }
+  for (const name of validProducers.keys()) {
+    producerVerdicts.set(name, {
+      included: used.has(name),
+      reason: REASON.applied,
+      message: used.has(name) ? 'part of the gateway config' : 'valid; no LogRepo uses it yet',
+    });
+  }
+
+  const body = {
+    producers: Object.fromEntries([...validProducers].filter(([name]) => used.has(name))),
+    repos: renderedRepos,
+  };
+  const revision = `sha256-${createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16)}`;
+  const text = `${canonicalJson({ revision, ...body })}\n`;
+  const sizeBytes = Buffer.byteLength(text);
+  return {
+    text,
+    revision,
+    sizeBytes,
+    tooLarge: sizeBytes > CONFIG_MAP_MAX_BYTES - CONFIG_MAP_SAFETY_BYTES,
+    repos: repoVerdicts,
+    producers: producerVerdicts,
+  };
+}
