@@ -32,11 +32,19 @@ export class Informer {
   /** Counters for tests and metrics. */
   readonly stats = { lists: 0, watches: 0, gone: 0, errors: 0 };
 
-  constructor(client: KubeClient, ref: ResourceRef, logger: Logger, namespace?: string) {
+  readonly #labelSelector: string | undefined;
+
+  constructor(
+    client: KubeClient,
+    ref: ResourceRef,
+    logger: Logger,
+    options: { namespace?: string; labelSelector?: string } = {},
+  ) {
     this.#client = client;
     this.#ref = ref;
     this.#logger = logger;
-    this.#namespace = namespace;
+    this.#namespace = options.namespace;
+    this.#labelSelector = options.labelSelector;
   }
 
   onChange(handler: InformerHandler): void {
@@ -95,7 +103,11 @@ export class Informer {
 
   async #relist(): Promise<string> {
     this.stats.lists += 1;
-    const { items, resourceVersion } = await this.#client.list(this.#ref, this.#namespace);
+    const { items, resourceVersion } = await this.#client.list(
+      this.#ref,
+      this.#namespace,
+      this.#labelSelector,
+    );
     const seen = new Set<string>();
     for (const item of items) {
       const key = objectKey(item);
@@ -142,6 +154,7 @@ export class Informer {
         }
       },
       this.#namespace,
+      this.#labelSelector,
     );
     this.#watch = handle;
     await handle.ended;

@@ -63,12 +63,17 @@ export interface WatchHandle {
 export interface KubeClient {
   readonly writes: { count: number; byVerb: Record<string, number> };
   get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
-  list(ref: ResourceRef, namespace?: string): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  list(
+    ref: ResourceRef,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<{ items: KubeObject[]; resourceVersion: string }>;
   watch(
     ref: ResourceRef,
     resourceVersion: string,
     onEvent: (event: WatchEvent) => void,
     namespace?: string,
+    labelSelector?: string,
   ): WatchHandle;
   /** Server-side apply under `fieldManager` (force: the operator owns what it applies). */
   apply(ref: ResourceRef, object: KubeObject, fieldManager: string): Promise<KubeObject>;
@@ -182,18 +187,20 @@ export function createKubeClient(
         throw error;
       }
     },
-    async list(ref, namespace) {
-      const result = (await call('GET', resourcePath(ref, namespace))) as {
+    async list(ref, namespace, labelSelector) {
+      const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+      const result = (await call('GET', `${resourcePath(ref, namespace)}${query}`)) as {
         items: KubeObject[];
         metadata: { resourceVersion: string };
       };
       return { items: result.items ?? [], resourceVersion: result.metadata.resourceVersion };
     },
-    watch(ref, resourceVersion, onEvent, namespace) {
+    watch(ref, resourceVersion, onEvent, namespace, labelSelector) {
       let request: ReturnType<typeof httpsRequest> | undefined;
       let stopped = false;
       const ended = (async () => {
-        const query = `?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}&timeoutSeconds=300`;
+        const selector = labelSelector ? `&labelSelector=${encodeURIComponent(labelSelector)}` : '';
+        const query = `?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}&timeoutSeconds=300${selector}`;
         const { options, requester } = await send(
           'GET',
           `${resourcePath(ref, namespace)}${query}`,

@@ -1,0 +1,199 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LABELS, MANAGED_BY } from '../api/constants.ts';
+import type { EventRecorder } from '../kube/event-recorder.ts';
+import { Informer } from '../kube/informer.ts';
+import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { runLeaderElection } from './leader-election.ts';
+import { type Caches, reconcileNamespace } from './reconcile-namespace.ts';
+import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface OperatorOptions {
+  readonly client: KubeClient;
+  readonly events: EventRecorder;
+  readonly logger: Logger;
+  /** Namespaces to watch; `all` watches the whole cluster (needs cluster-wide RBAC). */
+  readonly namespaces: readonly string[] | 'all';
+  readonly workers?: number;
+  readonly resyncMs?: number;
+  readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity?: string };
+  readonly now?: () => string;
+  /** Called when leadership is lost; the process should exit so a stale leader never writes. */
+  readonly onLostLeadership?: () => void;
+}
+
+export interface OperatorMetrics {
+  readonly registry: Registry;
+  readonly reconciles: Counter<'result'>;
+  readonly duration: Histogram;
+  readonly queueDepth: Gauge;
+  readonly writes: Gauge<'verb'>;
+}
+
+function createOperatorMetrics(client: KubeClient): OperatorMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const writes = new Gauge({
+    name: 'sluice_operator_api_writes',
+    help: 'Writes this operator process made to the Kubernetes API, by verb.',
+    labelNames: ['verb'],
+    registers,
+    collect() {
+      for (const [verb, count] of Object.entries(client.writes.byVerb)) this.set({ verb }, count);
+    },
+  });
+  return {
+    registry,
+    writes,
+    reconciles: new Counter({
+      name: 'sluice_operator_reconcile_total',
+      help: 'Namespace reconciles by result.',
+      labelNames: ['result'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'sluice_operator_reconcile_duration_seconds',
+      help: 'Duration of one namespace reconcile.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'sluice_operator_queue_depth',
+      help: 'Namespaces waiting to be reconciled.',
+      registers,
+    }),
+  };
+}
+
+/**
+ * The control loop: informers keep caches of LogRepos, KafkaProducers and the
+ * operator's ConfigMaps; every change only enqueues its namespace; workers
+ * (on the leader only) reconcile namespaces from the caches, retrying errors
+ * with capped backoff. A periodic resync re-enqueues every known namespace.
+ */
+export function startOperator(options: OperatorOptions) {
+  const { client, logger } = options;
+  const metrics = createOperatorMetrics(client);
+  const queue = new WorkQueue();
+  const scopes = options.namespaces === 'all' ? [undefined] : [...options.namespaces];
+  const informers = new Map<ResourceRef, Informer[]>();
+  for (const ref of [LOG_REPOS, KAFKA_PRODUCERS, CONFIG_MAPS]) {
+    const labelSelector = ref === CONFIG_MAPS ? `${LABELS.managedBy}=${MANAGED_BY}` : undefined;
+    informers.set(
+      ref,
+      scopes.map(
+        (namespace) =>
+          new Informer(client, ref, logger, {
+            ...(namespace === undefined ? {} : { namespace }),
+            ...(labelSelector === undefined ? {} : { labelSelector }),
+          }),
+      ),
+    );
+  }
+  const caches: Caches = {
+    list: (ref, namespace) => (informers.get(ref) ?? []).flatMap((informer) => informer.list(namespace)),
+    get: (ref, namespace, name) =>
+      (informers.get(ref) ?? [])
+        .map((informer) => informer.get(namespace, name))
+        .find((object) => object !== undefined),
+  };
+  const enqueue = (_event: string, object: KubeObject) => {
+    if (object.metadata.namespace) queue.add(object.metadata.namespace);
+    metrics.queueDepth.set(queue.length);
+  };
+  for (const list of informers.values()) for (const informer of list) informer.onChange(enqueue);
+
+  let stopped = false;
+  const worker = async () => {
+    for (;;) {
+      const namespace = await queue.get();
+      if (namespace === undefined) return;
+      const started = performance.now();
+      try {
+        const result = await reconcileNamespace(namespace, {
+          client,
+          caches,
+          events: options.events,
+          logger: logger.child({ namespace }),
+          now: options.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z')),
+        });
+        queue.forget(namespace);
+        metrics.reconciles.inc({ result: 'success' });
+        logger.debug({ namespace, ...result }, 'reconciled');
+      } catch (error) {
+        const retryInMs = queue.addRateLimited(namespace);
+        metrics.reconciles.inc({ result: 'error' });
+        logger.warn({ namespace, err: error, retryInMs }, 'reconcile failed; will retry');
+      } finally {
+        metrics.duration.observe((performance.now() - started) / 1000);
+        queue.done(namespace);
+        metrics.queueDepth.set(queue.length);
+      }
+    }
+  };
+
+  const allInformers = [...informers.values()].flat();
+  for (const informer of allInformers) informer.start();
+  const synced = Promise.all(allInformers.map((informer) => informer.synced));
+  let isSynced = false;
+  void synced.then(() => {
+    isSynced = true;
+  });
+
+  const election = options.leaderElection
+    ? runLeaderElection({
+        client,
+        logger,
+        namespace: options.leaderElection.namespace,
+        name: options.leaderElection.name,
+        identity: options.leaderElection.identity ?? `${hostname()}-${process.pid}`,
+      })
+    : undefined;
+  void election?.lost.then(() => {
+    if (!stopped) options.onLostLeadership?.();
+  });
+
+  const workers: Promise<void>[] = [];
+  const resync = setInterval(() => {
+    const namespaces = new Set<string | undefined>();
+    for (const informer of informers.get(LOG_REPOS) ?? [])
+      for (const object of informer.list()) namespaces.add(object.metadata.namespace);
+    for (const informer of informers.get(CONFIG_MAPS) ?? [])
+      for (const object of informer.list()) namespaces.add(object.metadata.namespace);
+    for (const namespace of namespaces) if (namespace) queue.add(namespace);
+  }, options.resyncMs ?? 300_000);
+  resync.unref();
+
+  const leading = (async () => {
+    await synced;
+    if (election) await election.leading;
+    if (stopped) return;
+    logger.info('starting reconcile workers');
+    for (let index = 0; index < (options.workers ?? 2); index++) workers.push(worker());
+  })();
+
+  return {
+    metrics,
+    queue,
+    caches,
+    synced,
+    leading,
+    get ready() {
+      return isSynced;
+    },
+    get isLeader() {
+      return election ? election.isLeader : true;
+    },
+    informers: allInformers,
+    async stop(): Promise<void> {
+      stopped = true;
+      clearInterval(resync);
+      queue.shutDown();
+      await Promise.all(workers);
+      for (const informer of allInformers) informer.stop();
+      await election?.stop();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { type Caches, reconcileNamespace } from './reconcile-namespace.ts';
+import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
+
+/** An in-memory API: applies land in the store the caches read, and every write is counted. */
+function fakeWorld(objects: KubeObject[]) {
+  const store = new Map<string, KubeObject>();
+  const key = (ref: ResourceRef, ns: string | undefined, name: string) => `${ref.plural}/${ns}/${name}`;
+  const refOf = (object: KubeObject): ResourceRef =>
+    object.kind === 'LogRepo' ? LOG_REPOS : object.kind === 'KafkaProducer' ? KAFKA_PRODUCERS : CONFIG_MAPS;
+  for (const object of objects)
+    store.set(key(refOf(object), object.metadata.namespace, object.metadata.name), object);
+  const writes: string[] = [];
+  const client = {
+    writes: { count: 0, byVerb: {} },
+    apply: async (ref: ResourceRef, object: KubeObject) => {
+      writes.push(`apply ${ref.plural}/${object.metadata.name}`);
+      store.set(key(ref, object.metadata.namespace, object.metadata.name), object);
+      return object;
+    },
+    applyStatus: async (ref: ResourceRef, object: KubeObject) => {
+      writes.push(`status ${ref.plural}/${object.metadata.name}`);
+      const k = key(ref, object.metadata.namespace, object.metadata.name);
+      const stored = store.get(k) as KubeObject;
+      store.set(k, { ...stored, status: object.status });
+      return object;
+    },
+    delete: async (ref: ResourceRef, ns: string | undefined, name: string) => {
+      writes.push(`delete ${ref.plural}/${name}`);
+      store.delete(key(ref, ns, name));
+    },
+    create: async (_ref: ResourceRef, object: KubeObject) => {
+      writes.push(`create ${object.kind}`);
+      return object;
+    },
+  } as unknown as KubeClient;
+  const caches: Caches = {
+    list: (ref, ns) =>
+      [...store.entries()].filter(([k]) => k.startsWith(`${ref.plural}/${ns}/`)).map(([, v]) => v),
+    get: (ref, ns, name) => store.get(key(ref, ns, name)),
+  };
+  const events: string[] = [];
+  const deps = {
+    client,
+    caches,
+    logger: pino({ level: 'silent' }),
+    now: () => '2026-01-01T00:00:00Z',
+    events: {
+      record: async (_o: KubeObject, type: string, reason: string) => void events.push(`${type} ${reason}`),
+    },
+  };
+  return { store, writes, events, deps, key };
+}
+
+const producer = (name: string): KubeObject => ({
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'KafkaProducer',
+  metadata: { name, namespace: 'logs', generation: 1 },
+  spec: { brokers: ['kafka:9092'] },
+});
+const repo = (name: string, producerName = 'main'): KubeObject => ({
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'LogRepo',
+  metadata: { name, namespace: 'logs', generation: 1 },
+  spec: { kafka: { producer: producerName, topic: `logs.${name}`, mode: 'sync' } },
+});
+
+describe('reconcileNamespace', () => {
+  it('applies the ConfigMap and statuses once; a second reconcile of the same world writes nothing', async () => {
+    const world = fakeWorld([producer('main'), repo('access'), repo('orphan', 'ghost')]);
+    const first = await reconcileNamespace('logs', world.deps);
+    expect(first.configMapWritten).toBe(true);
+    expect(world.writes.sort()).toEqual([
+      'apply configmaps/sluice-gateway-config',
+      'status kafkaproducers/main',
+      'status logrepos/access',
+      'status logrepos/orphan',
+    ]);
+    expect(world.events.sort()).toEqual(['Normal Applied', 'Normal Applied', 'Warning ProducerNotFound']);
+    const orphan = world.store.get('logrepos/logs/orphan')?.status as {
+      conditions: Array<{ status: string; reason: string }>;
+    };
+    expect(orphan.conditions[0]).toMatchObject({ status: 'False', reason: 'ProducerNotFound' });
+
+    world.writes.length = 0;
+    const second = await reconcileNamespace('logs', world.deps);
+    expect(second).toEqual({ revision: first.revision, configMapWritten: false, statusWrites: 0 });
+    expect(world.writes).toEqual([]);
+  });
+
+  it('removes its ConfigMap once the last LogRepo is gone', async () => {
+    const world = fakeWorld([producer('main'), repo('access')]);
+    await reconcileNamespace('logs', world.deps);
+    world.store.delete('logrepos/logs/access');
+    world.writes.length = 0;
+    await reconcileNamespace('logs', world.deps);
+    expect(world.writes).toContain('delete configmaps/sluice-gateway-config');
+  });
+});

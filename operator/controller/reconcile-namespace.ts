@@ -1,0 +1,187 @@
+import type { Logger } from 'pino';
+import {
+  ANNOTATIONS,
+  API_VERSION,
+  FIELD_MANAGER,
+  GATEWAY_CONFIG_KEY,
+  GATEWAY_CONFIG_MAP,
+  KAFKA_PRODUCER,
+  LABELS,
+  LOG_REPO,
+  MANAGED_BY,
+  REASON,
+} from '../api/constants.ts';
+import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
+import type { LogRepoSpec } from '../api/log-repo-spec.ts';
+import type { EventRecorder } from '../kube/event-recorder.ts';
+import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { renderGatewayConfig, type SpecObject, type Verdict } from '../render/render-gateway-config.ts';
+import { desiredStatus, type ResourceStatus, statusUnchanged } from '../status/resource-status.ts';
+import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
+
+/** Read access to the informer caches: reconcile reads the world from here, never from events. */
+export interface Caches {
+  list(ref: ResourceRef, namespace: string): KubeObject[];
+  get(ref: ResourceRef, namespace: string, name: string): KubeObject | undefined;
+}
+
+export interface ReconcileDeps {
+  readonly client: KubeClient;
+  readonly caches: Caches;
+  readonly events: EventRecorder;
+  readonly logger: Logger;
+  /** RFC 3339 time for condition transitions; injected so tests are deterministic. */
+  readonly now: () => string;
+}
+
+export interface ReconcileResult {
+  readonly revision: string | undefined;
+  readonly configMapWritten: boolean;
+  readonly statusWrites: number;
+}
+
+const live = (object: KubeObject) => object.metadata.deletionTimestamp === undefined;
+
+/** The ConfigMap the gateway fleet of `namespace` mounts. Pure. */
+export function desiredConfigMap(namespace: string, text: string, revision: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: GATEWAY_CONFIG_MAP,
+      namespace,
+      labels: {
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.name]: 'sluice',
+        [LABELS.component]: 'gateway-config',
+      },
+      annotations: { [ANNOTATIONS.revision]: revision },
+    },
+    data: { [GATEWAY_CONFIG_KEY]: text },
+  };
+}
+
+/**
+ * Level-triggered reconcile of one namespace: re-read every LogRepo and
+ * KafkaProducer from the caches, render the gateway config, apply the
+ * ConfigMap only if its content differs, and write each object's status only
+ * if it changed. An unchanged world writes nothing. Throws on API errors so
+ * the caller retries with backoff.
+ */
+export async function reconcileNamespace(namespace: string, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const { client, caches, logger } = deps;
+  const repos = caches.list(LOG_REPOS, namespace).filter(live);
+  const producers = caches.list(KAFKA_PRODUCERS, namespace).filter(live);
+  const existing = caches.get(CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP);
+
+  if (repos.length === 0) {
+    let configMapWritten = false;
+    if (existing && existing.metadata.labels?.[LABELS.managedBy] === MANAGED_BY) {
+      await client.delete(CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP);
+      configMapWritten = true;
+      logger.info({ namespace }, 'no LogRepos left: gateway config removed');
+    }
+    const statusWrites = await writeStatuses(
+      producers,
+      KAFKA_PRODUCERS,
+      KAFKA_PRODUCER.kind,
+      () => ({ included: false, reason: REASON.applied, message: 'valid; no LogRepo uses it yet' }),
+      '',
+      deps,
+    );
+    return { revision: undefined, configMapWritten, statusWrites };
+  }
+
+  const rendered = renderGatewayConfig(
+    producers as unknown as SpecObject<KafkaProducerSpec>[],
+    repos as unknown as SpecObject<LogRepoSpec>[],
+  );
+  let configMapWritten = false;
+  let verdictOf = (kind: 'repo' | 'producer', name: string): Verdict | undefined =>
+    (kind === 'repo' ? rendered.repos : rendered.producers).get(name);
+  let revision: string | undefined = rendered.revision;
+
+  if (rendered.tooLarge) {
+    // Keep serving the last config that fit; say why nothing changes.
+    const message = `the rendered gateway config is ${rendered.sizeBytes} bytes, more than a ConfigMap holds; remove or simplify LogRepos in this namespace`;
+    verdictOf = () => ({ included: false, reason: REASON.configTooLarge, message });
+    revision = existing?.metadata.annotations?.[ANNOTATIONS.revision];
+    logger.warn({ namespace, bytes: rendered.sizeBytes }, 'gateway config too large for a ConfigMap');
+  } else if (
+    existing?.data &&
+    (existing.data as Record<string, string>)[GATEWAY_CONFIG_KEY] === rendered.text
+  ) {
+    // Already applied: no write.
+  } else {
+    await client.apply(
+      CONFIG_MAPS,
+      desiredConfigMap(namespace, rendered.text, rendered.revision),
+      FIELD_MANAGER,
+    );
+    configMapWritten = true;
+    logger.info(
+      { namespace, revision: rendered.revision, bytes: rendered.sizeBytes, repos: repos.length },
+      'gateway config applied',
+    );
+  }
+
+  const statusWrites =
+    (await writeStatuses(
+      repos,
+      LOG_REPOS,
+      LOG_REPO.kind,
+      (name) => verdictOf('repo', name),
+      rendered.revision,
+      deps,
+    )) +
+    (await writeStatuses(
+      producers,
+      KAFKA_PRODUCERS,
+      KAFKA_PRODUCER.kind,
+      (name) => verdictOf('producer', name),
+      rendered.revision,
+      deps,
+    ));
+  return { revision, configMapWritten, statusWrites };
+}
+
+async function writeStatuses(
+  objects: readonly KubeObject[],
+  ref: ResourceRef,
+  kind: string,
+  verdictFor: (name: string) => Verdict | undefined,
+  revision: string,
+  deps: ReconcileDeps,
+): Promise<number> {
+  let writes = 0;
+  for (const object of objects) {
+    const verdict = verdictFor(object.metadata.name);
+    if (!verdict) continue;
+    const current = object.status as ResourceStatus | undefined;
+    const desired = desiredStatus(current, object.metadata.generation ?? 0, verdict, revision, deps.now);
+    if (statusUnchanged(current, desired)) continue;
+    await deps.client.applyStatus(
+      ref,
+      {
+        apiVersion: API_VERSION,
+        kind,
+        metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
+        status: desired,
+      },
+      FIELD_MANAGER,
+    );
+    writes += 1;
+    const wasReady = current?.conditions?.find((condition) => condition.type === 'Ready')?.status;
+    const isReady = desired.conditions?.[0]?.status;
+    if (wasReady !== isReady || current?.conditions?.[0]?.reason !== desired.conditions?.[0]?.reason) {
+      const condition = desired.conditions?.[0];
+      await deps.events.record(
+        object,
+        isReady === 'True' ? 'Normal' : 'Warning',
+        condition?.reason ?? 'Unknown',
+        condition?.message ?? '',
+      );
+    }
+  }
+  return writes;
+}
