@@ -1,14 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` runs pure, in-process tests with no external parts;
-// `integration` talks to a real Kafka broker provided by the global setup.
+// Three projects: `unit` runs pure, in-process tests with no external parts;
+// `integration` talks to a real Kafka broker provided by its global setup; `kube` talks to a
+// real Kubernetes API (etcd + kube-apiserver, or a given cluster) provided by its own.
 export default defineConfig({
   test: {
     projects: [
       {
         test: {
           name: 'unit',
-          include: ['gateway/**/*.test.ts', 'operator/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'gateway/**/*.test.ts',
+            'operator/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+            'bench/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },
@@ -20,6 +26,17 @@ export default defineConfig({
           globalSetup: ['test/infra/kafka-global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'kube',
+          include: ['test/kube/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/infra/kube-global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -36,8 +36,8 @@ function createOperatorMetrics(client: KubeClient): OperatorMetrics {
   const registry = new Registry();
   const registers = [registry];
   const writes = new Gauge({
-    name: 'sluice_operator_api_writes',
-    help: 'Writes this operator process made to the Kubernetes API, by verb.',
+    name: 'sluice_operator_api_requests',
+    help: 'Requests this operator process made to the Kubernetes API (watches excluded), by verb.',
     labelNames: ['verb'],
     registers,
     collect() {

@@ -61,6 +61,7 @@ export interface WatchHandle {
 }
 
 export interface KubeClient {
+  /** Requests made: `count` of writes, `byVerb` of every request including reads. */
   readonly writes: { count: number; byVerb: Record<string, number> };
   get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   list(
@@ -140,10 +141,9 @@ export function createKubeClient(
     body?: unknown,
     contentType?: string,
   ): Promise<unknown> => {
-    if (method !== 'GET') {
-      writes.count += 1;
-      writes.byVerb[method] = (writes.byVerb[method] ?? 0) + 1;
-    }
+    // byVerb counts every request (GET too); `count` only the writes.
+    writes.byVerb[method] = (writes.byVerb[method] ?? 0) + 1;
+    if (method !== 'GET') writes.count += 1;
     const { options, requester, payload } = await send(method, path, body, contentType);
     return new Promise((resolve, reject) => {
       const req = requester(options, (res) => {

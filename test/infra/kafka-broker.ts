@@ -1,13 +1,22 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, openSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeKafka } from './kafka-admin.ts';
-import { ensureDebianTool, runCommand, tail } from './system-tools.ts';
+import {
+  ensureDebianTool,
+  exists,
+  freePort,
+  portAcceptsConnections,
+  runCommand,
+  sleep,
+  spawnWatchdog,
+  tail,
+  waitFor,
+} from './system-tools.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const POM = fileURLToPath(new URL('./kafka-dist/pom.xml', import.meta.url));
@@ -436,25 +445,6 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
   }
 }
 
-/**
- * A tiny `sh` that blocks reading a pipe from this process; the read returns exactly when
- * this process dies and the kernel closes the pipe, and then it SIGKILLs the broker and
- * removes its temp folder. Node cannot set PR_SET_PDEATHSIG, and without this a `kill -9` of
- * vitest (a CI timeout, say) would leave a 512 MB JVM holding its ports. It is detached so a
- * Ctrl+C to the process group does not take it down first; it is killed once the broker exits.
- */
-function spawnWatchdog(brokerPid: number, dir: string): ChildProcess {
-  const script = 'read -r _ignored; kill -9 "$0" 2>/dev/null; sleep 1; rm -rf "$1"';
-  const watchdog = spawn('sh', ['-c', script, String(brokerPid), dir], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
-  watchdog.on('error', () => undefined);
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
-}
-
 function serverProperties(config: {
   port: number;
   controllerPort: number;
@@ -521,82 +511,4 @@ export function randomClusterId(): string {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
-}
-
-/**
- * A port on 127.0.0.1 that was free a moment ago, picked below the kernel's ephemeral range
- * where it can be had. A broker that is killed and restarted must get its port back, and
- * a port from the ephemeral range could meanwhile become the source port of some outgoing
- * connection; ports below that range are only ever taken by an explicit bind.
- */
-export async function freePort(): Promise<number> {
-  const ephemeralStart = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
-    .then((text) => Number.parseInt(text.trim().split(/\s+/)[0] ?? '', 10))
-    .catch(() => Number.NaN);
-  const low = 10_000;
-  if (Number.isInteger(ephemeralStart) && ephemeralStart > low + 1_000) {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const port = low + Math.floor(Math.random() * (ephemeralStart - low));
-      if (await canListen(port)) return port;
-    }
-  }
-  return listenOnce(0);
-}
-
-function canListen(port: number): Promise<boolean> {
-  return listenOnce(port).then(
-    () => true,
-    () => false,
-  );
-}
-
-function listenOnce(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not determine a free port'));
-      });
-    });
-  });
-}
-
-function portAcceptsConnections(port: number, timeoutMs = 1_000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-async function waitFor(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

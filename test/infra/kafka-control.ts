@@ -1,14 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { callControlEndpoint, serveControlEndpoint } from './control-endpoint.ts';
 import type { KafkaBrokerHandle } from './kafka-broker.ts';
 
-// Why a control endpoint: vitest runs globalSetup in its main process and the tests in
-// worker processes, so a test cannot hold the broker's handle, and a test that spawned its
-// own replacement JVM would leave it owned by a worker that may exit at any time. Instead
-// the process that started the broker keeps sole ownership and serves a small HTTP endpoint
-// on loopback (behind a random token); tests reach it through connectKafkaControl() with
-// the info provided as 'kafkaControl'. Teardown therefore always finds and stops the one
-// broker, whatever the tests did to it.
+// Tests stop, kill, pause and restart the broker through the control endpoint the global
+// setup serves (see control-endpoint.ts for why); connectKafkaControl() is their remote.
 
 /** What the global setup provides as 'kafkaControl' when it runs the local broker. */
 export interface KafkaControlInfo {
@@ -47,8 +41,6 @@ function statusOf(broker: KafkaBrokerHandle): KafkaBrokerStatus {
 
 /** Serves control of `broker` on 127.0.0.1; actions run one at a time, in arrival order. */
 export async function serveKafkaControl(broker: KafkaBrokerHandle): Promise<KafkaControlServer> {
-  const token = randomBytes(12).toString('hex');
-  let queue: Promise<unknown> = Promise.resolve();
   const actions: Record<KafkaControlAction | 'status' | 'log', () => Promise<unknown>> = {
     shutdown: () => broker.shutdown(),
     kill: () => broker.kill(),
@@ -62,51 +54,17 @@ export async function serveKafkaControl(broker: KafkaBrokerHandle): Promise<Kafk
     status: async () => undefined,
     log: async () => broker.logTail(200),
   };
-
-  const server = createServer((req, res) => {
-    const [, reqToken, name] = (req.url ?? '').split('/');
-    const action =
-      name !== undefined && Object.hasOwn(actions, name) ? actions[name as keyof typeof actions] : null;
-    if (reqToken !== token || action === null || req.method !== 'POST') {
-      res.writeHead(404).end();
-      return;
-    }
-    req.resume();
-    const run = queue.then(action);
-    queue = run.catch(() => undefined);
-    run.then(
-      (result) => {
-        const body = { status: statusOf(broker), ...(typeof result === 'string' ? { log: result } : {}) };
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      },
-      (error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
-        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: message }));
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  server.unref();
-  const address = server.address();
-  if (address === null || typeof address !== 'object') throw new Error('control server has no address');
-
+  const endpoint = await serveControlEndpoint(actions, () => statusOf(broker));
   return {
     info: {
-      url: `http://127.0.0.1:${address.port}/${token}`,
+      url: endpoint.url,
       brokers: broker.brokers,
       port: broker.port,
       controllerPort: broker.controllerPort,
       dataDir: broker.dataDir,
       logFile: broker.logFile,
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: endpoint.close,
   };
 }
 
@@ -141,17 +99,8 @@ export function connectKafkaControl(info: KafkaControlInfo | null | undefined): 
         'test/infra/kafka-global-setup.ts. Unset KAFKA_BROKERS and run with SLUICE_KAFKA=local.',
     );
   }
-  const call = async (action: KafkaControlAction | 'status' | 'log') => {
-    const res = await fetch(`${info.url}/${action}`, {
-      method: 'POST',
-      signal: AbortSignal.timeout(180_000),
-    });
-    const body = (await res.json()) as { status?: KafkaBrokerStatus; log?: string; error?: string };
-    if (!res.ok || body.status === undefined) {
-      throw new Error(`Kafka control '${action}' failed: ${body.error ?? res.status}`);
-    }
-    return body as { status: KafkaBrokerStatus; log?: string };
-  };
+  const call = (action: KafkaControlAction | 'status' | 'log') =>
+    callControlEndpoint<KafkaBrokerStatus>(info.url, action, 'Kafka');
   const act = (action: KafkaControlAction | 'status') => async () => (await call(action)).status;
   return {
     info,

@@ -1,10 +1,13 @@
-// Fetches what the integration tests run against before vitest starts, so the download time
-// (minutes on a cold machine) is spent, and reported, outside any test timeout. Idempotent:
+// Fetches and builds what the integration and kube tests run against before vitest starts, so
+// the download and build time (minutes on a cold machine: the Kubernetes build alone takes
+// tens of minutes on 2 cores) is spent, and reported, outside any test timeout. Idempotent:
 // with everything cached it only checks and prints. Usage: node test/infra/provision.ts
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureJava, ensureKafkaDistribution, kafkaVersion } from './kafka-broker.ts';
 import { ensureKcat } from './kcat.ts';
+import { ensureOpenssl } from './kube-apiserver.ts';
+import { ensureKubeBinaries, KUBE_COMPONENTS } from './kube-binaries.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const say = (line: string) => process.stdout.write(`[provision] ${line}\n`);
@@ -25,6 +28,17 @@ async function main(): Promise<void> {
   const t = Date.now();
   const kcat = await ensureKcat();
   say(`kcat: ${kcat} (${seconds(t)})`);
+
+  // With KUBECONFIG set the kube tests use that cluster and need only kubectl.
+  const tk = Date.now();
+  const external = Boolean(process.env.KUBECONFIG);
+  const components = external ? (['kubectl'] as const) : KUBE_COMPONENTS;
+  const kube = await ensureKubeBinaries({ components, log: (line) => say(`kube: ${line}`) });
+  say(
+    `kube: Kubernetes ${kube.kubernetesVersion} (${components.join(', ')}; etcd ${kube.etcdVersion}) ` +
+      `ready in ${relative(root, dirname(kube.kubectl))} (${seconds(tk)})`,
+  );
+  if (!external) say(`kube: openssl ${await ensureOpenssl()}`);
   say(`done in ${seconds(started)}`);
 }
 

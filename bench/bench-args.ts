@@ -1,0 +1,96 @@
+import { parseArgs } from 'node:util';
+
+/** What one `npm run bench` invocation measures; every field has a default. */
+export interface BenchOptions {
+  /** Seconds of the measured closed-loop (peak) phase. */
+  durationS: number;
+  /** Seconds of closed-loop load before the peak phase, not measured. */
+  warmupS: number;
+  /** Seconds of the open-loop phase at half the peak rate. */
+  halfRateS: number;
+  /** Concurrent keep-alive connections, one request in flight on each. */
+  connections: number;
+  /** Repetitions; the report gives each and their median. */
+  runs: number;
+  linesPerRequest: number;
+  partitions: number;
+  /** The gateway producer's batch settings. */
+  lingerMs: number;
+  maxMessages: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
+  durationS: 20,
+  warmupS: 3,
+  halfRateS: 15,
+  connections: 32,
+  runs: 1,
+  linesPerRequest: 100,
+  partitions: 3,
+  lingerMs: 5,
+  maxMessages: 2000,
+  maxBytes: 1024 * 1024,
+};
+
+export const BENCH_USAGE = `usage: npm run bench -- [options]
+  --duration S           measured peak phase, seconds (default ${DEFAULT_BENCH_OPTIONS.durationS})
+  --warmup S             unmeasured warm-up before it (default ${DEFAULT_BENCH_OPTIONS.warmupS})
+  --half-duration S      open-loop phase at half the peak rate (default ${DEFAULT_BENCH_OPTIONS.halfRateS}; 0 skips it)
+  --connections N        concurrent keep-alive connections (default ${DEFAULT_BENCH_OPTIONS.connections})
+  --runs N               repetitions, reported with their median (default ${DEFAULT_BENCH_OPTIONS.runs})
+  --lines-per-request N  lines per POST (default ${DEFAULT_BENCH_OPTIONS.linesPerRequest})
+  --partitions N         partitions of the benchmark topics (default ${DEFAULT_BENCH_OPTIONS.partitions})
+  --linger-ms N          gateway batch.lingerMs (default ${DEFAULT_BENCH_OPTIONS.lingerMs})
+  --max-messages N       gateway batch.maxMessages (default ${DEFAULT_BENCH_OPTIONS.maxMessages})
+  --max-bytes N          gateway batch.maxBytes (default ${DEFAULT_BENCH_OPTIONS.maxBytes})
+env: KAFKA_BROKERS=host:port uses that cluster instead of starting a local broker;
+     SLUICE_BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the gateway.`;
+
+export type ParsedBenchArgs =
+  | { readonly ok: true; readonly help: boolean; readonly options: BenchOptions }
+  | { readonly ok: false; readonly message: string };
+
+// flag → [field, smallest allowed, largest allowed]
+const NUMERIC_FLAGS: Record<string, readonly [keyof BenchOptions, number, number]> = {
+  duration: ['durationS', 1, 3600],
+  warmup: ['warmupS', 0, 600],
+  'half-duration': ['halfRateS', 0, 3600],
+  connections: ['connections', 1, 1024],
+  runs: ['runs', 1, 50],
+  'lines-per-request': ['linesPerRequest', 1, 100_000],
+  partitions: ['partitions', 1, 1000],
+  'linger-ms': ['lingerMs', 0, 1000],
+  'max-messages': ['maxMessages', 1, 100_000],
+  'max-bytes': ['maxBytes', 1024, 64 * 1024 * 1024],
+};
+
+/** Parses the command line (without node and script); errors are values, not throws. */
+export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    const parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    values = parsed.values;
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+  const options: BenchOptions = { ...DEFAULT_BENCH_OPTIONS };
+  for (const [flag, [field, min, max]] of Object.entries(NUMERIC_FLAGS)) {
+    const raw = values[flag];
+    if (typeof raw !== 'string') continue;
+    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      return { ok: false, message: `--${flag} must be an integer from ${min} to ${max}, got "${raw}"` };
+    }
+    options[field] = value;
+  }
+  return { ok: true, help: values.help === true, options };
+}

@@ -1,0 +1,169 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+// Runs the gateway as a real, separate process (`node gateway/main.ts --config FILE`), the
+// way it runs in production, so its CPU and memory can be measured from /proc without the
+// load generator's own work mixed in.
+
+export interface GatewayLogSummary {
+  /** Log lines at warn level or above. */
+  warnings: number;
+  /** The first few warn/error messages (message text and code only, never request data). */
+  firstWarnings: string[];
+}
+
+export interface GatewayProcess {
+  readonly pid: number;
+  /** Base URL from the `gateway listening` log line, e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly logs: GatewayLogSummary;
+  /** Last lines of stderr (startup failures, Node warnings). */
+  stderrTail(): string;
+  /** SIGTERM (graceful: drains, flushes, disconnects), SIGKILL after `graceMs`. Idempotent. */
+  stop(graceMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Synchronous SIGKILL for process exit paths, where nothing async runs. */
+  killNow(): void;
+}
+
+export interface StartGatewayOptions {
+  /** The gateway entry point, gateway/main.ts. */
+  mainFile: string;
+  configFile: string;
+  /** Extra Node flags before the script, e.g. --cpu-prof. */
+  nodeArgs?: readonly string[];
+  cwd: string;
+  /** Bound on start until the producer reports it connected. */
+  startTimeoutMs?: number;
+}
+
+interface PinoLine {
+  level?: number;
+  msg?: string;
+  address?: string;
+  err?: { message?: string; code?: string };
+  code?: string;
+}
+
+const WARN = 40;
+
+/** Resolves once the gateway listens and every producer connected; rejects (and kills it) otherwise. */
+export async function startGatewayProcess(options: StartGatewayOptions): Promise<GatewayProcess> {
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), options.mainFile, '--config', options.configFile, '--port', '0'],
+    {
+      cwd: options.cwd,
+      // info level: the two lifecycle lines below are what tells us the gateway is ready.
+      env: { ...process.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const pid = child.pid;
+  if (pid === undefined) {
+    const [error] = (await once(child, 'error')) as [Error];
+    throw new Error(`could not start the gateway: ${error.message}`);
+  }
+  const watchdog = spawnWatchdog(pid);
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  void exited.then(() => watchdog.kill('SIGKILL'));
+
+  let stderr = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8_000);
+  });
+
+  const logs: GatewayLogSummary = { warnings: 0, firstWarnings: [] };
+  let url: string | undefined;
+  let connected = false;
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  // The pipe is read for the whole life of the process: a full pipe would block the gateway.
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  lines.on('line', (line) => {
+    let entry: PinoLine;
+    try {
+      entry = JSON.parse(line) as PinoLine;
+    } catch {
+      return;
+    }
+    // The producer may connect before the listener is up or after; ready needs both.
+    if (entry.msg === 'gateway listening' && typeof entry.address === 'string') url = entry.address;
+    if (entry.msg === 'producer connected') connected = true;
+    if (url !== undefined && connected) markReady();
+    if ((entry.level ?? 0) >= WARN) {
+      logs.warnings += 1;
+      if (logs.firstWarnings.length < 5) {
+        const detail = entry.err?.code ?? entry.code ?? entry.err?.message;
+        logs.firstWarnings.push(`${entry.msg ?? '(no message)'}${detail ? ` (${detail})` : ''}`);
+      }
+    }
+  });
+
+  let stopping: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+  const handle: GatewayProcess = {
+    pid,
+    get url() {
+      return url ?? '';
+    },
+    logs,
+    stderrTail: () => stderr.trim().split('\n').slice(-20).join('\n'),
+    stop(graceMs = 30_000) {
+      stopping ??= (async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        try {
+          const [code, signal] = await exited;
+          return { code, signal };
+        } finally {
+          clearTimeout(timer);
+        }
+      })();
+      return stopping;
+    },
+    killNow() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      watchdog.kill('SIGKILL');
+    },
+  };
+
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    ready.then(() => 'ready' as const),
+    exited.then(() => 'exited' as const),
+    new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (outcome !== 'ready') {
+    handle.killNow();
+    await exited;
+    throw new Error(
+      outcome === 'exited'
+        ? `the gateway exited during startup (code ${child.exitCode ?? child.signalCode}):\n${handle.stderrTail()}`
+        : `the gateway was not ready (listening, producer connected) within ${timeoutMs} ms:\n${handle.stderrTail()}`,
+    );
+  }
+  return handle;
+}
+
+/**
+ * A tiny detached `sh` blocked reading a pipe from this process. The read returns when this
+ * process dies for any reason (even SIGKILL, which runs no JavaScript) and the kernel closes
+ * the pipe; it then kills the gateway, so no gateway outlives the benchmark.
+ */
+function spawnWatchdog(pid: number): ChildProcess {
+  const watchdog = spawn('sh', ['-c', 'read -r _ignored; kill -9 "$0" 2>/dev/null', String(pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.unref();
+  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return watchdog;
+}

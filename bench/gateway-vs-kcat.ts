@@ -1,0 +1,459 @@
+// `npm run bench`: the gateway, as a separate process in sync mode with lz4 and acks=all, under
+// closed-loop load of CDN access-log JSONL, then open-loop load at half its peak rate; and, as
+// the reference, the same lines pushed with `kcat -P -z lz4 -X acks=all` to the same broker.
+// Prints one table (each run and the median) on stdout; progress goes to stderr.
+// Usage: npm run bench -- [--duration S] [--connections N] [--runs N] … (--help lists them)
+
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { stringify } from 'yaml';
+import {
+  createTopic,
+  deleteTopic,
+  uniqueTopicName,
+  waitForKafka,
+  withKafkaAdmin,
+} from '../test/infra/kafka-admin.ts';
+import {
+  ensureKafkaDistribution,
+  type KafkaBrokerHandle,
+  kafkaVersion,
+  startKafkaBroker,
+} from '../test/infra/kafka-broker.ts';
+import { ensureKcat, kcatProduce } from '../test/infra/kcat.ts';
+import { generateAccessLogLines } from './access-log-data.ts';
+import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from './bench-args.ts';
+import { type RunFigures, renderReport } from './bench-report.ts';
+import { summarizeLatencies } from './bench-stats.ts';
+import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts';
+import {
+  type IngestTarget,
+  type PhaseTally,
+  type RequestBody,
+  runClosedLoop,
+  runOpenLoop,
+} from './load-generator.ts';
+import { sumSamples } from './metric-samples.ts';
+import {
+  parseCpuModel,
+  readProcessCpuSeconds,
+  readProcessMemory,
+  readSystemCpuSeconds,
+} from './proc-stats.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const GATEWAY_MAIN = join(ROOT, 'gateway', 'main.ts');
+const DATA_SEED = 1;
+/** Distinct request bodies posted round-robin (20 000 distinct lines at 100 lines each). */
+const DISTINCT_BODIES = 200;
+const MiB = 1024 * 1024;
+const REPO = 'access';
+
+const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+// Everything started is registered here and undone in reverse order, on success, on error and
+// on Ctrl-C alike.
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+const liveGateways = new Set<GatewayProcess>();
+let cleaning: Promise<void> | undefined;
+const abort = new AbortController();
+/** Set when a signal or the time bound ended the run; the process exits with it. */
+let interruptedExitCode: number | undefined;
+
+function cleanupAll(): Promise<void> {
+  cleaning ??= (async () => {
+    for (let step = cleanups.pop(); step !== undefined; step = cleanups.pop()) {
+      try {
+        await step();
+      } catch (error) {
+        progress(`cleanup step failed: ${(error as Error).message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+function installInterruptHandlers(budgetMs: number): void {
+  let interrupted = false;
+  const bail = (why: string, code: number) => {
+    if (interrupted) {
+      for (const gateway of liveGateways) gateway.killNow();
+      process.exit(code);
+    }
+    interrupted = true;
+    interruptedExitCode = code;
+    abort.abort();
+    progress(`${why}; cleaning up`);
+    void cleanupAll().finally(() => process.exit(code));
+  };
+  process.on('SIGINT', () => bail('interrupted', 130));
+  process.on('SIGTERM', () => bail('terminated', 143));
+  // No run may outlast its budget, whatever hangs.
+  setTimeout(() => bail(`time bound of ${Math.round(budgetMs / 1000)} s exceeded`, 1), budgetMs).unref();
+  process.once('exit', () => {
+    for (const gateway of liveGateways) gateway.killNow();
+  });
+}
+
+interface Broker {
+  brokers: string;
+  /** Topics on an existing cluster are deleted afterwards; a local broker goes away with its data. */
+  external: boolean;
+  description: string;
+  pid: () => number | undefined;
+}
+
+async function provideBroker(): Promise<Broker> {
+  const external = process.env.KAFKA_BROKERS?.trim();
+  if (external) {
+    await waitForKafka(external, 30_000);
+    return {
+      brokers: external,
+      external: true,
+      description: `existing cluster KAFKA_BROKERS=${external} (version not probed; broker CPU not measured)`,
+      pid: () => undefined,
+    };
+  }
+  const libsDir = await ensureKafkaDistribution({ log: progress });
+  progress('starting a local Kafka broker');
+  const broker: KafkaBrokerHandle = await startKafkaBroker({ libsDir });
+  cleanups.push(() => broker.stop());
+  return {
+    brokers: broker.brokers,
+    external: false,
+    description: `Apache Kafka ${await kafkaVersion()}, local single-node KRaft broker on loopback (JVM heap 512 MB)`,
+    pid: () => broker.pid,
+  };
+}
+
+function buildBodies(lines: readonly string[], linesPerRequest: number): RequestBody[] {
+  const bodies: RequestBody[] = [];
+  for (let i = 0; i < DISTINCT_BODIES; i++) {
+    const chunk: string[] = [];
+    for (let j = 0; j < linesPerRequest; j++)
+      chunk.push(lines[(i * linesPerRequest + j) % lines.length] ?? '');
+    bodies.push({ data: Buffer.from(`${chunk.join('\n')}\n`), lines: linesPerRequest });
+  }
+  return bodies;
+}
+
+function* cycle(lines: readonly string[], count: number): Generator<string> {
+  for (let i = 0; i < count; i++) yield lines[i % lines.length] ?? '';
+}
+
+async function topicMessageCount(brokers: string, topic: string): Promise<number> {
+  const offsets = await withKafkaAdmin(brokers, (admin) => admin.fetchTopicOffsets(topic));
+  return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+}
+
+async function scrapeMetrics(pool: Pool): Promise<string> {
+  const response = await pool.request({ path: '/metrics', method: 'GET' });
+  return response.body.text();
+}
+
+function gatewayConfig(options: BenchOptions, brokers: string, topic: string): string {
+  return stringify({
+    revision: 'bench',
+    server: { host: '127.0.0.1', port: 0 },
+    producers: {
+      kafka: {
+        type: 'kafka',
+        brokers: brokers.split(',').map((b) => b.trim()),
+        clientId: 'sluice-bench',
+        compression: 'lz4',
+        acks: 'all',
+        batch: { maxMessages: options.maxMessages, maxBytes: options.maxBytes, lingerMs: options.lingerMs },
+      },
+    },
+    repos: { [REPO]: { producer: 'kafka', topic, mode: 'sync' } },
+  });
+}
+
+interface CpuSnapshot {
+  gateway: number;
+  gatewayMainThread: number;
+  broker: number;
+  self: number;
+  systemBusy: number;
+  at: number;
+}
+
+async function cpuSnapshot(gatewayPid: number, brokerPid: number | undefined): Promise<CpuSnapshot> {
+  const [gateway, gatewayMainThread, broker, system] = await Promise.all([
+    readProcessCpuSeconds(gatewayPid),
+    readProcessCpuSeconds(gatewayPid, true),
+    brokerPid === undefined ? Promise.resolve(null) : readProcessCpuSeconds(brokerPid),
+    readSystemCpuSeconds(),
+  ]);
+  const self = process.cpuUsage();
+  return {
+    gateway: gateway ?? Number.NaN,
+    gatewayMainThread: gatewayMainThread ?? Number.NaN,
+    broker: broker ?? Number.NaN,
+    self: (self.user + self.system) / 1e6,
+    systemBusy: system?.busy ?? Number.NaN,
+    at: performance.now(),
+  };
+}
+
+function failureCount(tally: PhaseTally): number {
+  return Object.values(tally.failures).reduce((a, b) => a + b, 0);
+}
+
+async function runOnce(
+  run: number,
+  options: BenchOptions,
+  broker: Broker,
+  lines: readonly string[],
+  bodies: readonly RequestBody[],
+  workDir: string,
+  nodeArgs: readonly string[],
+): Promise<RunFigures> {
+  const gatewayTopic = uniqueTopicName(`bench-gateway-r${run}`);
+  const kcatTopic = uniqueTopicName(`bench-kcat-r${run}`);
+  for (const topic of [gatewayTopic, kcatTopic]) {
+    await createTopic(broker.brokers, topic, options.partitions);
+    if (broker.external) cleanups.push(() => deleteTopic(broker.brokers, topic));
+  }
+  const configFile = join(workDir, `gateway-run${run}.yaml`);
+  await writeFile(configFile, gatewayConfig(options, broker.brokers, gatewayTopic));
+
+  progress(`run ${run}: starting the gateway`);
+  const gateway = await startGatewayProcess({ mainFile: GATEWAY_MAIN, configFile, nodeArgs, cwd: ROOT });
+  liveGateways.add(gateway);
+  cleanups.push(() => gateway.stop(5_000));
+  const pool = new Pool(gateway.url, {
+    connections: options.connections,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    headersTimeout: 60_000,
+    bodyTimeout: 60_000,
+  });
+  cleanups.push(() => pool.destroy());
+  const target: IngestTarget = { pool, path: `/log/repo/${REPO}`, bodies };
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const idle = await readProcessMemory(gateway.pid);
+
+  let warmLines = 0;
+  if (options.warmupS > 0) {
+    progress(`run ${run}: warm-up ${options.warmupS} s`);
+    const warm = await runClosedLoop(target, {
+      concurrency: options.connections,
+      durationMs: options.warmupS * 1000,
+      signal: abort.signal,
+    });
+    warmLines = warm.linesAcked;
+    if (failureCount(warm) > 0) progress(`run ${run}: warm-up failures ${JSON.stringify(warm.failures)}`);
+  }
+
+  progress(`run ${run}: peak (closed loop, ${options.connections} connections) ${options.durationS} s`);
+  const metricsBefore = await scrapeMetrics(pool);
+  const cpuBefore = await cpuSnapshot(gateway.pid, broker.pid());
+  const peak = await runClosedLoop(target, {
+    concurrency: options.connections,
+    durationMs: options.durationS * 1000,
+    signal: abort.signal,
+  });
+  const cpuAfter = await cpuSnapshot(gateway.pid, broker.pid());
+  const metricsAfter = await scrapeMetrics(pool);
+  const peakSeconds = peak.elapsedMs / 1000;
+  const peakLatency = summarizeLatencies(peak.latenciesMs);
+  const peakLinesPerS = peak.linesAcked / peakSeconds;
+
+  // Every line answered 200 so far must be in the topic (duplicates from retries may add more).
+  const linesAckedBeforeCheck = warmLines + peak.linesAcked;
+  const topicMessagesAtCheck = await topicMessageCount(broker.brokers, gatewayTopic);
+  progress(
+    `run ${run}: ${Math.round(peakLinesPerS)} lines/s, p99 ${peakLatency.p99.toFixed(1)} ms; ` +
+      `topic holds ${topicMessagesAtCheck} messages for ${linesAckedBeforeCheck} acknowledged lines`,
+  );
+
+  const halfTargetLinesPerS = peakLinesPerS / 2;
+  let half: PhaseTally | undefined;
+  if (options.halfRateS > 0 && halfTargetLinesPerS > 0) {
+    progress(
+      `run ${run}: open loop at ${Math.round(halfTargetLinesPerS)} lines/s for ${options.halfRateS} s`,
+    );
+    half = await runOpenLoop(target, {
+      requestsPerSecond: halfTargetLinesPerS / options.linesPerRequest,
+      durationMs: options.halfRateS * 1000,
+      maxOutstanding: Math.max(1_000, options.connections * 100),
+      signal: abort.signal,
+    });
+  }
+  const halfLatency = summarizeLatencies(half?.latenciesMs ?? []);
+
+  const finalMemory = await readProcessMemory(gateway.pid);
+  await pool.close();
+  const stopped = await gateway.stop();
+  liveGateways.delete(gateway);
+  if (stopped.code !== 0) progress(`run ${run}: the gateway exited with ${stopped.code ?? stopped.signal}`);
+
+  // The reference: as many lines as the gateway took at peak, at least one second's worth.
+  const kcatCount = Math.max(peak.linesAcked, options.linesPerRequest * 100);
+  progress(`run ${run}: kcat -P -z lz4 -X acks=all, ${kcatCount} lines`);
+  const kcat = await kcatProduce({
+    brokers: broker.brokers,
+    topic: kcatTopic,
+    lines: cycle(lines, kcatCount),
+    compression: 'lz4',
+    properties: { acks: 'all' },
+    timeoutMs: 600_000,
+  });
+  const kcatTopicMessages = await topicMessageCount(broker.brokers, kcatTopic);
+  const kcatSeconds = kcat.durationMs / 1000;
+  const kcatLinesPerS = kcat.messages / kcatSeconds;
+
+  const elapsed = (cpuAfter.at - cpuBefore.at) / 1000;
+  const gatewayCpuS = cpuAfter.gateway - cpuBefore.gateway;
+  const brokerCpuS = cpuAfter.broker - cpuBefore.broker;
+  const selfCpuS = cpuAfter.self - cpuBefore.self;
+  const systemBusyS = cpuAfter.systemBusy - cpuBefore.systemBusy;
+  const known = gatewayCpuS + (Number.isFinite(brokerCpuS) ? brokerCpuS : 0) + selfCpuS;
+  const delta = (name: string) => sumSamples(metricsAfter, name) - sumSamples(metricsBefore, name);
+  const batches = delta('sluice_batch_messages_count');
+
+  return {
+    peakLinesPerS,
+    peakMbPerS: peak.bytesAcked / peakSeconds / 1e6,
+    peakP50Ms: peakLatency.p50,
+    peakP99Ms: peakLatency.p99,
+    peakMaxMs: peakLatency.max,
+    peakRequests: peak.requests,
+    peakFailures: peak.failures,
+    halfTargetLinesPerS: half === undefined ? Number.NaN : halfTargetLinesPerS,
+    halfLinesPerS: half === undefined ? Number.NaN : half.linesAcked / (half.elapsedMs / 1000),
+    halfP50Ms: halfLatency.p50,
+    halfP99Ms: halfLatency.p99,
+    halfMaxMs: halfLatency.max,
+    halfFailures: half?.failures ?? {},
+    halfOverloaded: half?.overloaded ?? false,
+    idleRssMb: (idle?.rssBytes ?? Number.NaN) / MiB,
+    peakRssMb: (finalMemory?.peakRssBytes ?? Number.NaN) / MiB,
+    gatewayCpuS,
+    gatewayCpuCores: gatewayCpuS / elapsed,
+    gatewayMainThreadCores: (cpuAfter.gatewayMainThread - cpuBefore.gatewayMainThread) / elapsed,
+    cpuSPerMillionLines: (gatewayCpuS / peak.linesAcked) * 1e6,
+    avgBatchMessages: batches > 0 ? delta('sluice_batch_messages_sum') / batches : Number.NaN,
+    avgProduceMs:
+      batches > 0
+        ? (delta('sluice_produce_latency_seconds_sum') / delta('sluice_produce_latency_seconds_count')) * 1000
+        : Number.NaN,
+    heapTotalMb: sumSamples(metricsAfter, 'sluice_process_nodejs_heap_size_total_bytes') / MiB,
+    externalMb: sumSamples(metricsAfter, 'sluice_process_nodejs_external_memory_bytes') / MiB,
+    gatewayWarnings: gateway.logs.warnings,
+    brokerCpuCores: brokerCpuS / elapsed,
+    loadGeneratorCpuCores: selfCpuS / elapsed,
+    otherCpuCores: Math.max(0, systemBusyS - known) / elapsed,
+    kcatLines: kcat.messages,
+    kcatLinesPerS,
+    kcatMbPerS: kcat.bytes / kcatSeconds / 1e6,
+    ratio: peakLinesPerS / kcatLinesPerS,
+    linesAckedBeforeCheck,
+    topicMessagesAtCheck,
+    kcatTopicMessages,
+  };
+}
+
+function firstLine(command: string, args: string[]): string {
+  const out = spawnSync(command, args, { encoding: 'utf8', timeout: 5_000 });
+  return (
+    `${out.stdout ?? ''}`
+      .split('\n')
+      .find((line) => /version/i.test(line))
+      ?.trim() ?? 'unknown'
+  );
+}
+
+async function main(): Promise<number> {
+  const parsed = parseBenchArgs(process.argv.slice(2));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n${BENCH_USAGE}\n`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${BENCH_USAGE}\n`);
+    return 0;
+  }
+  const options = parsed.options;
+  const perRunS = options.warmupS + options.durationS + options.halfRateS + 150;
+  installInterruptHandlers((300 + options.runs * perRunS) * 1000);
+  const nodeArgs = (process.env.SLUICE_BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+  const loadBefore = loadavg();
+
+  const kcatPath = await ensureKcat();
+  const broker = await provideBroker();
+  const workDir = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+  cleanups.push(() => rm(workDir, { recursive: true, force: true }));
+
+  const lines = generateAccessLogLines(DISTINCT_BODIES * options.linesPerRequest, DATA_SEED);
+  const bodies = buildBodies(lines, options.linesPerRequest);
+  const bodyBytes = bodies.reduce((sum, b) => sum + b.data.length, 0) / bodies.length;
+  const lineBytes = lines.reduce((sum, l) => sum + Buffer.byteLength(l), 0) / lines.length;
+
+  const runs: RunFigures[] = [];
+  for (let run = 1; run <= options.runs && !abort.signal.aborted; run++) {
+    runs.push(await runOnce(run, options, broker, lines, bodies, workDir, nodeArgs));
+  }
+  const loadAfter = loadavg();
+
+  const cpuModel = parseCpuModel(await readFile('/proc/cpuinfo', 'utf8').catch(() => '')) ?? 'unknown CPU';
+  const argv = process.argv.slice(2);
+  const env = [
+    process.env.KAFKA_BROKERS ? `KAFKA_BROKERS=${process.env.KAFKA_BROKERS}` : '',
+    nodeArgs.length > 0 ? `SLUICE_BENCH_GATEWAY_NODE_ARGS="${nodeArgs.join(' ')}"` : '',
+  ].filter((e) => e !== '');
+  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
+  const report = renderReport({
+    command: [...env, 'npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
+    machine: [
+      `${availableParallelism()} CPUs (${cpuModel}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Linux ${release()}`,
+      `Node ${process.version} for the gateway and the load generator`,
+      broker.description,
+      `kcat ${firstLine(kcatPath, ['-V'])}`,
+      `load average (1/5/15 min) ${load(loadBefore)} before, ${load(loadAfter)} after`,
+    ],
+    settings: [
+      `load: ${options.connections} keep-alive connections (undici), one request in flight each, ` +
+        `${options.linesPerRequest} lines per request (${(bodyBytes / 1024).toFixed(1)} KiB), ` +
+        `${options.warmupS} s warm-up + ${options.durationS} s closed loop, ` +
+        `then ${options.halfRateS} s open loop at half the peak rate (latency from the scheduled send time)`,
+      `data: ${lines.length} distinct access-log lines (seed ${DATA_SEED}, avg ${lineBytes.toFixed(0)} bytes) posted round-robin`,
+      `gateway: separate process, repo mode sync, kafka producer compression lz4, acks all, ` +
+        `batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}` +
+        (nodeArgs.length > 0 ? `, node flags ${nodeArgs.join(' ')}` : ''),
+      `kcat: -P -z lz4 -X acks=all, other librdkafka settings default; its time includes process start and the final flush`,
+      `topics: ${options.partitions} partitions, replication factor 1, a fresh pair per run`,
+    ],
+    notes: [
+      `the gateway, the broker, the load generator (this process) and kcat share the same ${availableParallelism()} cores; ` +
+        'during the peak phase the load generator takes CPU the gateway could use (see its row). kcat runs after the ' +
+        'gateway stopped, fed through a pipe by this process.',
+      'MB/s counts uncompressed JSONL bytes (10^6 bytes); RSS is in MiB; "other processes" is machine CPU not used by ' +
+        'the gateway, the broker or this process (other users of the machine).',
+      'every non-200 answer, and every 200 that did not accept all lines, counts as a failure.',
+    ],
+    runs,
+  });
+  process.stdout.write(report);
+  return runs.some((r) => r.topicMessagesAtCheck < r.linesAckedBeforeCheck) ? 1 : 0;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  // After an interrupt, whatever was in flight fails as cleanup pulls things away; that is not news.
+  if (!abort.signal.aborted) {
+    process.stderr.write(
+      `[bench] FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+} finally {
+  await cleanupAll();
+}
+process.exit(interruptedExitCode ?? exitCode);
