@@ -5,6 +5,7 @@ import { LABELS, MANAGED_BY } from '../api/constants.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import { Informer } from '../kube/informer.ts';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { WrittenStatuses } from '../status/written-statuses.ts';
 import { runLeaderElection } from './leader-election.ts';
 import { type Caches, reconcileNamespace } from './reconcile-namespace.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
@@ -106,6 +107,7 @@ export function startOperator(options: OperatorOptions) {
   for (const list of informers.values()) for (const informer of list) informer.onChange(enqueue);
 
   let stopped = false;
+  const written = new WrittenStatuses();
   const worker = async () => {
     for (;;) {
       const namespace = await queue.get();
@@ -116,6 +118,7 @@ export function startOperator(options: OperatorOptions) {
           client,
           caches,
           events: options.events,
+          written,
           logger: logger.child({ namespace }),
           now: options.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z')),
         });

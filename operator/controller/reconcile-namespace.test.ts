@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { WrittenStatuses } from '../status/written-statuses.ts';
 import { type Caches, reconcileNamespace } from './reconcile-namespace.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 
@@ -47,6 +48,7 @@ function fakeWorld(objects: KubeObject[]) {
     caches,
     logger: pino({ level: 'silent' }),
     now: () => '2026-01-01T00:00:00Z',
+    written: new WrittenStatuses(),
     events: {
       record: async (_o: KubeObject, type: string, reason: string) => void events.push(`${type} ${reason}`),
     },

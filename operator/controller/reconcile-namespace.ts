@@ -17,6 +17,7 @@ import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import { renderGatewayConfig, type SpecObject, type Verdict } from '../render/render-gateway-config.ts';
 import { desiredStatus, type ResourceStatus, statusUnchanged } from '../status/resource-status.ts';
+import type { WrittenStatuses } from '../status/written-statuses.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 
 /** Read access to the informer caches: reconcile reads the world from here, never from events. */
@@ -32,6 +33,8 @@ export interface ReconcileDeps {
   readonly logger: Logger;
   /** RFC 3339 time for condition transitions; injected so tests are deterministic. */
   readonly now: () => string;
+  /** Statuses written but perhaps not yet seen by the caches; shared across reconciles. */
+  readonly written: WrittenStatuses;
 }
 
 export interface ReconcileResult {
@@ -154,34 +157,57 @@ async function writeStatuses(
   deps: ReconcileDeps,
 ): Promise<number> {
   let writes = 0;
-  for (const object of objects) {
-    const verdict = verdictFor(object.metadata.name);
-    if (!verdict) continue;
-    const current = object.status as ResourceStatus | undefined;
-    const desired = desiredStatus(current, object.metadata.generation ?? 0, verdict, revision, deps.now);
-    if (statusUnchanged(current, desired)) continue;
-    await deps.client.applyStatus(
-      ref,
-      {
-        apiVersion: API_VERSION,
-        kind,
-        metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
-        status: desired,
-      },
-      FIELD_MANAGER,
-    );
-    writes += 1;
-    const wasReady = current?.conditions?.find((condition) => condition.type === 'Ready')?.status;
-    const isReady = desired.conditions?.[0]?.status;
-    if (wasReady !== isReady || current?.conditions?.[0]?.reason !== desired.conditions?.[0]?.reason) {
-      const condition = desired.conditions?.[0];
-      await deps.events.record(
-        object,
-        isReady === 'True' ? 'Normal' : 'Warning',
-        condition?.reason ?? 'Unknown',
-        condition?.message ?? '',
-      );
+  const pending = [...objects];
+  // A few writes in flight at once: a namespace with a thousand repos converges in seconds.
+  const writer = async () => {
+    for (let object = pending.shift(); object !== undefined; object = pending.shift()) {
+      if (await writeStatus(object, ref, kind, verdictFor, revision, deps)) writes += 1;
     }
-  }
+  };
+  await Promise.all(Array.from({ length: STATUS_WRITE_CONCURRENCY }, writer));
   return writes;
+}
+
+const STATUS_WRITE_CONCURRENCY = 8;
+
+async function writeStatus(
+  object: KubeObject,
+  ref: ResourceRef,
+  kind: string,
+  verdictFor: (name: string) => Verdict | undefined,
+  revision: string,
+  deps: ReconcileDeps,
+): Promise<boolean> {
+  const verdict = verdictFor(object.metadata.name);
+  if (!verdict) return false;
+  const key = `${ref.plural}/${object.metadata.namespace}/${object.metadata.name}`;
+  const current = deps.written.baseline(
+    key,
+    object.metadata.resourceVersion,
+    object.status as ResourceStatus | undefined,
+  );
+  const desired = desiredStatus(current, object.metadata.generation ?? 0, verdict, revision, deps.now);
+  if (statusUnchanged(current, desired)) return false;
+  const written = await deps.client.applyStatus(
+    ref,
+    {
+      apiVersion: API_VERSION,
+      kind,
+      metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
+      status: desired,
+    },
+    FIELD_MANAGER,
+  );
+  deps.written.remember(key, written?.metadata?.resourceVersion, desired);
+  const was = current?.conditions?.find((condition) => condition.type === 'Ready');
+  const now = desired.conditions?.[0];
+  if (was?.status !== now?.status || was?.reason !== now?.reason) {
+    await deps.events.record(
+      object,
+      now?.status === 'True' ? 'Normal' : 'Warning',
+      now?.reason ?? 'Unknown',
+      now?.message ?? '',
+    );
+  }
+  return true;
 }
