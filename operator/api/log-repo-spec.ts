@@ -117,6 +117,11 @@ export const ResourceStatusSchema = Type.Object(
         description: 'Revision of the gateway config that includes this object (empty when left out).',
       }),
     ),
+    configDigest: Type.Optional(
+      Type.String({
+        description: "Digest of this object's part of the gateway config; configRevision moves when it does.",
+      }),
+    ),
     conditions: Type.Optional(
       Type.Array(StatusConditionSchema, {
         maxItems: 16,

@@ -24,7 +24,16 @@ export interface Verdict {
   readonly included: boolean;
   readonly reason: Reason;
   readonly message: string;
+  /**
+   * Digest of this object's own part of the config (for a repo: its repo and
+   * producer entries). It changes only when what the gateway does for this
+   * object changes, so statuses need not be rewritten on every other edit.
+   */
+  readonly digest?: string;
 }
+
+const digestOf = (value: unknown) =>
+  createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
 
 export interface RenderedConfig {
   /** The gateway config, JSON text (JSON is YAML), deterministic for the same inputs. */
@@ -186,13 +195,19 @@ export function renderGatewayConfig(
     }
     renderedRepos[name] = config;
     used.add(producerName);
-    repoVerdicts.set(name, { included: true, reason: REASON.applied, message: 'part of the gateway config' });
+    repoVerdicts.set(name, {
+      included: true,
+      reason: REASON.applied,
+      message: 'part of the gateway config',
+      digest: digestOf({ repo: config, producer: producerConfigForRepo }),
+    });
   }
   for (const name of validProducers.keys()) {
     producerVerdicts.set(name, {
       included: used.has(name),
       reason: REASON.applied,
       message: used.has(name) ? 'part of the gateway config' : 'valid; no LogRepo uses it yet',
+      ...(used.has(name) ? { digest: digestOf(validProducers.get(name)) } : {}),
     });
   }
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { desiredStatus, statusUnchanged } from './resource-status.ts';
 
-const applied = { included: true, reason: 'Applied', message: 'part of the gateway config' } as const;
+const applied = {
+  included: true,
+  reason: 'Applied',
+  message: 'part of the gateway config',
+  digest: 'd1',
+} as const;
 const missing = {
   included: false,
   reason: 'ProducerNotFound',
@@ -27,8 +32,12 @@ describe('desiredStatus', () => {
     const first = desiredStatus(undefined, 1, applied, 'sha256-1', () => 'T1');
     const second = desiredStatus(first, 1, applied, 'sha256-1', () => 'T2');
     expect(statusUnchanged(first, second)).toBe(true);
-    const moved = desiredStatus(first, 1, applied, 'sha256-2', () => 'T2');
-    expect(statusUnchanged(first, moved)).toBe(false);
+    // Another object's edit moved the namespace revision: this status stays as it is.
+    const elsewhere = desiredStatus(first, 1, applied, 'sha256-2', () => 'T2');
+    expect(statusUnchanged(first, elsewhere)).toBe(true);
+    // This object's own part changed: it records the new revision.
+    const moved = desiredStatus(first, 2, { ...applied, digest: 'd2' }, 'sha256-2', () => 'T2');
+    expect(moved).toMatchObject({ configRevision: 'sha256-2', configDigest: 'd2', observedGeneration: 2 });
     expect(moved.conditions?.[0]?.lastTransitionTime).toBe('T1');
   });
 });

@@ -6,13 +6,17 @@ import { type Condition, mergeConditions } from './conditions.ts';
 export interface ResourceStatus {
   observedGeneration?: number;
   configRevision?: string;
+  configDigest?: string;
   conditions?: Condition[];
 }
 
 /**
- * The status an object should have after a render: Ready=True with the
- * revision that includes it, or Ready=False with the verdict's reason. Pure;
- * `now` is only used for a condition whose status changes.
+ * The status an object should have after a render: Ready=True, or
+ * Ready=False with the verdict's reason. `configRevision` is the first gateway
+ * config revision that carried this object's current part of the config: it
+ * moves only when that part (`configDigest`) changes, so editing one repo
+ * rewrites one status, not every status of the namespace. Pure; `now` is only
+ * used for a condition whose status changes.
  */
 export function desiredStatus(
   current: ResourceStatus | undefined,
@@ -22,10 +26,12 @@ export function desiredStatus(
   now: () => string,
 ): ResourceStatus {
   const ready = verdict.reason === REASON.applied;
-  const message = verdict.included ? `${verdict.message} (revision ${revision})` : verdict.message;
+  const sameContent =
+    verdict.digest !== undefined && current?.configDigest === verdict.digest && current.configRevision;
   return {
     observedGeneration: generation,
-    configRevision: verdict.included ? revision : '',
+    configRevision: verdict.included ? (sameContent ? (current?.configRevision ?? revision) : revision) : '',
+    ...(verdict.digest === undefined ? {} : { configDigest: verdict.digest }),
     conditions: mergeConditions(
       current?.conditions,
       [
@@ -33,7 +39,7 @@ export function desiredStatus(
           type: CONDITION.ready,
           status: ready ? 'True' : 'False',
           reason: verdict.reason,
-          message,
+          message: verdict.message,
           observedGeneration: generation,
         },
       ],
