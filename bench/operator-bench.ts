@@ -25,6 +25,8 @@ const repoCount = Number(values.repos);
 const producerCount = Number(values.producers);
 const editCount = Number(values.edits);
 const ns = 'bench';
+// Extra Node flags for the operator process, e.g. heap limits: SLUICE_BENCH_OPERATOR_NODE_ARGS.
+const nodeArgs = (process.env.SLUICE_BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -60,6 +62,7 @@ try {
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       'operator/main.ts',
       '--kubeconfig',
       apiserver.kubeconfig,
