@@ -40,7 +40,7 @@ describe('hot reload under load', () => {
       'producers:',
       `  main: { type: kafka, brokers: [${brokers.join(', ')}], compression: ${codecs[revision % codecs.length]}, batch: { lingerMs: 5 } }`,
       'repos:',
-      `  steady: { producer: main, topic: ${topics[revision % topics.length]}, mode: sync, key: user }`,
+      `  steady: { producer: main, topic: ${topics[revision % topics.length]}, mode: sync, key: user, executers: [{ type: set, field: rev, value: rev-${revision} }] }`,
       ...(revision % 2 === 1
         ? [`  extra-${revision}: { producer: main, topic: ${topics[0]}, mode: async }`]
         : []),
@@ -120,7 +120,10 @@ describe('hot reload under load', () => {
 
     // Every acknowledged line is in the topic its request's revision routed it to.
     const expectedTopic = (revision: string) => topics[Number(revision.replace('rev-', '')) % topics.length];
+    // Each revision's pipeline stamps its name on the line: the stamp must be the revision
+    // that answered the request, and the topic the one that revision routed to.
     const foundIn = new Map<string, string>();
+    const stampOf = new Map<string, string>();
     for (const topic of topics) {
       for (const message of await kcatConsume({
         brokers: brokers.join(','),
@@ -128,11 +131,15 @@ describe('hot reload under load', () => {
         untilEnd: true,
         timeoutMs: 30_000,
       })) {
-        foundIn.set(JSON.parse(message.value).id, topic);
+        const record = JSON.parse(message.value) as { id: string; rev: string };
+        foundIn.set(record.id, topic);
+        stampOf.set(record.id, record.rev);
       }
     }
     const lost = [...revisionOf.keys()].filter((id) => !foundIn.has(id));
-    const misrouted = [...revisionOf].filter(([id, revision]) => foundIn.get(id) !== expectedTopic(revision));
+    const misrouted = [...revisionOf].filter(
+      ([id, revision]) => foundIn.get(id) !== expectedTopic(revision) || stampOf.get(id) !== revision,
+    );
     const revisionsSeen = new Set(revisionOf.values());
     console.log(
       `hot reload: ${requests} requests in ${seconds.toFixed(1)} s (${Math.round(requests / seconds)}/s), ${revisionOf.size} lines acknowledged over ${revisionsSeen.size} revisions, ${lost.length} lost, ${misrouted.length} misrouted, ${failures.length} failed`,
