@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { formatIssues } from './config/load-config-file.ts';
 import { exitOnSignals } from './http/server.ts';
 import { createLogger } from './observability/logger.ts';
+import { routeProcessWarnings } from './observability/process-warnings.ts';
 import { runGateway } from './run-gateway.ts';
 
 // `sluice gateway --config FILE`: serve the ingest API and hot-reload FILE when
@@ -28,6 +29,7 @@ if (values.help || !values.config) {
   process.exit(values.help ? 0 : 2);
 }
 const logger = createLogger();
+routeProcessWarnings(logger);
 const result = await runGateway({
   file: values.config,
   logger,
