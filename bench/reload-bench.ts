@@ -18,11 +18,14 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10,100,1000' },
     swaps: { type: 'string', default: '20' },
     'leak-reloads': { type: 'string', default: '100' },
+    pause: { type: 'string', default: '500' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
 const swaps = Number(values.swaps);
 const leakReloads = Number(values['leak-reloads']);
+// Pause after each swap (ms); 0 reproduces back-to-back reload storms.
+const PAUSE_MS = Number(values.pause);
 
 let format: 'json' | 'yaml' = 'json';
 
@@ -117,8 +120,11 @@ for (const candidate of ['json', 'yaml'] as const) {
   for (const repos of sizes) {
     const timings = await withGateway(repos, async (url, _pid, dir) => {
       const samples: number[] = [];
-      for (let revision = 1; revision <= swaps; revision++)
+      for (let revision = 1; revision <= swaps; revision++) {
         samples.push(await reloadOnce(url, dir, repos, revision));
+        // Real config changes come seconds apart; a pause keeps swaps independent.
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+      }
       return samples.sort((a, b) => a - b);
     });
     console.log(
@@ -134,6 +140,7 @@ const memory = await withGateway(leakRepos, async (url, pid, dir) => {
   const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
   for (let revision = 1; revision <= leakReloads; revision++) {
     await reloadOnce(url, dir, leakRepos, revision);
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     if (revision === 1 || revision % 25 === 0) {
       await settle();
       series.push({ reloads: revision, rss: rssMb(pid) });

@@ -41,8 +41,8 @@ export interface StartOptions {
   readonly host?: string;
   /** How long a reload waits for new producers to connect before swapping anyway. */
   readonly connectWaitMs?: number;
-  /** Minimum time between the full collections that follow reloads. */
-  readonly collectEveryMs?: number;
+  /** Delay from a retired runtime closing to the full collection that follows it. */
+  readonly collectAfterMs?: number;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<GatewayServer> {
@@ -94,14 +94,17 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     });
   };
 
-  // A full collection after each retirement, at most one per `collectEveryMs`
-  // however fast reloads come; it costs a few milliseconds with a small live heap.
-  let lastCollection = 0;
+  // One full collection shortly after a retirement (not inside the swap, so it
+  // never delays the first requests on the new config); a burst of reloads
+  // shares one pending collection.
+  let collection: NodeJS.Timeout | undefined;
   const scheduleCollection = () => {
-    const now = performance.now();
-    if (draining || now - lastCollection < (options.collectEveryMs ?? 0)) return;
-    lastCollection = now;
-    fullGc()();
+    if (draining || collection !== undefined) return;
+    collection = setTimeout(() => {
+      collection = undefined;
+      if (!draining) fullGc()();
+    }, options.collectAfterMs ?? 250);
+    collection.unref();
   };
 
   let applying: Promise<void> = Promise.resolve();
