@@ -14,6 +14,8 @@ describe('parseBenchArgs', () => {
     { argv: ['--half-duration', '0'], field: 'halfRateS', value: 0 },
     { argv: ['--linger-ms', '0'], field: 'lingerMs', value: 0 },
     { argv: ['--max-messages', '5000'], field: 'maxMessages', value: 5000 },
+    { argv: ['--engine', 'platformatic'], field: 'engine', value: 'platformatic' },
+    { argv: ['--engine=kafkajs'], field: 'engine', value: 'kafkajs' },
   ])('reads $argv', ({ argv, field, value }) => {
     const parsed = parseBenchArgs(argv);
     expect(parsed.ok && parsed.options[field as keyof typeof parsed.options]).toBe(value);
@@ -33,6 +35,10 @@ describe('parseBenchArgs', () => {
     {
       argv: ['--max-bytes', '10'],
       message: '--max-bytes must be an integer from 1024 to 67108864, got "10"',
+    },
+    {
+      argv: ['--engine', 'rdkafka'],
+      message: '--engine must be one of kafkajs, platformatic, got "rdkafka"',
     },
   ])('refuses $argv', ({ argv, message }) => {
     expect(parseBenchArgs(argv)).toEqual({ ok: false, message });

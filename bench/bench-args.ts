@@ -1,4 +1,11 @@
 import { parseArgs } from 'node:util';
+import { KafkaProducerSchema } from '../gateway/config/schema.ts';
+
+export type BenchEngine = (typeof KafkaProducerSchema.properties.engine.anyOf)[number]['const'];
+/** Kafka engines the gateway's producer can use, as the config schema lists them. */
+export const BENCH_ENGINES: readonly BenchEngine[] = KafkaProducerSchema.properties.engine.anyOf.map(
+  (literal) => literal.const,
+);
 
 /** What one `npm run bench` invocation measures; every field has a default. */
 export interface BenchOptions {
@@ -18,7 +25,13 @@ export interface BenchOptions {
   lingerMs: number;
   maxMessages: number;
   maxBytes: number;
+  /** The gateway producer's Kafka engine. */
+  engine: BenchEngine;
 }
+
+type NumericOption = {
+  [K in keyof BenchOptions]: BenchOptions[K] extends number ? K : never;
+}[keyof BenchOptions];
 
 export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
   durationS: 20,
@@ -31,6 +44,7 @@ export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
   lingerMs: 5,
   maxMessages: 2000,
   maxBytes: 1024 * 1024,
+  engine: 'kafkajs',
 };
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]
@@ -44,6 +58,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --linger-ms N          gateway batch.lingerMs (default ${DEFAULT_BENCH_OPTIONS.lingerMs})
   --max-messages N       gateway batch.maxMessages (default ${DEFAULT_BENCH_OPTIONS.maxMessages})
   --max-bytes N          gateway batch.maxBytes (default ${DEFAULT_BENCH_OPTIONS.maxBytes})
+  --engine NAME          gateway Kafka engine: ${BENCH_ENGINES.join(' | ')} (default ${DEFAULT_BENCH_OPTIONS.engine})
 env: KAFKA_BROKERS=host:port uses that cluster instead of starting a local broker;
      SLUICE_BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the gateway.`;
 
@@ -52,7 +67,7 @@ export type ParsedBenchArgs =
   | { readonly ok: false; readonly message: string };
 
 // flag → [field, smallest allowed, largest allowed]
-const NUMERIC_FLAGS: Record<string, readonly [keyof BenchOptions, number, number]> = {
+const NUMERIC_FLAGS: Record<string, readonly [NumericOption, number, number]> = {
   duration: ['durationS', 1, 3600],
   warmup: ['warmupS', 0, 600],
   'half-duration': ['halfRateS', 0, 3600],
@@ -75,6 +90,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       allowPositionals: false,
       options: {
         ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+        engine: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -91,6 +107,16 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       return { ok: false, message: `--${flag} must be an integer from ${min} to ${max}, got "${raw}"` };
     }
     options[field] = value;
+  }
+  if (typeof values.engine === 'string') {
+    const engine = BENCH_ENGINES.find((name) => name === values.engine);
+    if (engine === undefined) {
+      return {
+        ok: false,
+        message: `--engine must be one of ${BENCH_ENGINES.join(', ')}, got "${values.engine}"`,
+      };
+    }
+    options.engine = engine;
   }
   return { ok: true, help: values.help === true, options };
 }

@@ -162,6 +162,7 @@ function gatewayConfig(options: BenchOptions, brokers: string, topic: string): s
     producers: {
       kafka: {
         type: 'kafka',
+        engine: options.engine,
         brokers: brokers.split(',').map((b) => b.trim()),
         clientId: 'sluice-bench',
         compression: 'lz4',
@@ -423,7 +424,7 @@ async function main(): Promise<number> {
         `${options.warmupS} s warm-up + ${options.durationS} s closed loop, ` +
         `then ${options.halfRateS} s open loop at half the peak rate (latency from the scheduled send time)`,
       `data: ${lines.length} distinct access-log lines (seed ${DATA_SEED}, avg ${lineBytes.toFixed(0)} bytes) posted round-robin`,
-      `gateway: separate process, repo mode sync, kafka producer compression lz4, acks all, ` +
+      `gateway: separate process, repo mode sync, kafka producer engine ${options.engine}, compression lz4, acks all, ` +
         `batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}` +
         (nodeArgs.length > 0 ? `, node flags ${nodeArgs.join(' ')}` : ''),
       `kcat: -P -z lz4 -X acks=all, other librdkafka settings default; its time includes process start and the final flush`,

@@ -104,9 +104,10 @@ export const SaslSchema = Type.Object(
 export const KafkaProducerSchema = Type.Object(
   {
     type: Type.Literal('kafka', { description: 'Produce to Apache Kafka.' }),
-    engine: Type.Union([Type.Literal('kafkajs')], {
+    engine: Type.Union([Type.Literal('kafkajs'), Type.Literal('platformatic')], {
       default: 'kafkajs',
-      description: 'Kafka client engine behind the producer interface.',
+      description:
+        'Kafka client library behind the producer interface: kafkajs, or @platformatic/kafka (platformatic). Both honour every setting of this producer and write batches that librdkafka and Java consumers read.',
     }),
     brokers: Type.Array(Type.String({ minLength: 1, pattern: '^[^\\s:]+:[0-9]{1,5}$' }), {
       minItems: 1,

@@ -3,6 +3,7 @@ import type { GatewayServer } from '../../gateway/http/server.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { connectKafkaControl } from '../infra/kafka-control.ts';
 import { kcatConsume } from '../infra/kcat.ts';
+import { kafkaEngines } from '../support/kafka-engines.ts';
 import { postLines, startTestGateway } from '../support/start-test-gateway.ts';
 
 // Real Apache Kafka broker, stopped and restarted through the global setup's control
@@ -12,9 +13,9 @@ import { postLines, startTestGateway } from '../support/start-test-gateway.ts';
 const brokers = inject('kafkaBrokers');
 const REQUEST_TIMEOUT_MS = 3000;
 
-describe('broker outage', () => {
+describe.each(kafkaEngines())('broker outage (%s engine)', (engine) => {
   const control = connectKafkaControl(inject('kafkaControl'));
-  const topic = uniqueTopicName('outage');
+  const topic = uniqueTopicName(`outage-${engine}`);
   let gateway: GatewayServer;
   const acknowledged: string[] = [];
 
@@ -25,6 +26,7 @@ describe('broker outage', () => {
       producers: {
         main: {
           type: 'kafka',
+          engine,
           brokers: brokers.split(','),
           requestTimeoutMs: 1000,
           retries: 2,

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { kcatConsume } from '../infra/kcat.ts';
+import { kafkaEngines } from '../support/kafka-engines.ts';
 
 // Real gateway process (`node gateway/main.ts`) and real Apache Kafka broker: SIGTERM in
 // the middle of sustained sync load. Every line that got a 200 must be in Kafka, requests
@@ -14,14 +15,14 @@ import { kcatConsume } from '../infra/kcat.ts';
 
 const brokers = inject('kafkaBrokers');
 
-describe('SIGTERM under load', () => {
+describe.each(kafkaEngines())('SIGTERM under load (%s engine)', (engine) => {
   let dir: string | undefined;
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('loses no acknowledged line and exits cleanly within the grace period', async () => {
-    const topic = uniqueTopicName('sigterm');
+    const topic = uniqueTopicName(`sigterm-${engine}`);
     await createTopic(brokers, topic, 3);
     dir = await mkdtemp(join(tmpdir(), 'sluice-sigterm-'));
     const configFile = join(dir, 'gateway.yaml');
@@ -31,7 +32,7 @@ describe('SIGTERM under load', () => {
         'revision: sigterm-test',
         'server: { host: 127.0.0.1, port: 0, shutdownTimeoutMs: 15000, requestTimeoutMs: 10000 }',
         'producers:',
-        `  main: { type: kafka, brokers: [${brokers.split(',').join(', ')}], compression: lz4, batch: { lingerMs: 10 } }`,
+        `  main: { type: kafka, engine: ${engine}, brokers: [${brokers.split(',').join(', ')}], compression: lz4, batch: { lingerMs: 10 } }`,
         'repos:',
         `  access: { producer: main, topic: ${topic}, mode: sync }`,
       ].join('\n'),
@@ -94,7 +95,7 @@ describe('SIGTERM under load', () => {
     const found = new Set(read.map((message) => JSON.parse(message.value).id as string));
     const missing = acknowledged.filter((id) => !found.has(id));
     console.log(
-      `SIGTERM under load: ${acknowledged.length} lines acknowledged, ${found.size} found, ${missing.length} missing, exit in ${Math.round(exitMs)} ms, answers ${JSON.stringify(Object.fromEntries(statuses))}`,
+      `SIGTERM under load (${engine}): ${acknowledged.length} lines acknowledged, ${found.size} found, ${missing.length} missing, exit in ${Math.round(exitMs)} ms, answers ${JSON.stringify(Object.fromEntries(statuses))}`,
     );
     expect(missing).toEqual([]);
   });

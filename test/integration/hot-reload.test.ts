@@ -7,15 +7,19 @@ import { type RunningGateway, runGateway } from '../../gateway/run-gateway.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { kcatConsume } from '../infra/kcat.ts';
 import { writeConfigMapVolume } from '../support/atomic-writer.ts';
+import { kafkaEngines } from '../support/kafka-engines.ts';
 
 // Real Apache Kafka broker, a real gateway watching a config directory updated the way
 // the kubelet projects a ConfigMap, and continuous load: 20 reloads that add and remove
-// repos, move a repo to another topic and change the producer's compression must fail
-// no request and lose no line, and each line lands where the revision that served its
-// request sent it.
+// repos, move a repo to another topic and change the producer's compression and Kafka
+// engine must fail no request and lose no line, and each line lands where the revision
+// that served its request sent it.
 
 const brokers = inject('kafkaBrokers').split(',');
 const codecs = ['none', 'lz4', 'zstd', 'gzip', 'snappy'] as const;
+// Revisions alternate the engine too: with two engines and five codecs, 20 revisions cover
+// every pair, and every reload hands the load from one engine to the other.
+const engines = kafkaEngines();
 const RELOADS = 20;
 const INVALID_AT = 10;
 
@@ -38,7 +42,7 @@ describe('hot reload under load', () => {
       `revision: rev-${revision}`,
       'server: { requestTimeoutMs: 15000 }',
       'producers:',
-      `  main: { type: kafka, brokers: [${brokers.join(', ')}], compression: ${codecs[revision % codecs.length]}, batch: { lingerMs: 5 } }`,
+      `  main: { type: kafka, engine: ${engines[revision % engines.length]}, brokers: [${brokers.join(', ')}], compression: ${codecs[revision % codecs.length]}, batch: { lingerMs: 5 } }`,
       'repos:',
       `  steady: { producer: main, topic: ${topics[revision % topics.length]}, mode: sync, key: user, executers: [{ type: set, field: rev, value: rev-${revision} }] }`,
       ...(revision % 2 === 1

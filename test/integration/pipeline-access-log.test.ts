@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { GatewayServer } from '../../gateway/http/server.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { kcatConsume } from '../infra/kcat.ts';
+import { kafkaEngines } from '../support/kafka-engines.ts';
 import { postLines, startTestGateway } from '../support/start-test-gateway.ts';
 
 // A realistic access-log repo on the real broker: the request line is split
@@ -11,19 +12,19 @@ import { postLines, startTestGateway } from '../support/start-test-gateway.ts';
 
 const brokers = inject('kafkaBrokers');
 
-describe('access-log pipeline against a real broker', () => {
+describe.each(kafkaEngines())('access-log pipeline against a real broker (%s engine)', (engine) => {
   let gateway: GatewayServer;
   const topics = {
-    access: uniqueTopicName('pipeline-access'),
-    errors: uniqueTopicName('pipeline-errors'),
-    dead: uniqueTopicName('pipeline-dead'),
+    access: uniqueTopicName(`pipeline-access-${engine}`),
+    errors: uniqueTopicName(`pipeline-errors-${engine}`),
+    dead: uniqueTopicName(`pipeline-dead-${engine}`),
   };
 
   beforeAll(async () => {
     for (const topic of Object.values(topics)) await createTopic(brokers, topic, 1);
     gateway = await startTestGateway({
       revision: 'pipeline-it',
-      producers: { main: { type: 'kafka', brokers: brokers.split(','), batch: { lingerMs: 5 } } },
+      producers: { main: { type: 'kafka', engine, brokers: brokers.split(','), batch: { lingerMs: 5 } } },
       repos: {
         access: {
           producer: 'main',
