@@ -96,9 +96,11 @@ describe('load phases against a stub gateway', () => {
   it('open loop sends on schedule', async () => {
     const target = await stub();
     const tally = await runOpenLoop(target, { requestsPerSecond: 100, durationMs: 300, maxOutstanding: 100 });
-    expect(tally.requests).toBe(30);
-    expect(tally.ok).toBe(15);
-    expect(tally.failures).toEqual({ '503': 15 });
+    // 30 slots in 300 ms; a busy machine may start the last slot after the end.
+    expect(tally.requests).toBeGreaterThanOrEqual(28);
+    expect(tally.requests).toBeLessThanOrEqual(30);
+    expect(tally.ok + (tally.failures['503'] ?? 0)).toBe(tally.requests);
+    expect(Math.abs(tally.ok - (tally.failures['503'] ?? 0))).toBeLessThanOrEqual(1);
     expect(tally.overloaded).toBe(false);
   });
 

@@ -98,6 +98,12 @@ export function crossFieldIssues(config: GatewayConfig): ConfigIssue[] {
     if (producer.type === 'kafka' && producer.idempotent && producer.acks !== 'all') {
       issues.push({ path: `/producers/${name}/acks`, message: 'an idempotent producer requires acks: all' });
     }
+    if (producer.type === 'kafka' && producer.idempotent && producer.retries < 1) {
+      issues.push({
+        path: `/producers/${name}/retries`,
+        message: 'an idempotent producer requires retries of at least 1',
+      });
+    }
   }
   for (const [name, repo] of Object.entries(config.repos)) {
     if (!Object.hasOwn(config.producers, repo.producer)) {

@@ -283,10 +283,16 @@ export const GatewayConfigSchema = Type.Object(
       description: 'Content revision of this config, written by the operator; reported by every gateway pod.',
     }),
     server: ServerSchema,
+    // additionalProperties: false makes the name pattern binding (without it, a
+    // name that does not match is merely not validated).
     producers: Type.Record(NameSchema, ProducerSchema, {
+      additionalProperties: false,
       description: 'Named producers that repos send through.',
     }),
-    repos: Type.Record(NameSchema, RepoSchema, { description: 'Named log repos, one per ingest path.' }),
+    repos: Type.Record(NameSchema, RepoSchema, {
+      additionalProperties: false,
+      description: 'Named log repos, one per ingest path.',
+    }),
   },
   { additionalProperties: false, description: 'Sluice gateway configuration.' },
 );

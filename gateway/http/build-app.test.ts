@@ -151,7 +151,10 @@ describe('POST /log/repo/:repo', () => {
   it('answers 503 when the batch fails', async () => {
     gateway = await injectGateway({}, { autoAck: false });
     const answer = post(gateway, 'access', lines(2));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Wait for the batch to reach the engine (a busy machine may take a while), then fail it.
+    for (let waited = 0; gateway.engine.batches.length === 0 && waited < 3000; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     gateway.engine.batches[0]?.fail(new Error('connection'));
     const response = await answer;
     expect(response.status).toBe(503);
@@ -165,7 +168,10 @@ describe('POST /log/repo/:repo', () => {
     );
     const big = lines(300, `,"pad":"${'p'.repeat(150)}"`);
     const first = post(gateway, 'access', big);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const producer = gateway.runtime.producers.get('main');
+    for (let waited = 0; (producer?.pendingBytes ?? 0) === 0 && waited < 3000; waited += 5) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     const second = await post(gateway, 'access', big);
     expect(second.status).toBe(429);
     expect(second.body.error.code).toBe('BUFFER_FULL');

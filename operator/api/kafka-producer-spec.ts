@@ -91,6 +91,7 @@ export const KafkaProducerSpecSchema = Type.Object(
     description: 'A Kafka producer that LogRepos of this namespace send through, shared by name.',
     'x-kubernetes-validations': [
       { rule: "!self.idempotent || self.acks == 'all'", message: 'idempotent requires acks: all' },
+      { rule: '!self.idempotent || self.retries >= 1', message: 'idempotent requires retries of at least 1' },
     ],
   },
 );
