@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: `unit` runs pure, in-process tests with no external parts;
+// Four projects: `unit` runs pure, in-process tests with no external parts;
 // `integration` talks to a real Kafka broker provided by its global setup; `kube` talks to a
-// real Kubernetes API (etcd + kube-apiserver, or a given cluster) provided by its own.
+// real Kubernetes API (etcd + kube-apiserver, or a given cluster) provided by its own; `e2e`
+// needs both (operator on the apiserver, gateways producing to Kafka) and runs both setups.
 export default defineConfig({
   test: {
     projects: [
@@ -35,6 +36,17 @@ export default defineConfig({
           include: ['test/kube/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/infra/kube-global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/infra/kafka-global-setup.ts', 'test/infra/kube-global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -71,6 +71,8 @@ try {
       '--health-port',
       String(healthPort),
       '--no-leader-election',
+      '--route-provider',
+      'none',
     ],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );

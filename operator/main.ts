@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { startOperator } from './controller/operator-controller.ts';
+import { routeApiServed } from './controller/route-api.ts';
 import { startHealthServer } from './health-server.ts';
 import { createEventRecorder } from './kube/event-recorder.ts';
 import { createKubeClient, loadKubeConfig } from './kube/kube-client.ts';
@@ -9,8 +10,16 @@ import { operatorConfig } from './operator-config.ts';
 // `sluice operator`: watch LogRepos and KafkaProducers and render gateway config.
 const usage = `usage: node operator/main.ts [--namespaces all|a,b] [--kubeconfig FILE] [--health-port N]
                              [--workers N] [--no-leader-election] [--lease-namespace NS] [--lease-name NAME]
+  gateway fleet:  [--stable-image IMG] [--canary-image IMG] [--stable-replicas N] [--canary-replicas N]
+                  [--stable-resources JSON] [--canary-resources JSON] [--canary-grace-seconds N]
+  routes:         [--route-provider apisix|gateway-api|none] [--ingress-class NAME] [--route-hosts a,b]
+                  [--exact-route-priority N] [--prefix-route-priority N] [--parent-refs JSON]
 Environment: SLUICE_NAMESPACES, KUBECONFIG, SLUICE_HEALTH_PORT, SLUICE_WORKERS,
-             SLUICE_LEADER_ELECTION=false, POD_NAMESPACE, SLUICE_LEASE_NAME, LOG_LEVEL`;
+             SLUICE_LEADER_ELECTION=false, POD_NAMESPACE, SLUICE_LEASE_NAME, LOG_LEVEL,
+             SLUICE_STABLE_IMAGE, SLUICE_CANARY_IMAGE, SLUICE_STABLE_REPLICAS, SLUICE_CANARY_REPLICAS,
+             SLUICE_STABLE_RESOURCES, SLUICE_CANARY_RESOURCES, SLUICE_CANARY_GRACE_SECONDS,
+             SLUICE_ROUTE_PROVIDER, SLUICE_INGRESS_CLASS, SLUICE_ROUTE_HOSTS,
+             SLUICE_EXACT_ROUTE_PRIORITY, SLUICE_PREFIX_ROUTE_PRIORITY, SLUICE_PARENT_REFS`;
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +30,19 @@ const { values } = parseArgs({
     'no-leader-election': { type: 'boolean' },
     'lease-namespace': { type: 'string' },
     'lease-name': { type: 'string' },
+    'stable-image': { type: 'string' },
+    'canary-image': { type: 'string' },
+    'stable-replicas': { type: 'string' },
+    'canary-replicas': { type: 'string' },
+    'stable-resources': { type: 'string' },
+    'canary-resources': { type: 'string' },
+    'canary-grace-seconds': { type: 'string' },
+    'route-provider': { type: 'string' },
+    'ingress-class': { type: 'string' },
+    'route-hosts': { type: 'string' },
+    'exact-route-priority': { type: 'string' },
+    'prefix-route-priority': { type: 'string' },
+    'parent-refs': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -43,12 +65,21 @@ if (!configured.ok) {
 const config = configured.value;
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'sluice-operator' } });
 const client = createKubeClient(loadKubeConfig(config.kubeconfig));
+if (!(await routeApiServed(client, config.routes.provider))) {
+  console.error(
+    `route provider ${config.routes.provider}: its route kind is not served by this cluster (CRD not installed). ` +
+      'Install the APISIX ingress controller CRDs (ApisixRoute, apisix.apache.org/v2) or the Gateway API CRDs ' +
+      '(HTTPRoute, gateway.networking.k8s.io/v1), or choose another --route-provider (none writes no routes).',
+  );
+  process.exit(2);
+}
 const operator = startOperator({
   client,
   logger,
   events: createEventRecorder(client, logger),
   namespaces: config.namespaces,
   workers: config.workers,
+  fleet: { settings: config.fleet, routes: config.routes },
   ...(config.leaderElection
     ? { leaderElection: { namespace: config.leaseNamespace, name: config.leaseName } }
     : {}),
@@ -62,7 +93,13 @@ const health = await startHealthServer(config.healthPort, {
   registry: operator.metrics.registry,
 });
 logger.info(
-  { namespaces: config.namespaces, healthPort: config.healthPort, leaderElection: config.leaderElection },
+  {
+    namespaces: config.namespaces,
+    healthPort: config.healthPort,
+    leaderElection: config.leaderElection,
+    images: { stable: config.fleet.stable.image, canary: config.fleet.canary.image },
+    routes: config.routes.provider,
+  },
   'operator started',
 );
 

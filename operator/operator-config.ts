@@ -1,5 +1,95 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { validateWith } from './validate-with.ts';
+import type { SchemaIssue } from '../gateway/config/schema-walk.ts';
+import { type Validated, validateWith } from './validate-with.ts';
+
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+
+// A Kubernetes quantity as people write them (100m, 0.5, 128Mi, 1G); the apiserver has the
+// final word, this only catches typos at start-up.
+const QuantitySchema = Type.String({
+  pattern: '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|Ki|Mi|Gi|Ti|Pi)?$',
+  description: 'A Kubernetes quantity, e.g. 100m, 128Mi.',
+});
+const ResourceListSchema = Type.Object(
+  {
+    cpu: Type.Optional(QuantitySchema),
+    memory: Type.Optional(QuantitySchema),
+    'ephemeral-storage': Type.Optional(QuantitySchema),
+  },
+  { additionalProperties: false },
+);
+export const ResourcesSchema = Type.Object(
+  { requests: Type.Optional(ResourceListSchema), limits: Type.Optional(ResourceListSchema) },
+  { additionalProperties: false, description: 'Container resources of the gateway pods of a track.' },
+);
+export type Resources = Static<typeof ResourcesSchema>;
+
+export const TrackSettingsSchema = Type.Object(
+  {
+    image: Type.String({ minLength: 1, description: 'Gateway container image of this track.' }),
+    replicas: Type.Integer({
+      minimum: 1,
+      maximum: 1000,
+      description: 'Gateway pods of this track (at least one: a route may send it traffic).',
+    }),
+    resources: ResourcesSchema,
+  },
+  { additionalProperties: false },
+);
+export type TrackSettings = Static<typeof TrackSettingsSchema>;
+
+export const FleetSettingsSchema = Type.Object(
+  {
+    stable: TrackSettingsSchema,
+    canary: TrackSettingsSchema,
+    canaryGraceSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      description:
+        'How long the canary track stays after the last canary weight of its namespace returned to 0, so in-flight traffic drains.',
+    }),
+  },
+  { additionalProperties: false, description: 'The gateway fleet the operator runs in each namespace.' },
+);
+export type FleetSettings = Static<typeof FleetSettingsSchema>;
+
+export const ParentRefSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 253 }),
+    namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL })),
+    sectionName: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    group: Type.Optional(Type.String({ maxLength: 253 })),
+    kind: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+  },
+  { additionalProperties: false, description: 'A Gateway API parentRef (usually a Gateway).' },
+);
+
+export const RouteSettingsSchema = Type.Object(
+  {
+    provider: Type.Union([Type.Literal('apisix'), Type.Literal('gateway-api'), Type.Literal('none')], {
+      description:
+        'apisix: ApisixRoute (apisix.apache.org/v2); gateway-api: HTTPRoute (gateway.networking.k8s.io/v1); none: no routes.',
+    }),
+    ingressClassName: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 253, description: 'ApisixRoute spec.ingressClassName.' }),
+    ),
+    hosts: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+      maxItems: 16,
+      description: 'Hosts the routes match (ApisixRoute match.hosts, HTTPRoute hostnames); empty: any.',
+    }),
+    priorities: Type.Object(
+      {
+        exact: Type.Integer({ description: 'ApisixRoute priority of the per-repo exact routes.' }),
+        prefix: Type.Integer({ description: 'ApisixRoute priority of the /log/repo/* prefix route.' }),
+      },
+      { additionalProperties: false },
+    ),
+    parentRefs: Type.Array(ParentRefSchema, { maxItems: 32, description: 'HTTPRoute spec.parentRefs.' }),
+  },
+  { additionalProperties: false, description: 'How traffic reaches the fleet.' },
+);
+export type RouteSettings = Static<typeof RouteSettingsSchema>;
 
 /** Configuration of the operator process itself (flags and environment). */
 export const OperatorConfigSchema = Type.Object(
@@ -7,7 +97,7 @@ export const OperatorConfigSchema = Type.Object(
     namespaces: Type.Union(
       [
         Type.Literal('all'),
-        Type.Array(Type.String({ minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }), {
+        Type.Array(Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL }), {
           minItems: 1,
         }),
       ],
@@ -29,26 +119,57 @@ export const OperatorConfigSchema = Type.Object(
     }),
     leaseNamespace: Type.String({ minLength: 1, description: 'Namespace of the leader-election Lease.' }),
     leaseName: Type.String({ minLength: 1, description: 'Name of the leader-election Lease.' }),
+    fleet: FleetSettingsSchema,
+    routes: RouteSettingsSchema,
   },
   { additionalProperties: false },
 );
 export type OperatorConfig = Static<typeof OperatorConfigSchema>;
 
-/** Builds the operator config from flags (already parsed) over environment variables over defaults. Pure. */
+/** The gateway image the fleet runs when none is configured. */
+export const DEFAULT_GATEWAY_IMAGE = 'sluice/gateway:0.1.0';
+export const DEFAULT_RESOURCES: Resources = {
+  requests: { cpu: '100m', memory: '128Mi' },
+  limits: { memory: '256Mi' },
+};
+
+/**
+ * Builds the operator config from flags (already parsed) over environment variables over
+ * defaults. Pure. Structured values (resources, parentRefs) are JSON in their flag or
+ * variable; text that is not JSON is reported like any other invalid value.
+ */
 export function operatorConfig(
   flags: Record<string, string | boolean | undefined>,
   env: Record<string, string | undefined>,
-) {
+): Validated<typeof OperatorConfigSchema> {
   const pick = (flag: string, variable: string) => (flags[flag] as string | undefined) ?? env[variable];
+  const jsonIssues: SchemaIssue[] = [];
+  const json = (flag: string, variable: string, path: string, fallback: unknown): unknown => {
+    const text = pick(flag, variable);
+    if (text === undefined || text.trim() === '') return fallback;
+    try {
+      return JSON.parse(text);
+    } catch {
+      jsonIssues.push({ path, message: `--${flag} / ${variable} must be JSON (got ${text.slice(0, 40)})` });
+      return fallback;
+    }
+  };
+  const list = (text: string | undefined) =>
+    (text ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   const namespaces = pick('namespaces', 'SLUICE_NAMESPACES') ?? 'all';
+  const stableImage = pick('stable-image', 'SLUICE_STABLE_IMAGE') ?? DEFAULT_GATEWAY_IMAGE;
+  const stableResources = json(
+    'stable-resources',
+    'SLUICE_STABLE_RESOURCES',
+    '/fleet/stable/resources',
+    DEFAULT_RESOURCES,
+  );
+  const ingressClassName = pick('ingress-class', 'SLUICE_INGRESS_CLASS');
   const raw = {
-    namespaces:
-      namespaces === 'all'
-        ? 'all'
-        : namespaces
-            .split(',')
-            .map((n) => n.trim())
-            .filter(Boolean),
+    namespaces: namespaces === 'all' ? 'all' : list(namespaces),
     ...(pick('kubeconfig', 'KUBECONFIG') ? { kubeconfig: pick('kubeconfig', 'KUBECONFIG') } : {}),
     healthPort: Number(pick('health-port', 'SLUICE_HEALTH_PORT') ?? 8081),
     workers: Number(pick('workers', 'SLUICE_WORKERS') ?? 2),
@@ -56,6 +177,37 @@ export function operatorConfig(
       (flags['leader-election'] as boolean | undefined) ?? env.SLUICE_LEADER_ELECTION !== 'false',
     leaseNamespace: pick('lease-namespace', 'POD_NAMESPACE') ?? 'default',
     leaseName: pick('lease-name', 'SLUICE_LEASE_NAME') ?? 'sluice-operator',
+    fleet: {
+      stable: {
+        image: stableImage,
+        replicas: Number(pick('stable-replicas', 'SLUICE_STABLE_REPLICAS') ?? 2),
+        resources: stableResources,
+      },
+      canary: {
+        // The canary track runs the stable image unless told otherwise: a config-only canary.
+        image: pick('canary-image', 'SLUICE_CANARY_IMAGE') ?? stableImage,
+        replicas: Number(pick('canary-replicas', 'SLUICE_CANARY_REPLICAS') ?? 1),
+        resources: json(
+          'canary-resources',
+          'SLUICE_CANARY_RESOURCES',
+          '/fleet/canary/resources',
+          stableResources,
+        ),
+      },
+      canaryGraceSeconds: Number(pick('canary-grace-seconds', 'SLUICE_CANARY_GRACE_SECONDS') ?? 300),
+    },
+    routes: {
+      provider: pick('route-provider', 'SLUICE_ROUTE_PROVIDER') ?? 'apisix',
+      ...(ingressClassName ? { ingressClassName } : {}),
+      hosts: list(pick('route-hosts', 'SLUICE_ROUTE_HOSTS')),
+      priorities: {
+        exact: Number(pick('exact-route-priority', 'SLUICE_EXACT_ROUTE_PRIORITY') ?? 100),
+        prefix: Number(pick('prefix-route-priority', 'SLUICE_PREFIX_ROUTE_PRIORITY') ?? 0),
+      },
+      parentRefs: json('parent-refs', 'SLUICE_PARENT_REFS', '/routes/parentRefs', []),
+    },
   };
-  return validateWith(OperatorConfigSchema, raw);
+  const validated = validateWith(OperatorConfigSchema, raw);
+  if (jsonIssues.length === 0) return validated;
+  return { ok: false, issues: [...jsonIssues, ...(validated.ok ? [] : validated.issues)] };
 }

@@ -20,8 +20,10 @@ export const CATEGORY = 'sluice';
 /** The one field manager under which the operator server-side-applies everything it owns. */
 export const FIELD_MANAGER = 'sluice-operator';
 
-/** Name of the per-namespace ConfigMap holding the rendered gateway config. */
+/** Name of the per-namespace ConfigMap holding the rendered gateway config (stable track). */
 export const GATEWAY_CONFIG_MAP = 'sluice-gateway-config';
+/** The canary track's ConfigMap, rendered with the repos' canary overrides, while a canary track exists. */
+export const GATEWAY_CANARY_CONFIG_MAP = 'sluice-gateway-config-canary';
 /** Key of the gateway config inside that ConfigMap (JSON content; JSON is YAML). */
 export const GATEWAY_CONFIG_KEY = 'gateway.yaml';
 /** Directory where gateway pods mount Kafka Secrets: `<dir>/<secret name>/<key>`. */
@@ -31,19 +33,59 @@ export const LABELS = {
   managedBy: 'app.kubernetes.io/managed-by',
   name: 'app.kubernetes.io/name',
   component: 'app.kubernetes.io/component',
+  /** Which gateway track an object belongs to: `stable` or `canary`. */
+  track: 'sluice.dev/track',
+  /** The LogRepo a per-repo route serves. */
+  repo: 'sluice.dev/log-repo',
 } as const;
 export const MANAGED_BY = 'sluice-operator';
-export const ANNOTATIONS = { revision: 'sluice.dev/config-revision' } as const;
+export const ANNOTATIONS = {
+  revision: 'sluice.dev/config-revision',
+  /**
+   * Digest of what the operator last applied to an object (the desired object without this
+   * annotation). The apiserver fills defaults into Deployments, Services and routes, so the
+   * cached object never equals the desired one; comparing this digest tells whether the
+   * desired state moved, without a write.
+   */
+  appliedDigest: 'sluice.dev/applied-digest',
+  /**
+   * On the gateway pod template: digest of the pod spec (image, resources, probes, mounts).
+   * It never includes config content, so config changes hot-reload instead of rolling pods.
+   */
+  podSpecDigest: 'sluice.dev/pod-spec-digest',
+  /** On the canary Deployment: when the last canary weight returned to 0 (RFC 3339). */
+  canaryIdleSince: 'sluice.dev/canary-idle-since',
+} as const;
+
+/** Per-track names of the gateway fleet of a namespace (Deployment, Service, PDB share one). */
+export const GATEWAY_NAMES = {
+  stable: { workload: 'sluice-gateway', configMap: GATEWAY_CONFIG_MAP },
+  canary: { workload: 'sluice-gateway-canary', configMap: GATEWAY_CANARY_CONFIG_MAP },
+} as const;
+/** Where gateway pods mount their track's ConfigMap, as a directory (never subPath). */
+export const CONFIG_MOUNT_DIR = '/etc/sluice/config';
+/** The gateway's listen port inside the pod (server.port's default) and the Service port. */
+export const GATEWAY_CONTAINER_PORT = 8080;
+export const GATEWAY_SERVICE_PORT = 80;
+/** Route names: one per LogRepo (`sluice-repo-<name>`) and the namespace's prefix route. */
+export const ROUTE_NAME_PREFIX = 'sluice-repo-';
+export const PREFIX_ROUTE_NAME = 'sluice-repos';
+/** The ingest path of a repo, and the prefix all of them share. */
+export const INGEST_PATH_PREFIX = '/log/repo/';
 
 /** Condition types. Reasons are CamelCase, stable, and listed here only. */
 export const CONDITION = {
   ready: 'Ready',
   configured: 'Configured',
+  /** Present while spec.canary.weight > 0: whether the route sends the canary share. */
+  canary: 'Canary',
 } as const;
 
 export const REASON = {
   // Ready / Configured = True
   applied: 'Applied',
+  // Canary = True
+  routed: 'Routed',
   // Ready / Configured = False
   producerNotFound: 'ProducerNotFound',
   producerNotReady: 'ProducerNotReady',

@@ -131,3 +131,46 @@ export const ResourceStatusSchema = Type.Object(
   },
   { description: 'Observed state, written by the operator.' },
 );
+
+const TrackStatusSchema = Type.Object(
+  {
+    replicas: Type.Integer({ description: 'Gateway pods this track should run.' }),
+    readyReplicas: Type.Integer({ description: 'Gateway pods of this track that are ready.' }),
+  },
+  { description: 'A gateway track as its Deployment reports it.' },
+);
+
+/** A LogRepo's status: the common fields plus where its traffic goes. */
+export const LogRepoStatusSchema = Type.Object(
+  {
+    ...ResourceStatusSchema.properties,
+    route: Type.Optional(
+      Type.Object(
+        {
+          kind: Type.String({ description: 'ApisixRoute or HTTPRoute.' }),
+          name: Type.String({ description: 'Name of the route, in the LogRepo namespace.' }),
+        },
+        { description: 'The route that sends POST /log/repo/{name} to the gateway tracks.' },
+      ),
+    ),
+    weights: Type.Optional(
+      Type.Object(
+        {
+          stable: Type.Integer({ description: 'Percent of requests routed to the stable track.' }),
+          canary: Type.Integer({
+            description:
+              'Percent routed to the canary track: spec.canary.weight while the canary track runs and accepts this repo, else 0.',
+          }),
+        },
+        { description: 'The weights the route applies now (effective, not just asked for).' },
+      ),
+    ),
+    tracks: Type.Optional(
+      Type.Object(
+        { stable: Type.Optional(TrackStatusSchema), canary: Type.Optional(TrackStatusSchema) },
+        { description: 'The gateway tracks serving this namespace; canary only while it exists.' },
+      ),
+    ),
+  },
+  { description: 'Observed state, written by the operator.' },
+);

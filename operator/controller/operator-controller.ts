@@ -5,8 +5,11 @@ import { LABELS, MANAGED_BY } from '../api/constants.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import { Informer } from '../kube/informer.ts';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import type { FleetSettings, RouteSettings } from '../operator-config.ts';
 import { WrittenStatuses } from '../status/written-statuses.ts';
+import { fleetResources } from './fleet-resources.ts';
 import { runLeaderElection } from './leader-election.ts';
+import type { FleetOptions } from './reconcile-fleet.ts';
 import { type Caches, reconcileNamespace } from './reconcile-namespace.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -23,6 +26,16 @@ export interface OperatorOptions {
   readonly now?: () => string;
   /** Called when leadership is lost; the process should exit so a stale leader never writes. */
   readonly onLostLeadership?: () => void;
+  /**
+   * The gateway fleet (stable and canary tracks) and routes to run in each namespace with
+   * LogRepos. Without it the operator only renders ConfigMaps and statuses.
+   */
+  readonly fleet?: {
+    readonly settings: FleetSettings;
+    readonly routes: RouteSettings;
+    /** Milliseconds since the epoch, for the canary grace period; Date.now by default. */
+    readonly clockMs?: () => number;
+  };
 }
 
 export interface OperatorMetrics {
@@ -70,7 +83,9 @@ function createOperatorMetrics(client: KubeClient): OperatorMetrics {
 
 /**
  * The control loop: informers keep caches of LogRepos, KafkaProducers and the
- * operator's ConfigMaps; every change only enqueues its namespace; workers
+ * operator's own objects (ConfigMaps; with a fleet also Deployments, Services,
+ * PodDisruptionBudgets and routes, all selected by the managed-by label); every
+ * change only enqueues its namespace; workers
  * (on the leader only) reconcile namespaces from the caches, retrying errors
  * with capped backoff. A periodic resync re-enqueues every known namespace.
  */
@@ -80,8 +95,15 @@ export function startOperator(options: OperatorOptions) {
   const queue = new WorkQueue();
   const scopes = options.namespaces === 'all' ? [undefined] : [...options.namespaces];
   const informers = new Map<ResourceRef, Informer[]>();
-  for (const ref of [LOG_REPOS, KAFKA_PRODUCERS, CONFIG_MAPS]) {
-    const labelSelector = ref === CONFIG_MAPS ? `${LABELS.managedBy}=${MANAGED_BY}` : undefined;
+  const owned = [CONFIG_MAPS, ...(options.fleet ? fleetResources(options.fleet.routes.provider) : [])];
+  const fleet: FleetOptions | undefined = options.fleet && {
+    settings: options.fleet.settings,
+    routes: options.fleet.routes,
+    clockMs: options.fleet.clockMs ?? Date.now,
+    idleSince: new Map(),
+  };
+  for (const ref of [LOG_REPOS, KAFKA_PRODUCERS, ...owned]) {
+    const labelSelector = owned.includes(ref) ? `${LABELS.managedBy}=${MANAGED_BY}` : undefined;
     informers.set(
       ref,
       scopes.map(
@@ -121,8 +143,11 @@ export function startOperator(options: OperatorOptions) {
           written,
           logger: logger.child({ namespace }),
           now: options.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z')),
+          ...(fleet ? { fleet } : {}),
         });
         queue.forget(namespace);
+        // A timer, not polling: the namespace comes back when its canary grace period ends.
+        if (result.requeueAfterMs !== undefined) queue.addAfter(namespace, result.requeueAfterMs);
         metrics.reconciles.inc({ result: 'success' });
         logger.debug({ namespace, ...result }, 'reconciled');
       } catch (error) {

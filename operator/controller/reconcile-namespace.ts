@@ -16,8 +16,10 @@ import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import { renderGatewayConfig, type SpecObject, type Verdict } from '../render/render-gateway-config.ts';
+import { mergeConditions } from '../status/conditions.ts';
 import { desiredStatus, type ResourceStatus, statusUnchanged } from '../status/resource-status.ts';
 import type { WrittenStatuses } from '../status/written-statuses.ts';
+import { type FleetOptions, type RepoFleetStatus, reconcileFleet, removeFleet } from './reconcile-fleet.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 
 /** Read access to the informer caches: reconcile reads the world from here, never from events. */
@@ -35,12 +37,18 @@ export interface ReconcileDeps {
   readonly now: () => string;
   /** Statuses written but perhaps not yet seen by the caches; shared across reconciles. */
   readonly written: WrittenStatuses;
+  /** The gateway fleet and routes; without it only the ConfigMap and statuses are reconciled. */
+  readonly fleet?: FleetOptions;
 }
 
 export interface ReconcileResult {
   readonly revision: string | undefined;
   readonly configMapWritten: boolean;
   readonly statusWrites: number;
+  /** Fleet objects (canary ConfigMap, workloads, routes) applied or deleted; with a fleet only. */
+  readonly fleetWrites?: number;
+  /** Reconcile the namespace again after this long (a canary grace period ends then). */
+  readonly requeueAfterMs?: number;
 }
 
 const live = (object: KubeObject) => object.metadata.deletionTimestamp === undefined;
@@ -67,7 +75,8 @@ export function desiredConfigMap(namespace: string, text: string, revision: stri
 /**
  * Level-triggered reconcile of one namespace: re-read every LogRepo and
  * KafkaProducer from the caches, render the gateway config, apply the
- * ConfigMap only if its content differs, and write each object's status only
+ * ConfigMap only if its content differs, with a fleet reconcile the gateway
+ * tracks and routes (reconcile-fleet.ts), and write each object's status only
  * if it changed. An unchanged world writes nothing. Throws on API errors so
  * the caller retries with backoff.
  */
@@ -78,6 +87,8 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
   const existing = caches.get(CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP);
 
   if (repos.length === 0) {
+    // The fleet goes first (routes, then workloads), then the config its pods mounted.
+    const fleetWrites = deps.fleet ? await removeFleet(namespace, deps, deps.fleet) : undefined;
     let configMapWritten = false;
     if (existing && existing.metadata.labels?.[LABELS.managedBy] === MANAGED_BY) {
       await client.delete(CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP);
@@ -92,7 +103,12 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
       '',
       deps,
     );
-    return { revision: undefined, configMapWritten, statusWrites };
+    return {
+      revision: undefined,
+      configMapWritten,
+      statusWrites,
+      ...(fleetWrites === undefined ? {} : { fleetWrites }),
+    };
   }
 
   const rendered = renderGatewayConfig(
@@ -128,6 +144,10 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
     );
   }
 
+  const fleet = deps.fleet
+    ? await reconcileFleet(namespace, { repos, producers }, deps, deps.fleet)
+    : undefined;
+
   const statusWrites =
     (await writeStatuses(
       repos,
@@ -136,6 +156,9 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
       (name) => verdictOf('repo', name),
       rendered.revision,
       deps,
+      fleet
+        ? (name, status, current) => withFleetStatus(status, current, fleet.repos.get(name), deps.now)
+        : undefined,
     )) +
     (await writeStatuses(
       producers,
@@ -145,8 +168,40 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
       rendered.revision,
       deps,
     ));
-  return { revision, configMapWritten, statusWrites };
+  return {
+    revision,
+    configMapWritten,
+    statusWrites,
+    ...(fleet
+      ? {
+          fleetWrites: fleet.writes,
+          ...(fleet.requeueAfterMs === undefined ? {} : { requeueAfterMs: fleet.requeueAfterMs }),
+        }
+      : {}),
+  };
 }
+
+/** Adds a LogRepo's route, effective weights, tracks and Canary condition to its status. Pure. */
+export function withFleetStatus(
+  status: ResourceStatus,
+  current: ResourceStatus | undefined,
+  fleet: RepoFleetStatus | undefined,
+  now: () => string,
+): ResourceStatus {
+  if (!fleet) return status;
+  const { canaryCondition, ...fields } = fleet;
+  return {
+    ...status,
+    ...fields,
+    conditions: [
+      ...(status.conditions ?? []),
+      ...(canaryCondition ? mergeConditions(current?.conditions, [canaryCondition], now) : []),
+    ],
+  } as ResourceStatus;
+}
+
+/** Status decoration: extra fields a kind's status carries besides the common ones. */
+type Decorate = (name: string, status: ResourceStatus, current: ResourceStatus | undefined) => ResourceStatus;
 
 async function writeStatuses(
   objects: readonly KubeObject[],
@@ -155,13 +210,14 @@ async function writeStatuses(
   verdictFor: (name: string) => Verdict | undefined,
   revision: string,
   deps: ReconcileDeps,
+  decorate?: Decorate,
 ): Promise<number> {
   let writes = 0;
   const pending = [...objects];
   // A few writes in flight at once: a namespace with a thousand repos converges in seconds.
   const writer = async () => {
     for (let object = pending.shift(); object !== undefined; object = pending.shift()) {
-      if (await writeStatus(object, ref, kind, verdictFor, revision, deps)) writes += 1;
+      if (await writeStatus(object, ref, kind, verdictFor, revision, deps, decorate)) writes += 1;
     }
   };
   await Promise.all(Array.from({ length: STATUS_WRITE_CONCURRENCY }, writer));
@@ -177,6 +233,7 @@ async function writeStatus(
   verdictFor: (name: string) => Verdict | undefined,
   revision: string,
   deps: ReconcileDeps,
+  decorate?: Decorate,
 ): Promise<boolean> {
   const verdict = verdictFor(object.metadata.name);
   if (!verdict) return false;
@@ -186,7 +243,8 @@ async function writeStatus(
     object.metadata.resourceVersion,
     object.status as ResourceStatus | undefined,
   );
-  const desired = desiredStatus(current, object.metadata.generation ?? 0, verdict, revision, deps.now);
+  const base = desiredStatus(current, object.metadata.generation ?? 0, verdict, revision, deps.now);
+  const desired = decorate ? decorate(object.metadata.name, base, current) : base;
   if (statusUnchanged(current, desired)) return false;
   const written = await deps.client.applyStatus(
     ref,

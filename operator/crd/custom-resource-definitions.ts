@@ -1,7 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { API_VERSION, CATEGORY, GROUP, KAFKA_PRODUCER, LOG_REPO, VERSION } from '../api/constants.ts';
 import { KafkaProducerSpecSchema } from '../api/kafka-producer-spec.ts';
-import { LogRepoSpecSchema, ResourceStatusSchema } from '../api/log-repo-spec.ts';
+import { LogRepoSpecSchema, LogRepoStatusSchema, ResourceStatusSchema } from '../api/log-repo-spec.ts';
 import { toStructural } from './structural-schema.ts';
 
 export interface PrinterColumn {
@@ -30,6 +30,7 @@ function crd(
   spec: TSchema,
   description: string,
   columns: readonly PrinterColumn[],
+  status: TSchema = ResourceStatusSchema,
 ) {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -62,7 +63,7 @@ function crd(
                 kind: { type: 'string', description: `Always ${names.kind}.` },
                 metadata: { type: 'object' },
                 spec: toStructural(spec),
-                status: toStructural(ResourceStatusSchema),
+                status: toStructural(status),
               },
               required: ['spec'],
             },
@@ -120,7 +121,37 @@ export function customResourceDefinitions() {
         },
         readyColumn,
         ageColumn,
+        // -o wide: what the route does now, and the tracks behind it.
+        {
+          name: 'Routed',
+          type: 'integer',
+          jsonPath: '.status.weights.canary',
+          description: 'Canary share the route applies now (%).',
+          priority: 1,
+        },
+        {
+          name: 'Route',
+          type: 'string',
+          jsonPath: '.status.route.name',
+          description: 'The route of POST /log/repo/{name}.',
+          priority: 1,
+        },
+        {
+          name: 'Stable-Ready',
+          type: 'integer',
+          jsonPath: '.status.tracks.stable.readyReplicas',
+          description: 'Ready gateway pods of the stable track.',
+          priority: 1,
+        },
+        {
+          name: 'Canary-Ready',
+          type: 'integer',
+          jsonPath: '.status.tracks.canary.readyReplicas',
+          description: 'Ready gateway pods of the canary track (while it exists).',
+          priority: 1,
+        },
       ],
+      LogRepoStatusSchema,
     ),
   ];
 }

@@ -1,0 +1,38 @@
+import type { ResourceRef } from '../kube/kube-client.ts';
+import type { RouteProvider } from '../render/render-routes.ts';
+
+// The kinds the gateway fleet and its routes are made of. The operator watches each with the
+// managed-by label selector, so its caches hold only what it owns.
+
+export const DEPLOYMENTS: ResourceRef = {
+  groupVersionPath: '/apis/apps/v1',
+  plural: 'deployments',
+  namespaced: true,
+};
+export const SERVICES: ResourceRef = { groupVersionPath: '/api/v1', plural: 'services', namespaced: true };
+export const POD_DISRUPTION_BUDGETS: ResourceRef = {
+  groupVersionPath: '/apis/policy/v1',
+  plural: 'poddisruptionbudgets',
+  namespaced: true,
+};
+export const APISIX_ROUTES: ResourceRef = {
+  groupVersionPath: '/apis/apisix.apache.org/v2',
+  plural: 'apisixroutes',
+  namespaced: true,
+};
+export const HTTP_ROUTES: ResourceRef = {
+  groupVersionPath: '/apis/gateway.networking.k8s.io/v1',
+  plural: 'httproutes',
+  namespaced: true,
+};
+
+/** The route kind a provider writes; undefined for `none`. */
+export function routeResource(provider: RouteProvider): ResourceRef | undefined {
+  return provider === 'apisix' ? APISIX_ROUTES : provider === 'gateway-api' ? HTTP_ROUTES : undefined;
+}
+
+/** Every kind the fleet of a provider needs watched. */
+export function fleetResources(provider: RouteProvider): ResourceRef[] {
+  const route = routeResource(provider);
+  return [DEPLOYMENTS, SERVICES, POD_DISRUPTION_BUDGETS, ...(route ? [route] : [])];
+}

@@ -1,0 +1,335 @@
+import {
+  ANNOTATIONS,
+  CONDITION,
+  FIELD_MANAGER,
+  GATEWAY_CANARY_CONFIG_MAP,
+  GATEWAY_CONFIG_KEY,
+  GATEWAY_NAMES,
+  LABELS,
+  MANAGED_BY,
+  REASON,
+  type Reason,
+} from '../api/constants.ts';
+import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
+import type { LogRepoSpec } from '../api/log-repo-spec.ts';
+import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import type { FleetSettings, RouteSettings } from '../operator-config.ts';
+import { needsApply } from '../render/applied-digest.ts';
+import { referencedSecretNames } from '../render/kafka-secret-names.ts';
+import {
+  type RenderedConfig,
+  renderGatewayConfig,
+  type SpecObject,
+  type Track,
+} from '../render/render-gateway-config.ts';
+import { renderGatewayWorkload } from '../render/render-gateway-workload.ts';
+import { type RouteWeights, renderPrefixRoute, renderRepoRoute } from '../render/render-routes.ts';
+import type { DesiredCondition } from '../status/conditions.ts';
+import { type CanaryPhase, canaryPhase } from './canary-phase.ts';
+import { DEPLOYMENTS, POD_DISRUPTION_BUDGETS, routeResource, SERVICES } from './fleet-resources.ts';
+import type { ReconcileDeps } from './reconcile-namespace.ts';
+import { CONFIG_MAPS } from './resources.ts';
+
+/** What the fleet part of the operator needs besides the common reconcile dependencies. */
+export interface FleetOptions {
+  readonly settings: FleetSettings;
+  readonly routes: RouteSettings;
+  /** Milliseconds since the epoch; injected so the canary grace period is testable. */
+  readonly clockMs: () => number;
+  /**
+   * Idle-since times this process decided, by namespace, until the canary Deployment's
+   * annotation shows them: a reconcile that runs before the cache caught up keeps the same
+   * time instead of writing a later one.
+   */
+  readonly idleSince?: Map<string, string>;
+}
+
+/** The fleet fields of one LogRepo's status, plus an optional Canary condition. */
+export interface RepoFleetStatus {
+  readonly route?: { readonly kind: string; readonly name: string };
+  readonly weights: RouteWeights;
+  readonly tracks: Partial<Record<Track, { readonly replicas: number; readonly readyReplicas: number }>>;
+  readonly canaryCondition?: DesiredCondition;
+}
+
+export interface FleetResult {
+  readonly writes: number;
+  readonly canary: CanaryPhase['state'];
+  /** Reconcile again after this long (the rest of the canary grace period). */
+  readonly requeueAfterMs?: number;
+  readonly repos: ReadonlyMap<string, RepoFleetStatus>;
+}
+
+const REPO_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const WORKLOAD_KINDS: ReadonlyArray<
+  readonly [ResourceRef, 'deployment' | 'service' | 'podDisruptionBudget']
+> = [
+  [DEPLOYMENTS, 'deployment'],
+  [SERVICES, 'service'],
+  [POD_DISRUPTION_BUDGETS, 'podDisruptionBudget'],
+];
+
+/** A track's ConfigMap. Pure. */
+export function desiredTrackConfigMap(
+  namespace: string,
+  track: Track,
+  text: string,
+  revision: string,
+): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: GATEWAY_NAMES[track].configMap,
+      namespace,
+      labels: {
+        [LABELS.managedBy]: MANAGED_BY,
+        [LABELS.name]: 'sluice',
+        [LABELS.component]: 'gateway-config',
+        [LABELS.track]: track,
+      },
+      annotations: { [ANNOTATIONS.revision]: revision },
+    },
+    data: { [GATEWAY_CONFIG_KEY]: text },
+  };
+}
+
+/** The canary share a repo's route applies: its weight while the canary track runs and serves it. */
+export function effectiveWeights(
+  specWeight: number,
+  phase: CanaryPhase['state'],
+  canaryServes: boolean,
+): RouteWeights {
+  const canary = phase === 'active' && canaryServes ? specWeight : 0;
+  return { stable: 100 - canary, canary };
+}
+
+/**
+ * Reconciles the gateway fleet of a namespace that has LogRepos, after its stable ConfigMap:
+ * the canary ConfigMap (rendered with the repos' canary overrides) while a canary track
+ * exists, a Deployment, Service and PodDisruptionBudget per track, a route per LogRepo and
+ * the prefix route; then removes what is no longer wanted (routes of deleted repos, the
+ * canary track once its grace period is over). Creation goes before routing and routing
+ * before removal, so no route ever points at a track that is not there. Every object is
+ * applied only when its desired digest moved: an unchanged world writes nothing.
+ */
+export async function reconcileFleet(
+  namespace: string,
+  input: { readonly repos: readonly KubeObject[]; readonly producers: readonly KubeObject[] },
+  deps: ReconcileDeps,
+  fleet: FleetOptions,
+): Promise<FleetResult> {
+  const { client, caches, logger } = deps;
+  let writes = 0;
+  const apply = async (ref: ResourceRef, desired: KubeObject) => {
+    if (!needsApply(desired, caches.get(ref, namespace, desired.metadata.name))) return;
+    await client.apply(ref, desired, FIELD_MANAGER);
+    writes += 1;
+  };
+  const remove = async (ref: ResourceRef, name: string) => {
+    const stored = caches.get(ref, namespace, name);
+    if (stored === undefined || stored.metadata.deletionTimestamp !== undefined) return;
+    await client.delete(ref, namespace, name);
+    writes += 1;
+  };
+
+  const repoSpecs = input.repos as unknown as SpecObject<LogRepoSpec>[];
+  const producerSpecs = input.producers as unknown as SpecObject<KafkaProducerSpec>[];
+  const canaryDeployment = caches.get(DEPLOYMENTS, namespace, GATEWAY_NAMES.canary.workload);
+  const phase = canaryPhase({
+    wanted: repoSpecs.some((repo) => (repo.spec.canary?.weight ?? 0) > 0),
+    deployed: canaryDeployment !== undefined && canaryDeployment.metadata.deletionTimestamp === undefined,
+    idleSince:
+      canaryDeployment?.metadata.annotations?.[ANNOTATIONS.canaryIdleSince] ??
+      fleet.idleSince?.get(namespace),
+    nowMs: fleet.clockMs(),
+    graceMs: fleet.settings.canaryGraceSeconds * 1000,
+  });
+  if (phase.state === 'draining') fleet.idleSince?.set(namespace, phase.idleSince);
+  else fleet.idleSince?.delete(namespace);
+  const tracks: Track[] = phase.state === 'absent' ? ['stable'] : ['stable', 'canary'];
+
+  // 1. The canary track's config, before pods that mount it.
+  let canary: RenderedConfig | undefined;
+  if (phase.state !== 'absent') {
+    canary = renderGatewayConfig(producerSpecs, repoSpecs, 'canary');
+    const stored = caches.get(CONFIG_MAPS, namespace, GATEWAY_CANARY_CONFIG_MAP);
+    if (canary.tooLarge) {
+      logger.warn({ namespace, bytes: canary.sizeBytes }, 'canary gateway config too large for a ConfigMap');
+    } else if ((stored?.data as Record<string, string> | undefined)?.[GATEWAY_CONFIG_KEY] !== canary.text) {
+      await client.apply(
+        CONFIG_MAPS,
+        desiredTrackConfigMap(namespace, 'canary', canary.text, canary.revision),
+        FIELD_MANAGER,
+      );
+      writes += 1;
+      logger.info({ namespace, revision: canary.revision }, 'canary gateway config applied');
+    }
+  }
+
+  // 2. Workloads of every track that should run.
+  const secrets = referencedSecretNames(producerSpecs);
+  for (const track of tracks) {
+    const workload = renderGatewayWorkload({
+      namespace,
+      track,
+      settings: fleet.settings[track],
+      secrets,
+      ...(track === 'canary' && phase.state === 'draining' ? { idleSince: phase.idleSince } : {}),
+    });
+    for (const [ref, key] of WORKLOAD_KINDS) await apply(ref, workload[key]);
+  }
+
+  // 3. Routes: one per repo with the effective weights, and the prefix route.
+  const routeRef = routeResource(fleet.routes.provider);
+  const repoStatus = new Map<string, RepoFleetStatus>();
+  const wantedRoutes = new Set<string>();
+  const trackStatus = trackStatuses(tracks, fleet.settings, (name) =>
+    caches.get(DEPLOYMENTS, namespace, name),
+  );
+  for (const repo of input.repos) {
+    const name = repo.metadata.name;
+    if (!REPO_NAME.test(name) || name.length > 63) continue;
+    const spec = repo.spec as LogRepoSpec;
+    const specWeight = spec.canary?.weight ?? 0;
+    const canaryVerdict = canary?.repos.get(name);
+    const canaryServes = canary !== undefined && !canary.tooLarge && canaryVerdict?.included === true;
+    const weights = effectiveWeights(specWeight, phase.state, canaryServes);
+    const route = renderRepoRoute({
+      namespace,
+      repo: { name, ...(repo.metadata.uid === undefined ? {} : { uid: repo.metadata.uid }) },
+      weights,
+      settings: fleet.routes,
+    });
+    if (route && routeRef) {
+      wantedRoutes.add(route.metadata.name);
+      await apply(routeRef, route);
+    }
+    repoStatus.set(name, {
+      ...(route ? { route: { kind: route.kind, name: route.metadata.name } } : {}),
+      weights,
+      tracks: trackStatus,
+      ...(specWeight > 0
+        ? {
+            canaryCondition: canaryCondition(
+              repo,
+              specWeight,
+              weights,
+              canary,
+              canaryVerdict?.reason,
+              canaryVerdict?.message,
+            ),
+          }
+        : {}),
+    });
+  }
+  const prefix = renderPrefixRoute(namespace, fleet.routes);
+  if (prefix && routeRef) {
+    wantedRoutes.add(prefix.metadata.name);
+    await apply(routeRef, prefix);
+  }
+
+  // 4. Removal: routes no repo wants, then the canary track once its grace period is over.
+  if (routeRef) {
+    for (const stored of caches.list(routeRef, namespace)) {
+      if (!wantedRoutes.has(stored.metadata.name)) await remove(routeRef, stored.metadata.name);
+    }
+  }
+  if (phase.state === 'absent') {
+    const removedBefore = writes;
+    for (const [ref] of WORKLOAD_KINDS) await remove(ref, GATEWAY_NAMES.canary.workload);
+    await remove(CONFIG_MAPS, GATEWAY_CANARY_CONFIG_MAP);
+    if (writes > removedBefore) logger.info({ namespace }, 'canary track removed');
+  }
+
+  return {
+    writes,
+    canary: phase.state,
+    ...(phase.state === 'draining' ? { requeueAfterMs: phase.remainingMs } : {}),
+    repos: repoStatus,
+  };
+}
+
+/**
+ * Removes every fleet object of a namespace that has no LogRepo left: routes, workloads of
+ * both tracks and the canary ConfigMap (the stable ConfigMap is the caller's). Only objects
+ * in the caches are touched, and the caches hold only what carries the managed-by label.
+ */
+export async function removeFleet(
+  namespace: string,
+  deps: ReconcileDeps,
+  fleet: FleetOptions,
+): Promise<number> {
+  const { client, caches } = deps;
+  let writes = 0;
+  const routeRef = routeResource(fleet.routes.provider);
+  const doomed: Array<[ResourceRef, string]> = [
+    ...(routeRef
+      ? caches.list(routeRef, namespace).map((o): [ResourceRef, string] => [routeRef, o.metadata.name])
+      : []),
+    ...(['canary', 'stable'] as const).flatMap((track) =>
+      WORKLOAD_KINDS.map(([ref]): [ResourceRef, string] => [ref, GATEWAY_NAMES[track].workload]),
+    ),
+    [CONFIG_MAPS, GATEWAY_CANARY_CONFIG_MAP],
+  ];
+  for (const [ref, name] of doomed) {
+    const stored = caches.get(ref, namespace, name);
+    if (stored === undefined || stored.metadata.deletionTimestamp !== undefined) continue;
+    if (stored.metadata.labels?.[LABELS.managedBy] !== MANAGED_BY) continue;
+    await client.delete(ref, namespace, name);
+    writes += 1;
+  }
+  if (writes > 0) deps.logger.info({ namespace }, 'no LogRepos left: gateway fleet removed');
+  return writes;
+}
+
+function trackStatuses(
+  tracks: readonly Track[],
+  settings: FleetSettings,
+  deployment: (name: string) => KubeObject | undefined,
+): RepoFleetStatus['tracks'] {
+  const out: Partial<Record<Track, { replicas: number; readyReplicas: number }>> = {};
+  for (const track of tracks) {
+    const status = deployment(GATEWAY_NAMES[track].workload)?.status as
+      | { readyReplicas?: number }
+      | undefined;
+    out[track] = { replicas: settings[track].replicas, readyReplicas: status?.readyReplicas ?? 0 };
+  }
+  return out;
+}
+
+function canaryCondition(
+  repo: KubeObject,
+  specWeight: number,
+  weights: RouteWeights,
+  canary: RenderedConfig | undefined,
+  reason: Reason | undefined,
+  message: string | undefined,
+): DesiredCondition {
+  const observedGeneration = repo.metadata.generation ?? 0;
+  if (weights.canary > 0) {
+    return {
+      type: CONDITION.canary,
+      status: 'True',
+      reason: REASON.routed,
+      message: `${weights.canary}% of requests go to the canary track`,
+      observedGeneration,
+    };
+  }
+  if (canary?.tooLarge) {
+    return {
+      type: CONDITION.canary,
+      status: 'False',
+      reason: REASON.configTooLarge,
+      message: `the canary gateway config is ${canary.sizeBytes} bytes, more than a ConfigMap holds; ${specWeight}% stays on stable`,
+      observedGeneration,
+    };
+  }
+  return {
+    type: CONDITION.canary,
+    status: 'False',
+    reason: reason ?? REASON.reconciling,
+    message: `the canary track does not serve this repo (${message ?? 'not rendered yet'}); ${specWeight}% stays on stable`,
+    observedGeneration,
+  };
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
+import { referencedSecretNames, secretVolumeName } from './kafka-secret-names.ts';
+import type { SpecObject } from './render-gateway-config.ts';
+
+const producer = (spec: Partial<KafkaProducerSpec>): SpecObject<KafkaProducerSpec> => ({
+  metadata: { name: 'p' },
+  spec: { brokers: ['k:9092'], ...spec } as KafkaProducerSpec,
+});
+const sasl = (name: string) =>
+  ({
+    mechanism: 'plain',
+    secretRef: { name, usernameKey: 'username', passwordKey: 'password' },
+  }) as KafkaProducerSpec['sasl'];
+
+describe('referencedSecretNames', () => {
+  it.each([
+    { name: 'no secrets', producers: [producer({})], secrets: [] },
+    { name: 'SASL', producers: [producer({ sasl: sasl('kafka-user') })], secrets: ['kafka-user'] },
+    {
+      name: 'TLS CA and client certificate, sorted, unique across producers',
+      producers: [
+        producer({
+          tls: {
+            enabled: true,
+            rejectUnauthorized: true,
+            caSecretRef: { name: 'kafka-ca', key: 'ca.crt' },
+            clientCertSecretRef: { name: 'client', certKey: 'tls.crt', keyKey: 'tls.key' },
+          } as KafkaProducerSpec['tls'],
+        }),
+        producer({ sasl: sasl('kafka-ca') }),
+      ],
+      secrets: ['client', 'kafka-ca'],
+    },
+  ])('$name', ({ producers, secrets }) => {
+    expect(referencedSecretNames(producers)).toEqual(secrets);
+  });
+});
+
+describe('secretVolumeName', () => {
+  it.each([
+    { secret: 'kafka-user', volume: /^secret-kafka-user$/ },
+    { secret: 'kafka.user', volume: /^secret-[0-9a-f]{16}$/ },
+    { secret: 'x'.repeat(60), volume: /^secret-[0-9a-f]{16}$/ },
+  ])('$secret → a DNS-1123 label', ({ secret, volume }) => {
+    expect(secretVolumeName(secret)).toMatch(volume);
+    expect(secretVolumeName(secret).length).toBeLessThanOrEqual(63);
+  });
+});

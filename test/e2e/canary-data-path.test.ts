@@ -1,0 +1,257 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type GatewayProcess, startGatewayProcess } from '../../bench/gateway-process.ts';
+import { ANNOTATIONS } from '../../operator/api/constants.ts';
+import { DEPLOYMENTS } from '../../operator/controller/fleet-resources.ts';
+import { startOperator } from '../../operator/controller/operator-controller.ts';
+import { CONFIG_MAPS } from '../../operator/controller/resources.ts';
+import { createEventRecorder } from '../../operator/kube/event-recorder.ts';
+import {
+  createKubeClient,
+  type KubeClient,
+  type KubeObject,
+  loadKubeConfig,
+} from '../../operator/kube/kube-client.ts';
+import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
+import { kcatConsume } from '../infra/kcat.ts';
+import { kubectlOk } from '../infra/kubectl.ts';
+import { installUpstreamCrds } from '../kube/upstream-crds.ts';
+import { writeConfigMapVolume } from '../support/atomic-writer.ts';
+import { postLines } from '../support/start-test-gateway.ts';
+
+// The data path behind the canary practice, end to end: the operator (in-process, real
+// apiserver) renders the stable and canary ConfigMaps; each is synced into a directory the
+// way the kubelet projects a ConfigMap volume (atomic ..data swap); a real gateway process per
+// track serves from its directory; lines posted to each land in the real Kafka broker, and
+// each track applied its own pipeline. A later edit of the canary pipeline reaches the canary
+// process by hot reload: same process, same pod template, new revision.
+
+const ns = `e2e-${Date.now().toString(36)}`;
+const brokers = inject('kafkaBrokers');
+const topic = uniqueTopicName('orders');
+const plainTopic = uniqueTopicName('plain');
+const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
+const resources = { requests: { cpu: '100m', memory: '128Mi' } };
+
+async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!accept(value) && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await probe();
+  }
+  if (!accept(value))
+    throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(value)?.slice(0, 500)}`);
+  return value;
+}
+
+/**
+ * Keeps `dir` in step with a ConfigMap as the kubelet does: every change of its data becomes
+ * one atomic swap of the directory's ..data symlink. (The kubelet syncs on its own period;
+ * 200 ms keeps the test short.)
+ */
+function syncConfigMapVolume(client: KubeClient, name: string, dir: string) {
+  let last = '';
+  let stopped = false;
+  const synced = (async () => {
+    while (!stopped) {
+      const map = await client.get(CONFIG_MAPS, ns, name).catch(() => undefined);
+      const data = map?.data as Record<string, string> | undefined;
+      if (data && JSON.stringify(data) !== last) {
+        await writeConfigMapVolume(dir, data);
+        last = JSON.stringify(data);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await synced;
+    },
+  };
+}
+
+const revisionOf = async (client: KubeClient, name: string) =>
+  (await client.get(CONFIG_MAPS, ns, name))?.metadata.annotations?.[ANNOTATIONS.revision];
+const served = async (gateway: GatewayProcess) =>
+  ((await (await fetch(`${gateway.url}/status`)).json()) as { revision: string }).revision;
+const podDigest = (deployment: KubeObject | undefined) =>
+  (deployment?.spec as { template: { metadata: { annotations: Record<string, string> } } } | undefined)
+    ?.template.metadata.annotations[ANNOTATIONS.podSpecDigest];
+const lines = [
+  '{"id":1,"level":"info"}',
+  '{"id":2,"level":"warn"}',
+  '{"id":3,"level":"error"}',
+  '{"id":4}',
+].join('\n');
+
+describe('canary data path: operator ConfigMaps → gateway processes per track → Kafka', () => {
+  const client = createKubeClient(loadKubeConfig(inject('kubeconfig')));
+  let operator: ReturnType<typeof startOperator> | undefined;
+  const gateways: Partial<Record<'stable' | 'canary', GatewayProcess>> = {};
+  const syncers: Array<{ stop(): Promise<void> }> = [];
+  const dirs: string[] = [];
+
+  beforeAll(async () => {
+    await installUpstreamCrds();
+    await kubectlOk(['create', 'namespace', ns]);
+    await createTopic(brokers, topic, 1);
+    await createTopic(brokers, plainTopic, 1);
+    const operatorClient = createKubeClient(loadKubeConfig(inject('kubeconfig')));
+    operator = startOperator({
+      client: operatorClient,
+      logger,
+      events: createEventRecorder(operatorClient, logger),
+      namespaces: [ns],
+      fleet: {
+        settings: {
+          stable: { image: 'sluice/gateway:0.1.0', replicas: 2, resources },
+          canary: { image: 'sluice/gateway:0.1.0', replicas: 1, resources },
+          canaryGraceSeconds: 60,
+        },
+        routes: { provider: 'apisix', hosts: [], priorities: { exact: 100, prefix: 0 }, parentRefs: [] },
+      },
+    });
+    await operator.leading;
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(gateways).map((gateway) => gateway?.stop(10_000)));
+    await Promise.all(syncers.map((syncer) => syncer.stop()));
+    await operator?.stop();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves each track from its own ConfigMap, and each track applies its own pipeline', async () => {
+    const brokerList = JSON.stringify(brokers.split(','));
+    await kubectlOk(['apply', '-f', '-'], {
+      input: `apiVersion: sluice.dev/v1alpha1
+kind: KafkaProducer
+metadata: { name: main, namespace: ${ns} }
+spec: { brokers: ${brokerList}, compression: lz4, batch: { lingerMs: 5 } }
+---
+apiVersion: sluice.dev/v1alpha1
+kind: LogRepo
+metadata: { name: orders, namespace: ${ns} }
+spec:
+  kafka: { producer: main, topic: ${topic}, mode: sync }
+  constraint: { field: level, exists: true }
+  executers: [{ type: set, field: track, value: stable }]
+  canary:
+    weight: 10
+    constraint: { field: level, equals: error }
+    executers: [{ type: set, field: track, value: canary }]
+---
+apiVersion: sluice.dev/v1alpha1
+kind: LogRepo
+metadata: { name: plain, namespace: ${ns} }
+spec:
+  kafka: { producer: main, topic: ${plainTopic}, mode: sync }
+`,
+    });
+    for (const [track, configMap] of [
+      ['stable', 'sluice-gateway-config'],
+      ['canary', 'sluice-gateway-config-canary'],
+    ] as const) {
+      await eventually(
+        () => revisionOf(client, configMap),
+        (revision) => revision !== undefined,
+      );
+      const dir = await mkdtemp(join(tmpdir(), `sluice-e2e-${track}-`));
+      dirs.push(dir);
+      const syncer = syncConfigMapVolume(client, configMap, dir);
+      syncers.push(syncer);
+      await eventually(
+        async () =>
+          (await import('node:fs/promises')).readFile(join(dir, 'gateway.yaml'), 'utf8').catch(() => ''),
+        (text) => text !== '',
+      );
+      gateways[track] = await startGatewayProcess({
+        mainFile: 'gateway/main.ts',
+        configFile: join(dir, 'gateway.yaml'),
+        cwd: process.cwd(),
+      });
+    }
+    const stable = gateways.stable as GatewayProcess;
+    const canary = gateways.canary as GatewayProcess;
+    expect(await served(stable)).toBe(await revisionOf(client, 'sluice-gateway-config'));
+    expect(await served(canary)).toBe(await revisionOf(client, 'sluice-gateway-config-canary'));
+
+    const fromStable = await postLines(`${stable.url}/log/repo/orders`, lines);
+    expect(fromStable.status).toBe(200);
+    expect(fromStable.body).toMatchObject({
+      received: 4,
+      accepted: 3,
+      dropped: { total: 1, byReason: { constraint: 1 } },
+    });
+    const fromCanary = await postLines(`${canary.url}/log/repo/orders`, lines);
+    expect(fromCanary.status).toBe(200);
+    expect(fromCanary.body).toMatchObject({
+      received: 4,
+      accepted: 1,
+      dropped: { total: 3, byReason: { constraint: 3 } },
+    });
+
+    const records = (await kcatConsume({ brokers, topic, count: 4, timeoutMs: 20_000 })).map(
+      (message) => JSON.parse(message.value) as { id: number; level: string; track: string },
+    );
+    expect(records.filter((r) => r.track === 'stable').map((r) => r.id)).toEqual([1, 2, 3]);
+    expect(records.filter((r) => r.track === 'canary')).toEqual([{ id: 3, level: 'error', track: 'canary' }]);
+
+    // The canary track serves every repo of the namespace; one without overrides behaves as on stable.
+    const plain = await postLines(`${canary.url}/log/repo/plain`, '{"id":5}\n');
+    expect(plain.body).toMatchObject({ accepted: 1 });
+    expect(
+      (await kcatConsume({ brokers, topic: plainTopic, count: 1 })).map((m) => JSON.parse(m.value)),
+    ).toEqual([{ id: 5 }]);
+  });
+
+  it('hot-reloads an edit of the canary pipeline into the running canary process, without a rollout', async () => {
+    const canary = gateways.canary as GatewayProcess;
+    const stable = gateways.stable as GatewayProcess;
+    const stableRevision = await served(stable);
+    const deploymentBefore = await client.get(DEPLOYMENTS, ns, 'sluice-gateway-canary');
+    const canaryRevisionBefore = await revisionOf(client, 'sluice-gateway-config-canary');
+    await kubectlOk([
+      'patch',
+      'logrepo',
+      'orders',
+      '-n',
+      ns,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({
+        spec: { canary: { executers: [{ type: 'set', field: 'track', value: 'canary-2' }] } },
+      }),
+    ]);
+    const revision = await eventually(
+      () => revisionOf(client, 'sluice-gateway-config-canary'),
+      (value) => value !== undefined && value !== canaryRevisionBefore,
+    );
+    await eventually(
+      () => served(canary),
+      (value) => value === revision,
+    );
+    const answer = await postLines(`${canary.url}/log/repo/orders`, '{"id":6,"level":"error"}\n');
+    expect(answer.body).toMatchObject({ revision, accepted: 1 });
+    const records = await kcatConsume({ brokers, topic, count: 5, timeoutMs: 20_000 });
+    expect(JSON.parse(records.at(-1)?.value ?? '{}')).toEqual({ id: 6, level: 'error', track: 'canary-2' });
+    // The same process (same port) answered with the new revision: it reloaded in place.
+    const metrics = await (await fetch(`${canary.url}/metrics`)).text();
+    expect(metrics).toMatch(/sluice_config_reload_total\{result="applied"\} [1-9]/);
+    // Same pod template: the config is the content of the mounted directory, not part of the pod.
+    const deploymentAfter = await client.get(DEPLOYMENTS, ns, 'sluice-gateway-canary');
+    expect(podDigest(deploymentAfter)).toBe(podDigest(deploymentBefore));
+    expect(deploymentAfter?.metadata.generation).toBe(deploymentBefore?.metadata.generation);
+    // The stable track's config did not move.
+    expect(await served(stable)).toBe(stableRevision);
+  });
+});
