@@ -12,6 +12,7 @@ export default defineConfig({
           name: 'unit',
           include: [
             'gateway/**/*.test.ts',
+            'cli/**/*.test.ts',
             'operator/**/*.test.ts',
             'test/unit/**/*.test.ts',
             'bench/**/*.test.ts',

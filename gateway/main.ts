@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { CommandIo } from './cli/pipeline-command.ts';
 import { formatIssues } from './config/load-config-file.ts';
 import { exitOnSignals } from './http/server.ts';
 import { createLogger } from './observability/logger.ts';
@@ -7,7 +8,7 @@ import { runGateway } from './run-gateway.ts';
 
 // `sluice gateway --config FILE`: serve the ingest API and hot-reload FILE when
 // it changes (a ConfigMap volume mounted as a directory, or a plain file).
-const usage = `usage: node gateway/main.ts --config FILE [--port N] [--no-watch] [--poll-ms N]
+const usage = (program: string) => `usage: ${program} --config FILE [--port N] [--no-watch] [--poll-ms N]
 
   --config FILE   gateway config (YAML); in Kubernetes the file inside the mounted
                   ConfigMap directory, e.g. /etc/sluice/config/gateway.yaml
@@ -15,35 +16,62 @@ const usage = `usage: node gateway/main.ts --config FILE [--port N] [--no-watch]
   --no-watch      do not reload when FILE changes (SIGHUP still reloads)
   --poll-ms N     fallback content check interval (default 10000)`;
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string', short: 'c', default: process.env.SLUICE_CONFIG },
-    port: { type: 'string' },
-    'no-watch': { type: 'boolean' },
-    'poll-ms': { type: 'string', default: '10000' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (values.help || !values.config) {
-  console.log(usage);
-  process.exit(values.help ? 0 : 2);
+/**
+ * Starts the gateway from command-line arguments and resolves with an exit status: 0 once
+ * serving (the server keeps the process alive; SIGTERM/SIGINT drain and exit through their
+ * handlers, SIGHUP reloads), 0 for help, 2 for a usage error or an invalid config.
+ */
+export async function gatewayMain(
+  argv: string[],
+  io: Pick<CommandIo, 'stdout' | 'stderr'>,
+  program = 'node gateway/main.ts',
+): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n\n${usage(program)}\n`);
+    return 2;
+  }
+  if (values.help || !values.config) {
+    (values.help ? io.stdout : io.stderr).write(`${usage(program)}\n`);
+    return values.help ? 0 : 2;
+  }
+  const logger = createLogger();
+  routeProcessWarnings(logger);
+  const result = await runGateway({
+    file: values.config,
+    logger,
+    watch: !values['no-watch'],
+    pollIntervalMs: Number(values['poll-ms']),
+    ...(values.port === undefined ? {} : { port: Number(values.port) }),
+  });
+  if (!result.ok) {
+    io.stderr.write(`${formatIssues(values.config, result)}\n`);
+    return 2;
+  }
+  const { running } = result;
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reloading config');
+    void running.reloader.check(true);
+  });
+  exitOnSignals({ shutdown: running.stop }, logger);
+  return 0;
 }
-const logger = createLogger();
-routeProcessWarnings(logger);
-const result = await runGateway({
-  file: values.config,
-  logger,
-  watch: !values['no-watch'],
-  pollIntervalMs: Number(values['poll-ms']),
-  ...(values.port === undefined ? {} : { port: Number(values.port) }),
-});
-if (!result.ok) {
-  console.error(formatIssues(values.config, result));
-  process.exit(2);
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string', short: 'c', default: process.env.SLUICE_CONFIG },
+      port: { type: 'string' },
+      'no-watch': { type: 'boolean' },
+      'poll-ms': { type: 'string', default: '10000' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }
-const { running } = result;
-process.on('SIGHUP', () => {
-  logger.info('SIGHUP: reloading config');
-  void running.reloader.check(true);
-});
-exitOnSignals({ shutdown: running.stop }, logger);
+
+if (import.meta.main) {
+  process.exitCode = await gatewayMain(process.argv.slice(2), process);
+}

@@ -7,8 +7,15 @@ import { createEventRecorder } from './kube/event-recorder.ts';
 import { createKubeClient, loadKubeConfig } from './kube/kube-client.ts';
 import { operatorConfig } from './operator-config.ts';
 
+interface MainIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
 // `sluice operator`: watch LogRepos and KafkaProducers and render gateway config.
-const usage = `usage: node operator/main.ts [--namespaces all|a,b] [--kubeconfig FILE] [--health-port N]
+const usage = (
+  program: string,
+) => `usage: ${program} [--namespaces all|a,b] [--kubeconfig FILE] [--health-port N]
                              [--workers N] [--no-leader-election] [--lease-namespace NS] [--lease-name NAME]
   gateway fleet:  [--stable-image IMG] [--canary-image IMG] [--stable-replicas N] [--canary-replicas N]
                   [--stable-resources JSON] [--canary-resources JSON] [--canary-grace-seconds N]
@@ -21,98 +28,126 @@ Environment: SLUICE_NAMESPACES, KUBECONFIG, SLUICE_HEALTH_PORT, SLUICE_WORKERS,
              SLUICE_ROUTE_PROVIDER, SLUICE_INGRESS_CLASS, SLUICE_ROUTE_HOSTS,
              SLUICE_EXACT_ROUTE_PRIORITY, SLUICE_PREFIX_ROUTE_PRIORITY, SLUICE_PARENT_REFS`;
 
-const { values } = parseArgs({
-  options: {
-    namespaces: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    'health-port': { type: 'string' },
-    workers: { type: 'string' },
-    'no-leader-election': { type: 'boolean' },
-    'lease-namespace': { type: 'string' },
-    'lease-name': { type: 'string' },
-    'stable-image': { type: 'string' },
-    'canary-image': { type: 'string' },
-    'stable-replicas': { type: 'string' },
-    'canary-replicas': { type: 'string' },
-    'stable-resources': { type: 'string' },
-    'canary-resources': { type: 'string' },
-    'canary-grace-seconds': { type: 'string' },
-    'route-provider': { type: 'string' },
-    'ingress-class': { type: 'string' },
-    'route-hosts': { type: 'string' },
-    'exact-route-priority': { type: 'string' },
-    'prefix-route-priority': { type: 'string' },
-    'parent-refs': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
-const configured = operatorConfig(
-  { ...values, 'leader-election': values['no-leader-election'] ? false : undefined },
-  process.env,
-);
-if (!configured.ok) {
-  console.error(
-    ['invalid operator configuration:', ...configured.issues.map((i) => `  ${i.path}: ${i.message}`)].join(
-      '\n',
-    ),
+/**
+ * Starts the operator from command-line arguments and resolves with an exit status: 0 once
+ * running (its watches keep the process alive; SIGTERM/SIGINT stop it and exit, losing
+ * leadership exits 1), 0 for help, 2 for a usage error or an unusable configuration.
+ */
+export async function operatorMain(
+  argv: string[],
+  io: MainIo,
+  program = 'node operator/main.ts',
+): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n\n${usage(program)}\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout.write(`${usage(program)}\n`);
+    return 0;
+  }
+  const configured = operatorConfig(
+    { ...values, 'leader-election': values['no-leader-election'] ? false : undefined },
+    process.env,
   );
-  process.exit(2);
-}
-const config = configured.value;
-const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'sluice-operator' } });
-const client = createKubeClient(loadKubeConfig(config.kubeconfig));
-if (!(await routeApiServed(client, config.routes.provider))) {
-  console.error(
-    `route provider ${config.routes.provider}: its route kind is not served by this cluster (CRD not installed). ` +
-      'Install the APISIX ingress controller CRDs (ApisixRoute, apisix.apache.org/v2) or the Gateway API CRDs ' +
-      '(HTTPRoute, gateway.networking.k8s.io/v1), or choose another --route-provider (none writes no routes).',
-  );
-  process.exit(2);
-}
-const operator = startOperator({
-  client,
-  logger,
-  events: createEventRecorder(client, logger),
-  namespaces: config.namespaces,
-  workers: config.workers,
-  fleet: { settings: config.fleet, routes: config.routes },
-  ...(config.leaderElection
-    ? { leaderElection: { namespace: config.leaseNamespace, name: config.leaseName } }
-    : {}),
-  onLostLeadership: () => {
-    logger.error('leadership lost: exiting');
-    process.exit(1);
-  },
-});
-const health = await startHealthServer(config.healthPort, {
-  ready: () => operator.ready,
-  registry: operator.metrics.registry,
-});
-logger.info(
-  {
+  if (!configured.ok) {
+    io.stderr.write(
+      `${[
+        'invalid operator configuration:',
+        ...configured.issues.map((i) => `  ${i.path}: ${i.message}`),
+      ].join('\n')}\n`,
+    );
+    return 2;
+  }
+  const config = configured.value;
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'sluice-operator' } });
+  const client = createKubeClient(loadKubeConfig(config.kubeconfig));
+  if (!(await routeApiServed(client, config.routes.provider))) {
+    io.stderr.write(
+      `route provider ${config.routes.provider}: its route kind is not served by this cluster (CRD not installed). ` +
+        'Install the APISIX ingress controller CRDs (ApisixRoute, apisix.apache.org/v2) or the Gateway API CRDs ' +
+        '(HTTPRoute, gateway.networking.k8s.io/v1), or choose another --route-provider (none writes no routes).\n',
+    );
+    return 2;
+  }
+  const operator = startOperator({
+    client,
+    logger,
+    events: createEventRecorder(client, logger),
     namespaces: config.namespaces,
-    healthPort: config.healthPort,
-    leaderElection: config.leaderElection,
-    images: { stable: config.fleet.stable.image, canary: config.fleet.canary.image },
-    routes: config.routes.provider,
-  },
-  'operator started',
-);
+    workers: config.workers,
+    fleet: { settings: config.fleet, routes: config.routes },
+    ...(config.leaderElection
+      ? { leaderElection: { namespace: config.leaseNamespace, name: config.leaseName } }
+      : {}),
+    onLostLeadership: () => {
+      logger.error('leadership lost: exiting');
+      process.exit(1);
+    },
+  });
+  const health = await startHealthServer(config.healthPort, {
+    ready: () => operator.ready,
+    registry: operator.metrics.registry,
+  });
+  logger.info(
+    {
+      namespaces: config.namespaces,
+      healthPort: config.healthPort,
+      leaderElection: config.leaderElection,
+      images: { stable: config.fleet.stable.image, canary: config.fleet.canary.image },
+      routes: config.routes.provider,
+    },
+    'operator started',
+  );
 
-let stopping = false;
-const stop = async (signal: string) => {
-  if (stopping) process.exit(1);
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  const timer = setTimeout(() => process.exit(1), 20_000);
-  timer.unref();
-  await operator.stop();
-  health.close();
-  process.exit(0);
-};
-process.on('SIGTERM', () => void stop('SIGTERM'));
-process.on('SIGINT', () => void stop('SIGINT'));
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const timer = setTimeout(() => process.exit(1), 20_000);
+    timer.unref();
+    await operator.stop();
+    health.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  return 0;
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      namespaces: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'health-port': { type: 'string' },
+      workers: { type: 'string' },
+      'no-leader-election': { type: 'boolean' },
+      'lease-namespace': { type: 'string' },
+      'lease-name': { type: 'string' },
+      'stable-image': { type: 'string' },
+      'canary-image': { type: 'string' },
+      'stable-replicas': { type: 'string' },
+      'canary-replicas': { type: 'string' },
+      'stable-resources': { type: 'string' },
+      'canary-resources': { type: 'string' },
+      'canary-grace-seconds': { type: 'string' },
+      'route-provider': { type: 'string' },
+      'ingress-class': { type: 'string' },
+      'route-hosts': { type: 'string' },
+      'exact-route-priority': { type: 'string' },
+      'prefix-route-priority': { type: 'string' },
+      'parent-refs': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+if (import.meta.main) {
+  process.exitCode = await operatorMain(process.argv.slice(2), process);
+}
