@@ -20,7 +20,12 @@ import { kcatConsume } from '../infra/kcat.ts';
 import { kubectlOk } from '../infra/kubectl.ts';
 import { installUpstreamCrds } from '../kube/upstream-crds.ts';
 import { writeConfigMapVolume } from '../support/atomic-writer.ts';
+import { eventually as eventuallyWithin } from '../support/eventually.ts';
 import { postLines } from '../support/start-test-gateway.ts';
+
+// Deployments and pods take longer to settle than the operator's own objects.
+const eventually = <T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000) =>
+  eventuallyWithin(probe, accept, timeoutMs, 100);
 
 // The data path behind the canary practice, end to end: the operator (in-process, real
 // apiserver) renders the stable and canary ConfigMaps; each is synced into a directory the
@@ -35,22 +40,6 @@ const topic = uniqueTopicName('orders');
 const plainTopic = uniqueTopicName('plain');
 const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
 const resources = { requests: { cpu: '100m', memory: '128Mi' } };
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  if (!accept(value))
-    throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(value)?.slice(0, 500)}`);
-  return value;
-}
 
 /**
  * Keeps `dir` in step with a ConfigMap as the kubelet does: every change of its data becomes

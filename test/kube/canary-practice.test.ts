@@ -13,6 +13,7 @@ import { createEventRecorder } from '../../operator/kube/event-recorder.ts';
 import { createKubeClient, type KubeObject, loadKubeConfig } from '../../operator/kube/kube-client.ts';
 import type { FleetSettings, RouteSettings } from '../../operator/operator-config.ts';
 import { kubectlOk } from '../infra/kubectl.ts';
+import { eventually } from '../support/eventually.ts';
 import { installUpstreamCrds } from './upstream-crds.ts';
 
 // The canary practice end to end on the real apiserver, with the real APISIX CRD installed:
@@ -55,22 +56,6 @@ const start = (canaryImage?: string) => {
     }),
   };
 };
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  if (!accept(value))
-    throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(value)?.slice(0, 800)}`);
-  return value;
-}
 
 const example = async (file: string) =>
   (await readFile(`examples/quickstart/${file}`, 'utf8')).replaceAll('namespace: logs', `namespace: ${ns}`);

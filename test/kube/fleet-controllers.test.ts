@@ -20,7 +20,12 @@ import { ensureKubeBinaries } from '../infra/kube-binaries.ts';
 import { installCrds, kubectlOk } from '../infra/kubectl.ts';
 import { ManagedProcess } from '../infra/managed-process.ts';
 import { freePort } from '../infra/system-tools.ts';
+import { eventually as eventuallyWithin } from '../support/eventually.ts';
 import { installUpstreamCrds } from './upstream-crds.ts';
+
+// Deployments and pods take longer to settle than the operator's own objects.
+const eventually = <T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000) =>
+  eventuallyWithin(probe, accept, timeoutMs, 200);
 
 // The fleet with the controllers that act on it: an apiserver of this file's own, the real
 // kube-controller-manager (Deployment, ReplicaSet, garbage-collector and disruption
@@ -53,22 +58,6 @@ const routes: RouteSettings = {
   priorities: { exact: 100, prefix: 0 },
   parentRefs: [],
 };
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await probe();
-  }
-  if (!accept(value))
-    throw new Error(`not reached within ${timeoutMs} ms: ${JSON.stringify(value)?.slice(0, 800)}`);
-  return value;
-}
 
 /** The node side of the cluster, reduced to what Deployments need: bind, run, be ready, go. */
 function startFakeKubelet(client: KubeClient, kubeconfig: string) {

@@ -9,6 +9,7 @@ import { createEventRecorder } from '../../operator/kube/event-recorder.ts';
 import { createKubeClient, type KubeClient, loadKubeConfig } from '../../operator/kube/kube-client.ts';
 import { connectKubeControl } from '../infra/kube-control.ts';
 import { kubectl, kubectlOk } from '../infra/kubectl.ts';
+import { eventually } from '../support/eventually.ts';
 
 // Real kube-apiserver and etcd (kube global setup, CRDs installed), the operator running
 // in-process against them, kubectl driving it the way a platform engineer would.
@@ -29,20 +30,6 @@ const start = (client: KubeClient, identity: string) =>
     workers: 2,
     leaderElection: { namespace: ns, name: 'sluice-operator', identity },
   });
-
-async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!accept(value) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await probe();
-  }
-  return value;
-}
 
 const gatewayConfig = async (client: KubeClient) => {
   const map = await client.get(CONFIG_MAPS, ns, GATEWAY_CONFIG_MAP);
