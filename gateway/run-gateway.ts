@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { ConfigReloader, hashText } from './config/config-reloader.ts';
+import { ConfigReloader } from './config/config-reloader.ts';
 import { type ConfigWatcher, watchConfigFile } from './config/config-watcher.ts';
-import { type ConfigIssue, parseConfigText } from './config/parse-config.ts';
+import { loadConfigFile } from './config/load-config-file.ts';
+import { type ConfigIssue, hashText } from './config/parse-config.ts';
 import { type GatewayServer, startGateway } from './http/server.ts';
 
 export interface RunGatewayOptions {
@@ -33,16 +33,7 @@ export type RunGatewayResult =
  * valid; there is no last good config to fall back on yet.
  */
 export async function runGateway(options: RunGatewayOptions): Promise<RunGatewayResult> {
-  let text: string;
-  try {
-    text = await readFile(options.file, 'utf8');
-  } catch (error) {
-    return {
-      ok: false,
-      issues: [{ path: '/', message: `cannot read ${options.file}: ${(error as Error).message}` }],
-    };
-  }
-  const loaded = parseConfigText(text);
+  const loaded = await loadConfigFile(options.file);
   if (!loaded.ok) return loaded;
   const gateway = await startGateway(loaded.config, {
     logger: options.logger,
@@ -54,7 +45,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<RunGateway
     apply: gateway.applyConfig,
     logger: options.logger,
     metrics: gateway.metrics,
-    initialHash: hashText(text),
+    initialHash: hashText(loaded.text),
   });
   const watcher: ConfigWatcher | undefined =
     options.watch === false

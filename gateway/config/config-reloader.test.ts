@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGatewayMetrics } from '../observability/metrics.ts';
-import { ConfigReloader, hashText, shouldReload } from './config-reloader.ts';
+import { ConfigReloader, shouldReload } from './config-reloader.ts';
+import { hashText } from './parse-config.ts';
 import type { GatewayConfig } from './schema.ts';
 
 describe('shouldReload', () => {

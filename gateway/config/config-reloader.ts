@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { parseConfigText } from './parse-config.ts';
+import { hashText, parseConfigText } from './parse-config.ts';
 import type { GatewayConfig } from './schema.ts';
 
 export type ReloadResult = 'applied' | 'unchanged' | 'invalid' | 'error';
@@ -24,8 +23,6 @@ export interface ConfigReloaderOptions {
   /** Hash of the content the gateway started with. */
   readonly initialHash?: string;
 }
-
-export const hashText = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
  * Re-reads the config file and applies it when its content changed. An

@@ -1,8 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { type ConfigResult, parseConfigText } from './parse-config.ts';
 
-/** Reads and validates a config file. Never throws: a missing file is an issue like any other. */
-export async function loadConfigFile(path: string): Promise<ConfigResult> {
+export type LoadedConfig =
+  | (Extract<ConfigResult, { ok: true }> & { readonly text: string })
+  | Extract<ConfigResult, { ok: false }>;
+
+/**
+ * Reads and validates a config file; on success also returns the text it
+ * validated (the reloader hashes it). Never throws: a missing file is an
+ * issue like any other.
+ */
+export async function loadConfigFile(path: string): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -12,7 +20,8 @@ export async function loadConfigFile(path: string): Promise<ConfigResult> {
       issues: [{ path: '/', message: `cannot read ${path}: ${(error as Error).message}` }],
     };
   }
-  return parseConfigText(text);
+  const parsed = parseConfigText(text);
+  return parsed.ok ? { ...parsed, text } : parsed;
 }
 
 export function formatIssues(source: string, result: Extract<ConfigResult, { ok: false }>): string {

@@ -52,9 +52,12 @@ function parseDocument(text: string): unknown {
   return parseYaml(text, { maxAliasCount: 100, prettyErrors: true, uniqueKeys: true });
 }
 
+/** SHA-256 of a config text: what the reloader compares, and the source of content revisions. */
+export const hashText = (text: string): string => createHash('sha256').update(text).digest('hex');
+
 /** A short, stable revision derived from the config text. */
 export function contentRevision(text: string): string {
-  return `content-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+  return `content-${hashText(text).slice(0, 12)}`;
 }
 
 function hasOwnRevision(raw: unknown): boolean {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
@@ -114,11 +115,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       const current = holder.current;
       const built = buildRuntime(next, deps, current);
       metrics.producerLifecycle.inc({ event: 'created' }, built.created.size);
-      const connectWait = AbortSignal.timeout(options.connectWaitMs ?? 5000);
-      const connectingNew = connectProducers(built.created, logger, connecting.signal);
+      // New producers get a bounded head start; past it the swap happens anyway and
+      // they keep connecting in the background (their repos answer 503 meanwhile).
       await Promise.race([
-        connectingNew,
-        new Promise((resolve) => connectWait.addEventListener('abort', resolve)),
+        connectProducers(built.created, logger, connecting.signal),
+        sleep(options.connectWaitMs ?? 5000, undefined, { ref: false }),
       ]);
       const previous = holder.swap(built.runtime);
       metrics.configInfo.reset();

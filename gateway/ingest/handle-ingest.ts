@@ -1,10 +1,15 @@
 import type { Readable } from 'node:stream';
-import { describeFailure, failure, type IngestFailure } from '../http/error-catalogue.ts';
+import {
+  describeFailure,
+  failure,
+  type IngestErrorCode,
+  type IngestFailure,
+} from '../http/error-catalogue.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { LineContext } from '../pipeline/line-outcome.ts';
-import { DeliveryError, type TopicMessages } from '../producers/batching-producer.ts';
+import { DeliveryError, type SubmitResult, type TopicMessages } from '../producers/batching-producer.ts';
 import type { OutboundMessage } from '../producers/producer-engine.ts';
-import type { GatewayRuntime, RepoRuntime } from '../runtime/gateway-runtime.ts';
+import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
 import { decodeBody, parseContentEncoding } from './decode-body.ts';
 import { type IngestSummary, IngestTally } from './ingest-tally.ts';
 import { readBody } from './read-body.ts';
@@ -27,6 +32,14 @@ export interface IngestResponse {
   /** Set when the rest of the request body was not read and the connection must close. */
   readonly closeConnection?: boolean;
 }
+
+/** Why the producer refused a request → the answer's code. */
+const REFUSAL_CODES = {
+  buffer_full: 'BUFFER_FULL',
+  too_large: 'REQUEST_TOO_LARGE_FOR_PRODUCER',
+  unavailable: 'KAFKA_UNAVAILABLE',
+  closed: 'SHUTTING_DOWN',
+} as const satisfies Record<Extract<SubmitResult, { ok: false }>['reason'], IngestErrorCode>;
 
 /**
  * The data-plane contract for one `POST /log/repo/{repo}`: read and decode the
@@ -104,14 +117,7 @@ export async function handleIngest(
   const topicMessages: TopicMessages[] = [...groups].map(([topic, messages]) => ({ topic, messages }));
   const submitted = repo.producer.submit(topicMessages);
   if (!submitted.ok) {
-    const code = (
-      {
-        buffer_full: 'BUFFER_FULL',
-        too_large: 'REQUEST_TOO_LARGE_FOR_PRODUCER',
-        unavailable: 'KAFKA_UNAVAILABLE',
-        closed: 'SHUTTING_DOWN',
-      } as const
-    )[submitted.reason];
+    const code = REFUSAL_CODES[submitted.reason];
     return failed(failure(code), retryAfter, false, summary, runtime.revision);
   }
   const ok = (status: number) => ({
@@ -190,5 +196,3 @@ function failed(
 function truncate(text: string): string {
   return text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }
-
-export type { RepoRuntime };
