@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { type RepoConfig, RepoSchema } from '../gateway/config/schema.ts';
-import { schemaIssues, withDefaults } from '../gateway/config/schema-walk.ts';
-import { compileRepo } from '../gateway/pipeline/compile-pipeline.ts';
-import type { CompiledPipeline, LineContext } from '../gateway/pipeline/line-outcome.ts';
+import type { CompiledPipeline } from '../gateway/pipeline/line-outcome.ts';
+import { pipelineOf, testContext } from '../test/support/pipeline-kit.ts';
+import { median, relativeSpread } from './bench-stats.ts';
+import { createPrng, pick, randomHex, randomInt } from './seeded-prng.ts';
 
 // Micro-benchmark of compiled pipelines on one core: lines per second for
 // pass-through, the typical access-log chain and each executer alone, against
@@ -24,17 +24,6 @@ const REPETITIONS = Number(values.reps);
 const MIN_MS = Number(values.ms);
 
 // ---- realistic CDN access-log lines, fixed seed ----------------------------
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const HOSTS = [
@@ -64,28 +53,25 @@ const REFERERS = ['https://www.example.com/', 'https://www.google.com/', '-'];
 
 /** `spacingMs` apart: 37 ms puts ~27 lines in each second, as a busy edge node logs. */
 function accessLogLines(count: number, seed: number, spacingMs = 37): Buffer[] {
-  const random = prng(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const random = createPrng(seed);
   const pad = (n: number) => String(n).padStart(2, '0');
-  const hex = (length: number) =>
-    Array.from({ length }, () => Math.floor(random() * 16).toString(16)).join('');
   const start = Date.UTC(2024, 5, 1);
   return Array.from({ length: count }, (_, index) => {
     const at = new Date(start + index * spacingMs);
     const time = `${pad(at.getUTCDate())}/${MONTHS[at.getUTCMonth()]}/${at.getUTCFullYear()}:${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())} +0000`;
     const record = {
       time,
-      host: pick(HOSTS),
-      client: `${11 + Math.floor(random() * 100)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 250)}`,
-      request: `${random() < 0.95 ? 'GET' : 'POST'} ${pick(PATHS)} HTTP/${random() < 0.7 ? '2.0' : '1.1'}`,
-      status: pick(STATUSES),
+      host: pick(random, HOSTS),
+      client: `${randomInt(random, 11, 110)}.${randomInt(random, 0, 255)}.${randomInt(random, 0, 255)}.${randomInt(random, 1, 250)}`,
+      request: `${random() < 0.95 ? 'GET' : 'POST'} ${pick(random, PATHS)} HTTP/${random() < 0.7 ? '2.0' : '1.1'}`,
+      status: pick(random, STATUSES),
       bytes: Math.floor(random() * 500_000),
       rt: Math.round(random() * 400) / 1000,
       cache: random() < 0.8 ? 'HIT' : 'MISS',
-      referer: pick(REFERERS),
-      ua: pick(AGENTS),
-      pop: pick(['fra1', 'ams2', 'iad3', 'sjc1']),
-      trace_id: hex(16),
+      referer: pick(random, REFERERS),
+      ua: pick(random, AGENTS),
+      pop: pick(random, ['fra1', 'ams2', 'iad3', 'sjc1']),
+      trace_id: randomHex(random, 16),
     };
     return Buffer.from(JSON.stringify(record));
   });
@@ -93,21 +79,7 @@ function accessLogLines(count: number, seed: number, spacingMs = 37): Buffer[] {
 
 // ---- cases ------------------------------------------------------------------
 
-function compile(fields: Record<string, unknown>): CompiledPipeline {
-  const raw = withDefaults(RepoSchema, { producer: 'main', topic: 'logs.access', ...fields });
-  const issues = schemaIssues(RepoSchema, raw);
-  if (issues.length > 0) throw new Error(`bench repo invalid: ${JSON.stringify(issues)}`);
-  const result = compileRepo(raw as RepoConfig, { name: 'access', revision: 'bench' });
-  if (!result.ok) throw new Error(`bench repo invalid: ${JSON.stringify(result.issues)}`);
-  return result.pipeline;
-}
-
-const context: LineContext = {
-  repo: 'access',
-  receivedAt: Date.UTC(2024, 5, 1),
-  clientAddress: '203.0.113.7',
-  headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
-};
+const compile = (fields: Record<string, unknown>): CompiledPipeline => pipelineOf(fields, 'access', 'bench');
 
 const typicalChain = {
   key: 'host',
@@ -134,7 +106,7 @@ interface Case {
 const ofPipeline =
   (pipeline: CompiledPipeline): LineFn =>
   (line) => {
-    const outcome = pipeline(line, context);
+    const outcome = pipeline(line, testContext);
     return outcome.kind === 'accepted' ? outcome.value.length : 1;
   };
 
@@ -237,14 +209,6 @@ function measure({ fn, lines: own }: Case): number {
   return (processed / elapsed) * 1000;
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
-
 // Warm-up: every case once, so the JIT has seen them all before timing.
 for (const { fn, lines: own } of cases) for (const line of own ?? lines) sink += fn(line);
 
@@ -257,8 +221,14 @@ const floor = median(samples.get(cases[0]?.name as string) ?? []);
 const rows = cases.map(({ name }) => {
   const values = samples.get(name) ?? [];
   const rate = median(values);
-  const spread = (Math.max(...values) - Math.min(...values)) / rate;
-  return { name, rate, ratio: rate / floor, spread };
+  // One repetition says nothing about noise.
+  const spread = relativeSpread(values);
+  return {
+    name,
+    rate,
+    ratio: rate / floor,
+    spread: Number.isNaN(spread) ? 'n/a' : `${Math.round(spread * 100)}%`,
+  };
 });
 
 const width = Math.max(...rows.map((row) => row.name.length));
@@ -270,7 +240,7 @@ console.log(
 );
 for (const row of rows) {
   console.log(
-    `${row.name.padEnd(width)}  ${Math.round(row.rate).toLocaleString('en-US').padStart(10)}  ${row.ratio.toFixed(2).padStart(7)}  ${`${Math.round(row.spread * 100)}%`.padStart(6)}`,
+    `${row.name.padEnd(width)}  ${Math.round(row.rate).toLocaleString('en-US').padStart(10)}  ${row.ratio.toFixed(2).padStart(7)}  ${row.spread.padStart(6)}`,
   );
 }
 if (sink === 0) console.log('(no output)');

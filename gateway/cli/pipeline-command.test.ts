@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../../cli/test-io.ts';
 import { runPipelineCommand } from './pipeline-command.ts';
 
 const CONFIG = `
@@ -37,15 +38,9 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function run(argv: string[], input: string | Buffer | Buffer[] = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const chunks = Array.isArray(input) ? input : [Buffer.from(input)];
-  const code = await runPipelineCommand(argv, { stdin: Readable.from(chunks), stdout, stderr });
-  const stdoutText = Buffer.concat(out).toString('utf8');
+  const io = { ...captureIo(), stdin: Readable.from(Array.isArray(input) ? input : [Buffer.from(input)]) };
+  const code = await runPipelineCommand(argv, io);
+  const stdoutText = io.out();
   return {
     code,
     stdout: stdoutText,
@@ -56,7 +51,7 @@ async function run(argv: string[], input: string | Buffer | Buffer[] = '') {
         .filter((line) => line !== '')
         .map((line) => JSON.parse(line) as Record<string, unknown>);
     },
-    stderr: Buffer.concat(err).toString('utf8'),
+    stderr: io.err(),
   };
 }
 

@@ -12,7 +12,7 @@ export interface CommandIo {
   readonly stderr: Writable;
 }
 
-export const PIPELINE_USAGE = `usage: sluice pipeline --config FILE --repo NAME [options] < lines.jsonl
+const PIPELINE_USAGE = `usage: sluice pipeline --config FILE --repo NAME [options] < lines.jsonl
 
 Runs every line of standard input through the repo's compiled pipeline and
 prints what it becomes, one JSON line per input line; produces nothing.
@@ -42,14 +42,14 @@ const CR = 0x0d;
  * refuse the whole request with 413) and the run goes on.
  */
 export async function runPipelineCommand(argv: string[], io: CommandIo): Promise<number> {
-  let options: ReturnType<typeof parseOptions>;
+  let options: PipelineOptions | 'help';
   try {
     options = parseOptions(argv);
   } catch (error) {
     io.stderr.write(`${(error as Error).message}\n\n${PIPELINE_USAGE}\n`);
     return 2;
   }
-  if (options.help) {
+  if (options === 'help') {
     io.stdout.write(`${PIPELINE_USAGE}\n`);
     return 0;
   }
@@ -84,7 +84,6 @@ export async function runPipelineCommand(argv: string[], io: CommandIo): Promise
 }
 
 interface PipelineOptions {
-  readonly help: boolean;
   readonly config: string;
   readonly repo: string;
   readonly revision: string | undefined;
@@ -93,7 +92,7 @@ interface PipelineOptions {
   readonly receivedAt: number;
 }
 
-function parseOptions(argv: string[]): PipelineOptions {
+function parseOptions(argv: string[]): PipelineOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -107,21 +106,10 @@ function parseOptions(argv: string[]): PipelineOptions {
     },
     strict: true,
   });
-  if (values.help) {
-    return {
-      help: true,
-      config: '',
-      repo: '',
-      revision: undefined,
-      clientAddress: '',
-      headers: {},
-      receivedAt: 0,
-    };
-  }
+  if (values.help) return 'help';
   if (values.config === undefined) throw new Error('--config FILE is required');
   if (values.repo === undefined) throw new Error('--repo NAME is required');
   return {
-    help: false,
     config: values.config,
     repo: values.repo,
     revision: values.revision,

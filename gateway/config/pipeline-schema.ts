@@ -412,21 +412,16 @@ export const SampleSchema = executer(
   },
 );
 
+const RouteTopicSchema = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 249, pattern: '^[a-zA-Z0-9._-]+$', description });
+
 export const RouteRuleSchema = Type.Object(
   {
     when: described(ConditionSchema, 'The condition a line must satisfy to take this rule.'),
-    topic: Type.String({
-      minLength: 1,
-      maxLength: 249,
-      pattern: '^[a-zA-Z0-9._-]+$',
-      description: 'The topic for lines that match.',
-    }),
+    topic: RouteTopicSchema('The topic for lines that match.'),
   },
   { additionalProperties: false, description: 'Lines matching when go to topic.' },
 );
-
-const RouteTopicSchema = (description: string) =>
-  Type.String({ minLength: 1, maxLength: 249, pattern: '^[a-zA-Z0-9._-]+$', description });
 
 export const RouteSchema = executer(
   'route',

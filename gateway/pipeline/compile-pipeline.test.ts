@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pipelineOf, repoOf, runLine, testContext } from '../../test/support/pipeline-kit.ts';
-import {
-  compileKeyExtractor,
-  compileRepo,
-  compileRepoPipeline,
-  decodeJsonObject,
-} from './compile-pipeline.ts';
+import { compileKeyExtractor, compileRepo, compileRepoPipeline } from './compile-pipeline.ts';
+import { decodeJsonObject } from './decode-line.ts';
 
 describe('decodeJsonObject', () => {
   it.each([

@@ -5,14 +5,16 @@ import type { CompileScope } from './compile-scope.ts';
 import { compileCondition } from './constraint/compile-condition.ts';
 import { compileDecoder } from './decode-line.ts';
 import { compileExecuter } from './executers/compile-executer.ts';
-import type { CompiledExecuter } from './executers/compiled-executer.ts';
+import { failure } from './executers/compiled-executer.ts';
 import type { JsonRecord } from './field-path.ts';
-import type { CompiledPipeline, DeadLetter, LineOutcome } from './line-outcome.ts';
+import {
+  type CompiledPipeline,
+  type DeadLetter,
+  type InvalidOutcome,
+  invalidOutcome,
+  type LineOutcome,
+} from './line-outcome.ts';
 import type { LineState, PipelineStep } from './pipeline-step.ts';
-
-export { decodeJsonObject } from './decode-line.ts';
-export type { JsonRecord } from './field-path.ts';
-export type { LineState, PipelineStep } from './pipeline-step.ts';
 
 export interface CompileOptions {
   /** The repo's name: seeds its samplers and labels its dead letters. */
@@ -25,8 +27,6 @@ export type PipelineResult =
   | { readonly ok: true; readonly pipeline: CompiledPipeline }
   | { readonly ok: false; readonly issues: readonly SchemaIssue[] };
 
-type Invalid = Extract<LineOutcome, { kind: 'invalid' }>;
-
 /**
  * Compiles a repo's whole pipeline — decoder, constraint, executers, error
  * policy, dead letter, key — into one plain function, once per config load.
@@ -38,7 +38,8 @@ type Invalid = Extract<LineOutcome, { kind: 'invalid' }>;
 export function compileRepo(repo: RepoConfig, options: CompileOptions): PipelineResult {
   const scope: CompileScope = { repo: options.name, revision: options.revision, issues: [] };
   const base = `/repos/${options.name}`;
-  const decode = compileDecoder(repo.decoder ?? { type: 'json' }, scope, `${base}/decoder`);
+  const decoder = repo.decoder ?? { type: 'json' };
+  const decode = compileDecoder(decoder, scope, `${base}/decoder`);
   // The schema is unrolled to a fixed depth, so its static type is loose; this is its shape.
   const constraintConfig = repo.constraint as ConstraintConfig | undefined;
   const constraint =
@@ -49,22 +50,16 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
     kind: 'dropped',
     reason: constraintConfig?.reason ?? 'constraint',
   });
-  const executers: CompiledExecuter[] = (repo.executers ?? []).map((config, index) =>
-    compileExecuter(config, { scope, path: `${base}/executers/${index}`, index }),
-  );
+  const executers = (repo.executers ?? []).map((config, index) => {
+    const site = { scope, path: `${base}/executers/${index}`, index };
+    return { ...compileExecuter(config, site), thrown: failure(config.type, site, 'unexpected error') };
+  });
   if (scope.issues.length > 0) return { ok: false, issues: scope.issues };
 
   const steps: PipelineStep[] = executers.map((executer) => executer.step);
-  const thrown: Invalid[] = (repo.executers ?? []).map((config, index) =>
-    Object.freeze({
-      kind: 'invalid',
-      reason: `${config.type.replaceAll('-', '_')}_failed`,
-      message: `executers[${index}] (${config.type}): unexpected error`,
-    }),
-  );
+  const thrown: InvalidOutcome[] = executers.map((executer) => executer.thrown);
   // The original bytes can stand for the record only when JSON was decoded and nothing changed it.
-  const passThrough =
-    (repo.decoder ?? { type: 'json' }).type === 'json' && executers.every((e) => !e.mutates);
+  const passThrough = decoder.type === 'json' && executers.every((e) => !e.mutates);
   const passOnError = repo.onExecuterError === 'pass';
   const deadLettered = compileDeadLetter(repo, options);
   const keyOf = repo.key === undefined ? undefined : compileKeyExtractor(repo.key);
@@ -123,17 +118,11 @@ export function pipelineIssues(name: string, repo: RepoConfig): readonly SchemaI
   return result.ok ? [] : result.issues;
 }
 
-const CONSTRAINT_FAILED: Invalid = Object.freeze({
-  kind: 'invalid',
-  reason: 'constraint_failed',
-  message: 'the constraint could not be evaluated',
-});
-
-const SERIALIZE_FAILED: Invalid = Object.freeze({
-  kind: 'invalid',
-  reason: 'serialize_failed',
-  message: 'the record cannot be serialized (nesting too deep)',
-});
+const CONSTRAINT_FAILED = invalidOutcome('constraint_failed', 'the constraint could not be evaluated');
+const SERIALIZE_FAILED = invalidOutcome(
+  'serialize_failed',
+  'the record cannot be serialized (nesting too deep)',
+);
 
 function stripReason(constraint: ConstraintConfig): ConstraintConfig {
   const { reason: _reason, ...condition } = constraint;
@@ -154,7 +143,10 @@ function serialize(record: JsonRecord): Buffer | undefined {
  * one. One object per reason, built on first use: reasons are a small fixed
  * set, so no per-line allocation and no unbounded growth.
  */
-function compileDeadLetter(repo: RepoConfig, options: CompileOptions): (outcome: Invalid) => Invalid {
+function compileDeadLetter(
+  repo: RepoConfig,
+  options: CompileOptions,
+): (outcome: InvalidOutcome) => InvalidOutcome {
   const topic = repo.deadLetter?.topic;
   if (topic === undefined) return (outcome) => outcome;
   const byReason = new Map<string, DeadLetter>();

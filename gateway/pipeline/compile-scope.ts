@@ -1,5 +1,13 @@
 import type { SchemaIssue } from '../config/schema-walk.ts';
-import { type FieldPath, fieldPathProblem, parseFieldPath } from './field-path.ts';
+import {
+  compileGetter,
+  compileWriter,
+  type FieldGetter,
+  type FieldPath,
+  type FieldWriter,
+  fieldPathProblem,
+  parseFieldPath,
+} from './field-path.ts';
 import { compileSafeRegex, type SafeRegex } from './safe-regex.ts';
 
 /**
@@ -24,6 +32,16 @@ export function fieldAt(scope: CompileScope, path: string, text: string): FieldP
   const problem = fieldPathProblem(text);
   if (problem !== undefined) addIssue(scope, path, problem);
   return parseFieldPath(text);
+}
+
+/** A field's compiled reader and writer, from one parse of its path. */
+export function fieldAccessAt(
+  scope: CompileScope,
+  path: string,
+  text: string,
+): { readonly get: FieldGetter; readonly writer: FieldWriter } {
+  const fieldPath = fieldAt(scope, path, text);
+  return { get: compileGetter(fieldPath), writer: compileWriter(fieldPath) };
 }
 
 const NEVER: SafeRegex = { test: () => false, replaceAll: (text) => text };

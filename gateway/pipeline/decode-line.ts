@@ -2,34 +2,16 @@ import { isUtf8 } from 'node:buffer';
 import type { DecoderConfig } from '../config/pipeline-schema.ts';
 import { type CompileScope, fieldAt } from './compile-scope.ts';
 import { compileWriter, type JsonRecord } from './field-path.ts';
-import type { LineOutcome } from './line-outcome.ts';
+import { type InvalidOutcome, invalidOutcome } from './line-outcome.ts';
 
-export type Decoded =
-  | { readonly kind: undefined; readonly record: JsonRecord }
-  | Extract<LineOutcome, { kind: 'invalid' }>;
+export type Decoded = { readonly kind: undefined; readonly record: JsonRecord } | InvalidOutcome;
 
 export type LineDecoder = (line: Buffer) => Decoded;
 
-const INVALID_UTF8 = Object.freeze({
-  kind: 'invalid',
-  reason: 'invalid_utf8',
-  message: 'line is not valid UTF-8',
-} as const);
-const INVALID_JSON = Object.freeze({
-  kind: 'invalid',
-  reason: 'invalid_json',
-  message: 'line is not valid JSON',
-} as const);
-const TOO_DEEP = Object.freeze({
-  kind: 'invalid',
-  reason: 'invalid_json',
-  message: 'line nests too deeply',
-} as const);
-const NOT_AN_OBJECT = Object.freeze({
-  kind: 'invalid',
-  reason: 'not_an_object',
-  message: 'line is JSON but not an object',
-} as const);
+const INVALID_UTF8 = invalidOutcome('invalid_utf8', 'line is not valid UTF-8');
+const INVALID_JSON = invalidOutcome('invalid_json', 'line is not valid JSON');
+const TOO_DEEP = invalidOutcome('invalid_json', 'line nests too deeply');
+const NOT_AN_OBJECT = invalidOutcome('not_an_object', 'line is JSON but not an object');
 
 export function compileDecoder(config: DecoderConfig, scope: CompileScope, path: string): LineDecoder {
   if (config.type === 'json') return decodeJsonObject;

@@ -23,6 +23,13 @@ export type LineOutcome =
       readonly deadLetter?: DeadLetter;
     };
 
+export type InvalidOutcome = Extract<LineOutcome, { kind: 'invalid' }>;
+
+/** An invalid outcome built once (at load or compile time) and shared by every line it applies to. */
+export function invalidOutcome(reason: string, message: string): InvalidOutcome {
+  return Object.freeze({ kind: 'invalid', reason, message });
+}
+
 /** Where an invalid line goes, as received, when its repo has a dead-letter topic. */
 export interface DeadLetter {
   readonly topic: string;

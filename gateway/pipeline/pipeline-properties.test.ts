@@ -196,7 +196,9 @@ describe.each(pipelines)('compiled pipeline: %s', (_name, build) => {
     expectNoPollution();
   });
 
-  it('handles a 10 MB line in bounded time', () => {
+  // Linear work on 10 MB takes under a second here; anything super-linear would take hours.
+  // The bound is loose on purpose: the tests share a busy 2-core machine.
+  it('handles a 10 MB line in bounded time', { timeout: 60_000 }, () => {
     const pipeline = build();
     const huge = Buffer.from(
       JSON.stringify({
@@ -208,6 +210,6 @@ describe.each(pipelines)('compiled pipeline: %s', (_name, build) => {
     );
     const started = performance.now();
     checkOutcome(pipeline(huge, testContext));
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(performance.now() - started).toBeLessThan(30_000);
   });
 });

@@ -13,7 +13,7 @@ import { RE2JS } from 're2js';
 // is bounded by server.maxLineBytes.
 
 export const MAX_PATTERN_LENGTH = 512;
-export const MAX_PROGRAM_SIZE = 500;
+const MAX_PROGRAM_SIZE = 500;
 
 /** A compiled, linear-time pattern. */
 export interface SafeRegex {

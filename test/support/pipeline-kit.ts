@@ -1,7 +1,6 @@
-import type { RepoConfig } from '../../gateway/config/schema.ts';
-import { RepoSchema } from '../../gateway/config/schema.ts';
+import { type RepoConfig, RepoSchema } from '../../gateway/config/schema.ts';
 import { schemaIssues, withDefaults } from '../../gateway/config/schema-walk.ts';
-import { compileRepo } from '../../gateway/pipeline/compile-pipeline.ts';
+import { compileRepoPipeline, pipelineIssues } from '../../gateway/pipeline/compile-pipeline.ts';
 import type { CompiledPipeline, LineContext, LineOutcome } from '../../gateway/pipeline/line-outcome.ts';
 
 // Builds pipelines the way the gateway does (schema defaults, schema check,
@@ -18,9 +17,13 @@ export const testContext: LineContext = {
   },
 };
 
-/** A repo from its pipeline fields; producer and topic get test values. */
+/** The repo with schema defaults filled in, not yet checked; producer and topic get test values. */
+const rawRepo = (fields: Record<string, unknown>): unknown =>
+  withDefaults(RepoSchema, { producer: 'main', topic: 'logs.access', ...fields });
+
+/** A repo from its pipeline fields, checked against the schema. */
 export function repoOf(fields: Record<string, unknown>): RepoConfig {
-  const raw = withDefaults(RepoSchema, { producer: 'main', topic: 'logs.access', ...fields });
+  const raw = rawRepo(fields);
   const issues = schemaIssues(RepoSchema, raw);
   if (issues.length > 0) throw new Error(`invalid test repo: ${JSON.stringify(issues)}`);
   return raw as RepoConfig;
@@ -31,18 +34,15 @@ export function pipelineOf(
   name = 'access',
   revision = 'r1',
 ): CompiledPipeline {
-  const result = compileRepo(repoOf(fields), { name, revision });
-  if (!result.ok) throw new Error(`test pipeline does not compile: ${JSON.stringify(result.issues)}`);
-  return result.pipeline;
+  return compileRepoPipeline(repoOf(fields), { name, revision });
 }
 
 /** The issues compiling `fields` reports (schema first, then the pipeline's own). */
 export function issuesOf(fields: Record<string, unknown>): Array<{ path: string; message: string }> {
-  const raw = withDefaults(RepoSchema, { producer: 'main', topic: 'logs.access', ...fields });
+  const raw = rawRepo(fields);
   const issues = schemaIssues(RepoSchema, raw, '/repos/access');
   if (issues.length > 0) return issues;
-  const result = compileRepo(raw as RepoConfig, { name: 'access', revision: 'r1' });
-  return result.ok ? [] : [...result.issues];
+  return [...pipelineIssues('access', raw as RepoConfig)];
 }
 
 export type PlainOutcome =

@@ -1,5 +1,6 @@
-import type { CompileScope } from '../compile-scope.ts';
-import type { LineOutcome } from '../line-outcome.ts';
+import { type CompileScope, fieldAt } from '../compile-scope.ts';
+import { compileGetter, compileWriter, type FieldGetter, type FieldWriter } from '../field-path.ts';
+import { type InvalidOutcome, invalidOutcome } from '../line-outcome.ts';
 import type { PipelineStep } from '../pipeline-step.ts';
 
 export interface CompiledExecuter {
@@ -19,17 +20,28 @@ export interface ExecuterSite {
   readonly index: number;
 }
 
-export type InvalidOutcome = Extract<LineOutcome, { kind: 'invalid' }>;
-
 /**
  * The outcome an executer returns when it cannot apply to a line, built once
  * at compile time. The reason (`<type>_failed`) is a bounded metric label;
  * the message names the executer and the field, never a value from the line.
  */
 export function failure(type: string, site: ExecuterSite, message: string): InvalidOutcome {
-  return Object.freeze({
-    kind: 'invalid',
-    reason: `${type.replaceAll('-', '_')}_failed`,
-    message: `executers[${site.index}] (${type}): ${message}`,
-  });
+  return invalidOutcome(
+    `${type.replaceAll('-', '_')}_failed`,
+    `executers[${site.index}] (${type}): ${message}`,
+  );
+}
+
+/**
+ * The reader of an executer's `field` and the writer of its result: `target`
+ * when given, else `field` itself (parsed once, so a bad path is one issue).
+ */
+export function sourceAndTarget(
+  config: { readonly field: string; readonly target?: string },
+  site: ExecuterSite,
+): { readonly get: FieldGetter; readonly target: FieldWriter } {
+  const source = fieldAt(site.scope, `${site.path}/field`, config.field);
+  const target =
+    config.target === undefined ? source : fieldAt(site.scope, `${site.path}/target`, config.target);
+  return { get: compileGetter(source), target: compileWriter(target) };
 }

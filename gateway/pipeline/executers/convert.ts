@@ -1,15 +1,15 @@
 import type { ExecuterOf } from '../../config/pipeline-schema.ts';
-import { fieldAt } from '../compile-scope.ts';
-import { compileGetter, compileWriter, numberOf } from '../field-path.ts';
+import { fieldAccessAt } from '../compile-scope.ts';
+import { numberOf } from '../field-path.ts';
 import { type CompiledExecuter, type ExecuterSite, failure } from './compiled-executer.ts';
 
-export type ConvertTarget = 'int' | 'float' | 'bool' | 'string';
+type ConvertTarget = 'int' | 'float' | 'bool' | 'string';
 
 /** Marks a value that cannot be converted (undefined is a legal "absent"). */
-export const CANNOT = Symbol('cannot convert');
+const CANNOT = Symbol('cannot convert');
 
 /** Converts one value; CANNOT when it has no sensible value of the target type. */
-export function convertValue(value: unknown, to: ConvertTarget): unknown {
+function convertValue(value: unknown, to: ConvertTarget): unknown {
   switch (to) {
     case 'int': {
       if (typeof value === 'number') return Number.isSafeInteger(value) ? value : CANNOT;
@@ -45,15 +45,11 @@ function isIntegerText(text: string): boolean {
 }
 
 export function compileConvert(config: ExecuterOf<'convert'>, site: ExecuterSite): CompiledExecuter {
-  const fields = Object.entries(config.fields).map(([field, to]) => {
-    const path = fieldAt(site.scope, `${site.path}/fields/${field}`, field);
-    return {
-      get: compileGetter(path),
-      writer: compileWriter(path),
-      to,
-      failed: failure('convert', site, `field ${field} cannot be converted to ${to}`),
-    };
-  });
+  const fields = Object.entries(config.fields).map(([field, to]) => ({
+    ...fieldAccessAt(site.scope, `${site.path}/fields/${field}`, field),
+    to,
+    failed: failure('convert', site, `field ${field} cannot be converted to ${to}`),
+  }));
   const results: unknown[] = new Array(fields.length);
   return {
     mutates: true,

@@ -472,3 +472,14 @@ describe('drop-if', () => {
     expect(runLine(pipelineOf({ executers: [executer] }), record)).toMatchObject(expected);
   });
 });
+
+describe('source and target fields', () => {
+  it.each([
+    { type: 'splitter', field: 'a..b', separator: ' ' },
+    { type: 'timestamp', field: 'a..b' },
+  ])('reports a bad $type field once, not again as the default target', (executer) => {
+    expect(issuesOf({ executers: [executer] })).toEqual([
+      { path: '/repos/access/executers/0/field', message: '"a..b" has an empty segment' },
+    ]);
+  });
+});

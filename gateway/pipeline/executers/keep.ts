@@ -1,14 +1,13 @@
 import type { ExecuterOf } from '../../config/pipeline-schema.ts';
-import { fieldAt } from '../compile-scope.ts';
-import { compileGetter, compileWriter, type JsonRecord } from '../field-path.ts';
+import { fieldAccessAt } from '../compile-scope.ts';
+import type { JsonRecord } from '../field-path.ts';
 import type { CompiledExecuter, ExecuterSite } from './compiled-executer.ts';
 
 /** Replaces the record with a new one holding only the listed fields (nested paths keep their parents). */
 export function compileKeep(config: ExecuterOf<'keep'>, site: ExecuterSite): CompiledExecuter {
-  const fields = config.fields.map((field, index) => {
-    const path = fieldAt(site.scope, `${site.path}/fields/${index}`, field);
-    return { get: compileGetter(path), writer: compileWriter(path) };
-  });
+  const fields = config.fields.map((field, index) =>
+    fieldAccessAt(site.scope, `${site.path}/fields/${index}`, field),
+  );
   return {
     mutates: true,
     step: (state) => {

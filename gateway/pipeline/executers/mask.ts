@@ -1,11 +1,11 @@
 import type { ExecuterOf } from '../../config/pipeline-schema.ts';
-import { addIssue, fieldAt, regexAt } from '../compile-scope.ts';
-import { compileGetter, compileWriter, type JsonRecord, writeOwn } from '../field-path.ts';
+import { addIssue, fieldAccessAt, regexAt } from '../compile-scope.ts';
+import { type JsonRecord, writeOwn } from '../field-path.ts';
 import type { SafeRegex } from '../safe-regex.ts';
 import type { CompiledExecuter, ExecuterSite } from './compiled-executer.ts';
 
 /** Below this depth a value is masked whole: deeper nesting never leaks, and the walk stays bounded. */
-export const MASK_MAX_DEPTH = 32;
+const MASK_MAX_DEPTH = 32;
 
 /**
  * Masks values by property name anywhere in the record (`keys`), whole values
@@ -21,12 +21,13 @@ export function compileMask(config: ExecuterOf<'mask'>, site: ExecuterSite): Com
   const keys = config.keys === undefined ? undefined : new Set(config.keys);
   const regex =
     config.pattern === undefined ? undefined : regexAt(site.scope, `${site.path}/pattern`, config.pattern);
-  const fields = (config.fields ?? []).map((field, index) => {
-    const path = fieldAt(site.scope, `${site.path}/fields/${index}`, field);
-    return { get: compileGetter(path), writer: compileWriter(path) };
-  });
+  const fields = (config.fields ?? []).map((field, index) =>
+    fieldAccessAt(site.scope, `${site.path}/fields/${index}`, field),
+  );
   const walkAll = keys !== undefined || (regex !== undefined && fields.length === 0);
   const walkOptions: Walk = { keys, regex: fields.length === 0 ? regex : undefined, replacement };
+  // Inside the listed fields only the pattern applies (keys are matched by the whole-record walk).
+  const fieldWalk: Walk = { keys: undefined, regex, replacement };
   return {
     mutates: true,
     step: (state) => {
@@ -35,7 +36,7 @@ export function compileMask(config: ExecuterOf<'mask'>, site: ExecuterSite): Com
         const value = field.get(record);
         if (value === undefined) continue;
         if (regex === undefined) field.writer.set(record, replacement);
-        else field.writer.set(record, maskStrings(value, { keys: undefined, regex, replacement }, 1));
+        else field.writer.set(record, maskStrings(value, fieldWalk, 1));
       }
       if (walkAll) maskInPlace(record, walkOptions, 1);
       return undefined;

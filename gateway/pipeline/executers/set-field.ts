@@ -1,6 +1,5 @@
 import type { ContextSource, ExecuterOf } from '../../config/pipeline-schema.ts';
-import { addIssue, fieldAt } from '../compile-scope.ts';
-import { compileGetter, compileWriter } from '../field-path.ts';
+import { addIssue, fieldAccessAt } from '../compile-scope.ts';
 import type { LineContext } from '../line-outcome.ts';
 import { type CompiledExecuter, type ExecuterSite, failure } from './compiled-executer.ts';
 import { parseTraceParent } from './trace-context.ts';
@@ -16,9 +15,7 @@ export function compileSetField(
   config: ExecuterOf<'set'> | ExecuterOf<'add'>,
   site: ExecuterSite,
 ): CompiledExecuter {
-  const path = fieldAt(site.scope, `${site.path}/field`, config.field);
-  const writer = compileWriter(path);
-  const get = compileGetter(path);
+  const { get, writer } = fieldAccessAt(site.scope, `${site.path}/field`, config.field);
   const valueFor = compileValue(config, site);
   const onlyIfAbsent = config.type === 'add';
   const blocked = failure(config.type, site, `cannot write ${config.field}: a parent is not an object`);

@@ -1,7 +1,5 @@
 import type { ExecuterOf } from '../../config/pipeline-schema.ts';
-import { fieldAt } from '../compile-scope.ts';
-import { compileGetter, compileWriter } from '../field-path.ts';
-import { type CompiledExecuter, type ExecuterSite, failure } from './compiled-executer.ts';
+import { type CompiledExecuter, type ExecuterSite, failure, sourceAndTarget } from './compiled-executer.ts';
 
 /** Splits a string by a literal separator into at most `limit` parts; the last part keeps the rest. */
 export function splitText(text: string, separator: string, limit: number): string[] {
@@ -18,14 +16,7 @@ export function splitText(text: string, separator: string, limit: number): strin
 }
 
 export function compileSplitter(config: ExecuterOf<'splitter'>, site: ExecuterSite): CompiledExecuter {
-  const get = compileGetter(fieldAt(site.scope, `${site.path}/field`, config.field));
-  const target = compileWriter(
-    fieldAt(
-      site.scope,
-      `${site.path}/${config.target === undefined ? 'field' : 'target'}`,
-      config.target ?? config.field,
-    ),
-  );
+  const { get, target } = sourceAndTarget(config, site);
   const { separator } = config;
   const limit = config.limit ?? Number.POSITIVE_INFINITY;
   const notString = failure('splitter', site, `field ${config.field} is absent or not a string`);

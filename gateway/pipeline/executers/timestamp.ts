@@ -1,8 +1,7 @@
 import type { ExecuterOf } from '../../config/pipeline-schema.ts';
-import { addIssue, fieldAt } from '../compile-scope.ts';
-import { compileGetter, compileWriter } from '../field-path.ts';
+import { addIssue } from '../compile-scope.ts';
 import { compileTimeFormat } from '../timestamp/time-format.ts';
-import { type CompiledExecuter, type ExecuterSite, failure } from './compiled-executer.ts';
+import { type CompiledExecuter, type ExecuterSite, failure, sourceAndTarget } from './compiled-executer.ts';
 
 type Formatter = (ms: number) => unknown;
 
@@ -13,14 +12,7 @@ const FORMATTERS: Record<'iso' | 'epoch-s' | 'epoch-ms', Formatter> = {
 };
 
 export function compileTimestamp(config: ExecuterOf<'timestamp'>, site: ExecuterSite): CompiledExecuter {
-  const get = compileGetter(fieldAt(site.scope, `${site.path}/field`, config.field));
-  const target = compileWriter(
-    fieldAt(
-      site.scope,
-      `${site.path}/${config.target === undefined ? 'field' : 'target'}`,
-      config.target ?? config.field,
-    ),
-  );
+  const { get, target } = sourceAndTarget(config, site);
   const format = compileTimeFormat(config.format ?? 'iso8601');
   if (!format.ok) addIssue(site.scope, `${site.path}/format`, format.message);
   const parse = format.ok ? format.parse : () => undefined;

@@ -5,6 +5,7 @@ export interface TraceParent {
 }
 
 const HEX = /^[0-9a-f]+$/;
+const ZEROS = /^0+$/;
 
 /**
  * Parses `version-traceid-parentid-flags` (W3C Trace Context, level 1):
@@ -23,6 +24,6 @@ export function parseTraceParent(header: string | undefined): TraceParent | unde
   const spanId = text.slice(36, 52);
   const flags = text.slice(53, 55);
   if (!HEX.test(traceId) || !HEX.test(spanId) || !HEX.test(flags)) return undefined;
-  if (/^0+$/.test(traceId) || /^0+$/.test(spanId)) return undefined;
+  if (ZEROS.test(traceId) || ZEROS.test(spanId)) return undefined;
   return { traceId, spanId };
 }

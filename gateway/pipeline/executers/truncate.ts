@@ -1,6 +1,5 @@
 import type { ExecuterOf } from '../../config/pipeline-schema.ts';
-import { fieldAt } from '../compile-scope.ts';
-import { compileGetter, compileWriter } from '../field-path.ts';
+import { fieldAccessAt } from '../compile-scope.ts';
 import type { CompiledExecuter, ExecuterSite } from './compiled-executer.ts';
 
 /** Cuts `text` to at most `max` UTF-16 code units without splitting a surrogate pair. */
@@ -12,10 +11,9 @@ export function truncateText(text: string, max: number): string {
 }
 
 export function compileTruncate(config: ExecuterOf<'truncate'>, site: ExecuterSite): CompiledExecuter {
-  const fields = config.fields.map((field, index) => {
-    const path = fieldAt(site.scope, `${site.path}/fields/${index}`, field);
-    return { get: compileGetter(path), writer: compileWriter(path) };
-  });
+  const fields = config.fields.map((field, index) =>
+    fieldAccessAt(site.scope, `${site.path}/fields/${index}`, field),
+  );
   const max = config.maxLength;
   return {
     mutates: true,

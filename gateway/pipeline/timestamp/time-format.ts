@@ -168,6 +168,21 @@ interface Fields {
   epochSeconds: number | undefined;
 }
 
+/** The fields before any token is read: what a format leaves out defaults to the start of its unit. */
+function initialFields(): Fields {
+  return {
+    year: 1970,
+    month: 1,
+    day: 1,
+    hour: 0,
+    minute: 0,
+    second: 0,
+    ms: 0,
+    offsetMinutes: 0,
+    epochSeconds: undefined,
+  };
+}
+
 /** A scanner over one string; `at` advances as tokens match. */
 class Scan {
   at = 0;
@@ -235,17 +250,7 @@ class Scan {
 function parseTokens(tokens: readonly Token[], text: string): number | undefined {
   if (text.length > 128) return undefined;
   const scan = new Scan(text);
-  const fields: Fields = {
-    year: 1970,
-    month: 1,
-    day: 1,
-    hour: 0,
-    minute: 0,
-    second: 0,
-    ms: 0,
-    offsetMinutes: 0,
-    epochSeconds: undefined,
-  };
+  const fields = initialFields();
   for (const token of tokens) {
     if (!readToken(token, scan, fields)) return undefined;
   }
@@ -259,27 +264,20 @@ function readToken(token: Token, scan: Scan, fields: Fields): boolean {
     case 'literal':
       return scan.literal(token.text);
     case 'year':
-      fields.year = scan.digits(4, 4);
-      return fields.year >= 0;
+      return readDigits(scan, fields, 'year', 4, 4);
     case 'month':
-      fields.month = scan.digits(1, 2);
-      return fields.month >= 1;
+      return readDigits(scan, fields, 'month', 1, 2, 1);
     case 'day':
-      fields.day = scan.digits(1, 2);
-      return fields.day >= 1;
+      return readDigits(scan, fields, 'day', 1, 2, 1);
     case 'spaceDay':
       if (scan.text[scan.at] === ' ') scan.at++;
-      fields.day = scan.digits(1, 2);
-      return fields.day >= 1;
+      return readDigits(scan, fields, 'day', 1, 2, 1);
     case 'hour':
-      fields.hour = scan.digits(1, 2);
-      return fields.hour >= 0;
+      return readDigits(scan, fields, 'hour', 1, 2);
     case 'minute':
-      fields.minute = scan.digits(1, 2);
-      return fields.minute >= 0;
+      return readDigits(scan, fields, 'minute', 1, 2);
     case 'second':
-      fields.second = scan.digits(1, 2);
-      return fields.second >= 0;
+      return readDigits(scan, fields, 'second', 1, 2);
     case 'fraction': {
       const start = scan.at;
       const value = scan.digits(1, 9);
@@ -314,6 +312,19 @@ function readToken(token: Token, scan: Scan, fields: Fields): boolean {
   }
 }
 
+/** Reads `min`..`max` digits into a calendar field; false when they are missing or the value is below `least`. */
+function readDigits(
+  scan: Scan,
+  fields: Fields,
+  field: 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second',
+  min: number,
+  max: number,
+  least = 0,
+): boolean {
+  fields[field] = scan.digits(min, max);
+  return fields[field] >= least;
+}
+
 /** Milliseconds of a fraction of `digits` digits (sub-millisecond digits are cut). */
 function toMillis(value: number, digits: number): number {
   return digits <= 3 ? value * 10 ** (3 - digits) : Math.floor(value / 10 ** (digits - 3));
@@ -345,17 +356,8 @@ function daysInMonth(year: number, month: number): number {
 export function parseIso(text: string): number | undefined {
   if (text.length < 10 || text.length > 64) return undefined;
   const scan = new Scan(text);
-  const fields: Fields = {
-    year: scan.digits(4, 4),
-    month: 1,
-    day: 1,
-    hour: 0,
-    minute: 0,
-    second: 0,
-    ms: 0,
-    offsetMinutes: 0,
-    epochSeconds: undefined,
-  };
+  const fields = initialFields();
+  fields.year = scan.digits(4, 4);
   if (fields.year < 0 || !scan.literal('-')) return undefined;
   fields.month = scan.digits(2, 2);
   if (!scan.literal('-')) return undefined;
