@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { spawnWatchdog } from '../test/infra/system-tools.ts';
 
 // Runs the gateway as a real, separate process (`node gateway/main.ts --config FILE`), the
 // way it runs in production, so its CPU and memory can be measured from /proc without the
@@ -32,6 +33,8 @@ export interface StartGatewayOptions {
   configFile: string;
   /** Extra Node flags before the script, e.g. --cpu-prof. */
   nodeArgs?: readonly string[];
+  /** Extra gateway flags, e.g. --poll-ms 60000. */
+  gatewayArgs?: readonly string[];
   cwd: string;
   /** Bound on start until the producer reports it connected. */
   startTimeoutMs?: number;
@@ -51,7 +54,15 @@ const WARN = 40;
 export async function startGatewayProcess(options: StartGatewayOptions): Promise<GatewayProcess> {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), options.mainFile, '--config', options.configFile, '--port', '0'],
+    [
+      ...(options.nodeArgs ?? []),
+      options.mainFile,
+      '--config',
+      options.configFile,
+      '--port',
+      '0',
+      ...(options.gatewayArgs ?? []),
+    ],
     {
       cwd: options.cwd,
       // info level: the two lifecycle lines below are what tells us the gateway is ready.
@@ -64,6 +75,8 @@ export async function startGatewayProcess(options: StartGatewayOptions): Promise
     const [error] = (await once(child, 'error')) as [Error];
     throw new Error(`could not start the gateway: ${error.message}`);
   }
+  // Kills the gateway if this process dies without stopping it (even by SIGKILL), so no
+  // gateway outlives the benchmark.
   const watchdog = spawnWatchdog(pid);
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   void exited.then(() => watchdog.kill('SIGKILL'));
@@ -150,20 +163,4 @@ export async function startGatewayProcess(options: StartGatewayOptions): Promise
     );
   }
   return handle;
-}
-
-/**
- * A tiny detached `sh` blocked reading a pipe from this process. The read returns when this
- * process dies for any reason (even SIGKILL, which runs no JavaScript) and the kernel closes
- * the pipe; it then kills the gateway, so no gateway outlives the benchmark.
- */
-function spawnWatchdog(pid: number): ChildProcess {
-  const watchdog = spawn('sh', ['-c', 'read -r _ignored; kill -9 "$0" 2>/dev/null', String(pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-    detached: true,
-  });
-  watchdog.on('error', () => undefined);
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
 }

@@ -1,5 +1,4 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GATEWAY_CONFIG_KEY, GATEWAY_CONFIG_MAP } from '../operator/api/constants.ts';
@@ -7,7 +6,9 @@ import { CONFIG_MAPS, LOG_REPOS } from '../operator/controller/resources.ts';
 import { createKubeClient, type KubeObject, loadKubeConfig } from '../operator/kube/kube-client.ts';
 import { startKubeApiserver } from '../test/infra/kube-apiserver.ts';
 import { applyManifests, installCrds, kubectlOk } from '../test/infra/kubectl.ts';
-import { freePort } from '../test/infra/system-tools.ts';
+import { freePort, sleep } from '../test/infra/system-tools.ts';
+import { summarizeLatencies } from './bench-stats.ts';
+import { readProcessMemory } from './proc-stats.ts';
 
 // Operator benchmark on a real kube-apiserver: N LogRepos and P KafkaProducers in one
 // namespace; time from operator start to a converged ConfigMap and Ready statuses, API
@@ -28,13 +29,26 @@ const ns = 'bench';
 // Extra Node flags for the operator process, e.g. heap limits: SLUICE_BENCH_OPERATOR_NODE_ARGS.
 const nodeArgs = (process.env.SLUICE_BENCH_OPERATOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-const peakRssMb = (pid: number) =>
-  Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const peakRssMb = async (pid: number) =>
+  ((await readProcessMemory(pid))?.peakRssBytes ?? Number.NaN) / 1024 ** 2;
+
+/** Each LogRepo the benchmark creates, and what each edit applies (with a new topic). */
+const logRepo = (name: string, producer: string, topic: string) => ({
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'LogRepo',
+  metadata: { name, namespace: ns },
+  spec: {
+    kafka: { producer, topic, mode: 'sync', key: 'host' },
+    constraint: { field: 'status', exists: true },
+    executers: [
+      { type: 'splitter', field: 'request', separator: ' ', limit: 3 },
+      { type: 'assigner', field: 'request', names: ['method', 'path', 'protocol'] },
+    ],
+  },
+});
 
 const apiserver = await startKubeApiserver();
-const operatorProcess: { pid?: number; kill?: (signal: NodeJS.Signals) => void } = {};
+let operator: ChildProcess | undefined;
 try {
   await installCrds(join(import.meta.dirname, '..', 'crds'), { kubeconfig: apiserver.kubeconfig });
   const kubeconfig = { kubeconfig: apiserver.kubeconfig };
@@ -45,10 +59,9 @@ try {
       `apiVersion: sluice.dev/v1alpha1\nkind: KafkaProducer\nmetadata: { name: p${p}, namespace: ${ns} }\nspec: { brokers: ["kafka-${p}:9092"], compression: lz4 }`,
     );
   }
+  // JSON is YAML.
   for (let r = 0; r < repoCount; r++) {
-    documents.push(
-      `apiVersion: sluice.dev/v1alpha1\nkind: LogRepo\nmetadata: { name: repo-${r}, namespace: ${ns} }\nspec:\n  kafka: { producer: p${r % producerCount}, topic: logs.repo-${r}, mode: sync, key: host }\n  constraint: { field: status, exists: true }\n  executers: [{ type: splitter, field: request, separator: " ", limit: 3 }, { type: assigner, field: request, names: [method, path, protocol] }]`,
-    );
+    documents.push(JSON.stringify(logRepo(`repo-${r}`, `p${r % producerCount}`, `logs.repo-${r}`)));
   }
   const created = performance.now();
   await applyManifests({ yaml: documents.join('\n---\n') }, { ...kubeconfig, fieldManager: 'bench' });
@@ -76,8 +89,7 @@ try {
     ],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
   );
-  operatorProcess.pid = child.pid;
-  operatorProcess.kill = (signal) => child.kill(signal);
+  operator = child;
 
   const converged = async () => {
     const map = await client.get(CONFIG_MAPS, ns, GATEWAY_CONFIG_MAP);
@@ -92,7 +104,7 @@ try {
   };
   while (!(await converged())) {
     if (performance.now() - started > 300_000) throw new Error('did not converge within 5 minutes');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   const convergeSeconds = (performance.now() - started) / 1000;
   const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
@@ -100,51 +112,30 @@ try {
     ([, verb, count]) => `${verb} ${count}`,
   );
   console.log(
-    `converged in ${convergeSeconds.toFixed(1)} s; API requests: ${requests.join(', ')}; peak RSS ${peakRssMb(child.pid as number).toFixed(1)} MB`,
+    `converged in ${convergeSeconds.toFixed(1)} s; API requests: ${requests.join(', ')}; peak RSS ${(await peakRssMb(child.pid as number)).toFixed(1)} MB`,
   );
 
   const latencies: number[] = [];
   for (let edit = 0; edit < editCount; edit++) {
-    const name = `repo-${(edit * 7) % repoCount}`;
+    const r = (edit * 7) % repoCount;
     const topic = `logs.edited-${edit}`;
-    await client.apply(
-      LOG_REPOS,
-      {
-        apiVersion: 'sluice.dev/v1alpha1',
-        kind: 'LogRepo',
-        metadata: { name, namespace: ns },
-        spec: {
-          kafka: {
-            producer: `p${((edit * 7) % repoCount) % producerCount}`,
-            topic,
-            mode: 'sync',
-            key: 'host',
-          },
-          constraint: { field: 'status', exists: true },
-          executers: [
-            { type: 'splitter', field: 'request', separator: ' ', limit: 3 },
-            { type: 'assigner', field: 'request', names: ['method', 'path', 'protocol'] },
-          ],
-        },
-      },
-      'bench',
-    );
+    await client.apply(LOG_REPOS, logRepo(`repo-${r}`, `p${r % producerCount}`, topic), 'bench');
     const editedAt = performance.now();
     for (;;) {
       const map = await client.get(CONFIG_MAPS, ns, GATEWAY_CONFIG_MAP);
       const text = (map?.data as Record<string, string> | undefined)?.[GATEWAY_CONFIG_KEY] ?? '';
       if (text.includes(`"topic":"${topic}"`)) break;
       if (performance.now() - editedAt > 30_000) throw new Error(`edit ${edit} not applied within 30 s`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await sleep(10);
     }
     latencies.push(performance.now() - editedAt);
   }
-  latencies.sort((a, b) => a - b);
+  const edits = summarizeLatencies(latencies);
   console.log(
-    `${editCount} single-repo edits → ConfigMap: p50 ${quantile(latencies, 0.5).toFixed(0)} ms, p90 ${quantile(latencies, 0.9).toFixed(0)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms; operator peak RSS ${peakRssMb(child.pid as number).toFixed(1)} MB`,
+    `${editCount} single-repo edits → ConfigMap: p50 ${edits.p50.toFixed(0)} ms, p90 ${edits.p90.toFixed(0)} ms, max ${edits.max.toFixed(0)} ms; operator peak RSS ${(await peakRssMb(child.pid as number)).toFixed(1)} MB`,
   );
 } finally {
-  operatorProcess.kill?.('SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  operator?.kill('SIGTERM');
+  await sleep(500);
   await apiserver.stop();
 }

@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { sleep } from '../test/infra/system-tools.ts';
 import { writeConfigMapVolume } from '../test/support/atomic-writer.ts';
+import { summarizeLatencies } from './bench-stats.ts';
+import { startGatewayProcess } from './gateway-process.ts';
+import { readProcessMemory } from './proc-stats.ts';
 
 // Hot-reload benchmark: a real gateway process watching a ConfigMap-style
 // directory. For configs of 10, 100 and 1,000 repos it measures the time from
@@ -60,13 +61,7 @@ const configText = (repos: number, revision: number) => {
   ].join('\n');
 };
 
-const quantile = (sorted: number[], q: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-const rssMb = (pid: number) => {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 'NaN');
-  return kb / 1024;
-};
+const rssMb = async (pid: number) => ((await readProcessMemory(pid))?.rssBytes ?? Number.NaN) / 1024 ** 2;
 
 async function withGateway<T>(
   repos: number,
@@ -74,28 +69,19 @@ async function withGateway<T>(
 ): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-reload-bench-'));
   await writeConfigMapVolume(dir, { 'gateway.yaml': configText(repos, 0) });
-  const child = spawn(
-    process.execPath,
-    ['gateway/main.ts', '--config', join(dir, 'gateway.yaml'), '--poll-ms', '60000'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, LOG_LEVEL: 'info' },
-    },
-  );
+  const gateway = await startGatewayProcess({
+    mainFile: join(import.meta.dirname, '..', 'gateway', 'main.ts'),
+    configFile: join(dir, 'gateway.yaml'),
+    cwd: join(import.meta.dirname, '..'),
+    gatewayArgs: ['--poll-ms', '60000'],
+  }).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout });
-      lines.on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; address?: string };
-        if (entry.msg === 'gateway listening' && entry.address) resolve(entry.address);
-      });
-      child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-    });
-    child.stdout.resume();
-    return await body(url, child.pid as number, dir);
+    return await body(gateway.url, gateway.pid, dir);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await gateway.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -106,7 +92,7 @@ async function reloadOnce(url: string, dir: string, repos: number, revision: num
   for (;;) {
     const status = (await (await fetch(`${url}/status`)).json()) as { revision: string };
     if (status.revision === wanted) return performance.now() - swappedAt;
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await sleep(1);
   }
 }
 
@@ -123,12 +109,12 @@ for (const candidate of ['json', 'yaml'] as const) {
       for (let revision = 1; revision <= swaps; revision++) {
         samples.push(await reloadOnce(url, dir, repos, revision));
         // Real config changes come seconds apart; a pause keeps swaps independent.
-        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+        await sleep(PAUSE_MS);
       }
-      return samples.sort((a, b) => a - b);
+      return summarizeLatencies(samples);
     });
     console.log(
-      `| ${format} | ${repos} | ${quantile(timings, 0.5).toFixed(1)} | ${quantile(timings, 0.9).toFixed(1)} | ${(timings.at(-1) ?? 0).toFixed(1)} |`,
+      `| ${format} | ${repos} | ${timings.p50.toFixed(1)} | ${timings.p90.toFixed(1)} | ${timings.max.toFixed(1)} |`,
     );
   }
 }
@@ -137,13 +123,12 @@ format = 'json';
 const leakRepos = sizes.at(-1) ?? 1000;
 const memory = await withGateway(leakRepos, async (url, pid, dir) => {
   const series: Array<{ reloads: number; rss: number }> = [];
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
   for (let revision = 1; revision <= leakReloads; revision++) {
     await reloadOnce(url, dir, leakRepos, revision);
-    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+    await sleep(PAUSE_MS);
     if (revision === 1 || revision % 25 === 0) {
-      await settle();
-      series.push({ reloads: revision, rss: rssMb(pid) });
+      await sleep(1000);
+      series.push({ reloads: revision, rss: await rssMb(pid) });
     }
   }
   return series;

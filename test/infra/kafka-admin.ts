@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { type Admin, Kafka, logLevel } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
+import { sleep } from './system-tools.ts';
+
+const { Kafka, logLevel } = kafkajs;
 
 export interface AdminOptions {
   clientId?: string;
@@ -84,7 +87,7 @@ export async function waitForKafka(brokers: string, timeoutMs: number): Promise<
     if (Date.now() >= deadline) {
       throw new Error(`Kafka at ${brokers} did not answer a metadata request within ${timeoutMs} ms`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
   }
 }
 

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeKafka } from './kafka-admin.ts';
+import { killAtExit, ManagedProcess } from './managed-process.ts';
 import {
   ensureDebianTool,
   exists,
@@ -13,9 +12,7 @@ import {
   portAcceptsConnections,
   runCommand,
   sleep,
-  spawnWatchdog,
   tail,
-  waitFor,
 } from './system-tools.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -163,21 +160,6 @@ export interface KafkaBrokerHandle {
   stop(): Promise<void>;
 }
 
-// Brokers not yet stopped when this process exits are killed and their temp folders removed,
-// so no JVM outlives a test run. The 'exit' hook covers normal ends and process.exit(); the
-// per-process watchdog (see spawnWatchdog) covers deaths that run no JavaScript, such as
-// SIGKILL or an unhandled signal.
-const liveBrokers = new Set<LocalKafkaBroker>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const broker of liveBrokers) broker.killSyncForExit();
-  });
-}
-
 /**
  * Starts a single-node KRaft broker (broker and controller in one JVM) on free loopback
  * ports, with its data in a fresh temp folder, and resolves once it serves metadata.
@@ -200,8 +182,6 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     startTimeoutMs: options.startTimeoutMs ?? 90_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 20_000,
   });
-  liveBrokers.add(broker);
-  installExitHook();
   try {
     await writeFile(
       broker.serverProperties,
@@ -238,11 +218,10 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
   readonly serverProperties: string;
   readonly log4jProperties: string;
   lastStartMs = 0;
-  paused = false;
   readonly #setup: BrokerSetup;
-  #child: ChildProcess | undefined;
-  #exited: Promise<void> = Promise.resolve();
-  #watchdog: ChildProcess | undefined;
+  readonly #process: ManagedProcess;
+  readonly #forgetAtExit: () => void;
+  #paused = false;
   #disposed = false;
 
   constructor(setup: BrokerSetup) {
@@ -255,18 +234,33 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
     this.logFile = join(setup.dir, 'broker.log');
     this.serverProperties = join(setup.dir, 'server.properties');
     this.log4jProperties = join(setup.dir, 'log4j.properties');
+    this.#process = new ManagedProcess({
+      name: 'Kafka broker',
+      command: setup.java,
+      args: [...this.#jvmArgs(), 'kafka.Kafka', this.serverProperties],
+      cwd: setup.dir,
+      // The JVM's own stdout/stderr (crash reports, early errors) join the log4j output.
+      logFile: this.logFile,
+      cleanupDir: setup.dir,
+    });
+    this.#forgetAtExit = killAtExit([this.#process], setup.dir);
   }
 
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#process.pid;
   }
 
   get running(): boolean {
-    return this.#child !== undefined;
+    return this.#process.running;
   }
 
-  async logTail(lines = 60): Promise<string> {
-    return tail(await readFile(this.logFile, 'utf8').catch(() => '(no broker log)'), lines);
+  /** A broker that exited while stopped is not paused any more. */
+  get paused(): boolean {
+    return this.#paused && this.#process.running;
+  }
+
+  logTail(lines = 60): Promise<string> {
+    return this.#process.logTail(lines);
   }
 
   /**
@@ -330,44 +324,17 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
 
   async start(): Promise<void> {
     if (this.#disposed) throw new Error('this Kafka broker was stopped for good; start a new one');
-    if (this.#child !== undefined) return;
+    if (this.#process.running) return;
     const started = Date.now();
-    const out = openSync(this.logFile, 'a');
-    let child: ChildProcess;
-    try {
-      child = spawn(
-        this.#setup.java,
-        [...this.#jvmArgs(), 'kafka.Kafka', this.serverProperties],
-        // The JVM's own stdout/stderr (crash reports, early errors) join the log4j output.
-        { cwd: this.dir, stdio: ['ignore', out, out] },
-      );
-    } finally {
-      closeSync(out);
-    }
-    let exitCode: number | string | null = null;
-    this.#exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        exitCode = code ?? signal;
-        if (this.#child === child) this.#child = undefined;
-        this.paused = false;
-        this.#watchdog?.kill('SIGKILL');
-        this.#watchdog = undefined;
-        resolve();
-      });
-      child.once('error', (error) => {
-        exitCode = error.message;
-        if (this.#child === child) this.#child = undefined;
-        resolve();
-      });
-    });
-    this.#child = child;
-    this.paused = false;
-    if (child.pid !== undefined) this.#watchdog = spawnWatchdog(child.pid, this.dir);
+    this.#process.start();
+    this.#paused = false;
 
     const deadline = started + this.#setup.startTimeoutMs;
     for (;;) {
-      if (this.#child !== child) {
-        throw new Error(`Kafka broker exited during startup (${exitCode}).\n${await this.#diagnostics()}`);
+      if (!this.#process.running) {
+        throw new Error(
+          `Kafka broker exited during startup (${this.#process.exitReason}).\n${await this.#diagnostics()}`,
+        );
       }
       if (Date.now() >= deadline) {
         await this.kill();
@@ -383,22 +350,13 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
   }
 
   async shutdown(): Promise<void> {
-    const child = this.#child;
-    if (child === undefined) return;
     // A stopped process queues SIGTERM until it runs again.
     if (this.paused) this.resume();
-    child.kill('SIGTERM');
-    if (!(await waitFor(this.#exited, this.#setup.stopTimeoutMs))) {
-      child.kill('SIGKILL');
-      await this.#exited;
-    }
+    await this.#process.shutdown(this.#setup.stopTimeoutMs);
   }
 
-  async kill(): Promise<void> {
-    const child = this.#child;
-    if (child === undefined) return;
-    child.kill('SIGKILL');
-    await this.#exited;
+  kill(): Promise<void> {
+    return this.#process.kill();
   }
 
   async restart(): Promise<void> {
@@ -407,41 +365,21 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
   }
 
   pause(): void {
-    if (this.#child === undefined) throw new Error('cannot pause: the Kafka broker is not running');
-    this.#child.kill('SIGSTOP');
-    this.paused = true;
+    if (!this.#process.signal('SIGSTOP')) throw new Error('cannot pause: the Kafka broker is not running');
+    this.#paused = true;
   }
 
   resume(): void {
-    if (this.#child === undefined) return;
-    this.#child.kill('SIGCONT');
-    this.paused = false;
+    this.#process.signal('SIGCONT');
+    this.#paused = false;
   }
 
   async stop(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    liveBrokers.delete(this);
+    this.#forgetAtExit();
     await this.shutdown();
     await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
-  }
-
-  /** Synchronous last resort from the process 'exit' hook, where nothing async runs. */
-  killSyncForExit(): void {
-    const pid = this.#child?.pid;
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    this.#watchdog?.kill('SIGKILL');
-    try {
-      rmSync(this.dir, { recursive: true, force: true });
-    } catch {
-      // best effort: a temp folder left behind is harmless
-    }
   }
 }
 
@@ -506,7 +444,7 @@ function log4jProperties(logFile: string, level: string): string {
  * A cluster id in Kafka's Uuid text form: 16 random bytes, URL-safe base64 without padding.
  * Kafka rejects ids that start with '-' (they read as command-line flags).
  */
-export function randomClusterId(): string {
+function randomClusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { ensureDebianTool, tail } from './system-tools.ts';
+import { ensureDebianTool, runCommand, sleep, tail } from './system-tools.ts';
 
 /**
  * Path of kcat, the librdkafka command-line client. Tests read messages back with it so
@@ -67,7 +67,7 @@ export async function kcatConsume(options: KcatConsumeOptions): Promise<KcatMess
   for (const [key, value] of Object.entries(options.properties ?? {})) args.push('-X', `${key}=${value}`);
 
   for (;;) {
-    const run = await runKcat(kcat, args, Math.max(1, deadline - Date.now()));
+    const run = await runCommand(kcat, args, { timeoutMs: Math.max(1, deadline - Date.now()) });
     const messages = parseJsonEnvelopes(run.stdout);
     if (run.timedOut) {
       throw new Error(
@@ -78,7 +78,7 @@ export async function kcatConsume(options: KcatConsumeOptions): Promise<KcatMess
     if (run.code === 0) return messages;
     // Auto-created topics (and ones created by the code under test) may appear a moment late.
     if (/Unknown topic or partition/i.test(run.stderr) && Date.now() + 250 < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
       continue;
     }
     throw new Error(`kcat -C ${options.topic} failed (exit ${run.code}):\n${tail(run.stderr, 20)}`);
@@ -170,41 +170,6 @@ export async function kcatProduce(options: KcatProduceOptions): Promise<KcatProd
     clearTimeout(timer);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
-}
-
-interface KcatRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-function runKcat(kcat: string, args: string[], timeoutMs: number): Promise<KcatRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(kcat, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        code,
-        stdout: Buffer.concat(stdout).toString('utf8'),
-        stderr: Buffer.concat(stderr).toString('utf8'),
-        timedOut,
-      });
-    });
-  });
 }
 
 interface KcatEnvelope {

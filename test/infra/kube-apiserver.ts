@@ -1,12 +1,11 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureKubeBinaries, type KubeBinaries } from './kube-binaries.ts';
-import { ManagedProcess } from './managed-process.ts';
+import { killAtExit, ManagedProcess } from './managed-process.ts';
 import { ensureDebianTool, freePorts, runCommand, sleep, tail } from './system-tools.ts';
 
 export { ensureKubeBinaries, type KubeBinaries } from './kube-binaries.ts';
@@ -85,19 +84,6 @@ export interface KubeApiserverHandle {
   stop(): Promise<void>;
 }
 
-// Servers not yet stopped when this process exits are killed and their folders removed; the
-// per-process watchdogs (ManagedProcess) cover deaths that run no JavaScript.
-const live = new Set<LocalKubeApiserver>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const server of live) server.killSyncForExit();
-  });
-}
-
 /** openssl, which makes the test CA and serving certificate (node:crypto cannot make X.509). */
 export function ensureOpenssl(): Promise<string> {
   return ensureDebianTool({
@@ -128,8 +114,6 @@ export async function startKubeApiserver(options: KubeApiserverOptions = {}): Pr
     startTimeoutMs: options.startTimeoutMs ?? 120_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 20_000,
   });
-  live.add(server);
-  installExitHook();
   try {
     await server.writeCredentials(openssl);
     await server.ensureRunning();
@@ -172,6 +156,7 @@ class LocalKubeApiserver implements KubeApiserverHandle {
   readonly #pki: string;
   readonly #etcd: ManagedProcess;
   readonly #apiserver: ManagedProcess;
+  readonly #forgetAtExit: () => void;
   #disposed = false;
 
   constructor(setup: ServerSetup) {
@@ -222,6 +207,7 @@ class LocalKubeApiserver implements KubeApiserverHandle {
       logFile: this.apiserverLogFile,
       cleanupDir: setup.dir,
     });
+    this.#forgetAtExit = killAtExit([this.#apiserver, this.#etcd], setup.dir);
   }
 
   get apiserverRunning(): boolean {
@@ -467,21 +453,11 @@ class LocalKubeApiserver implements KubeApiserverHandle {
   async stop(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    live.delete(this);
+    this.#forgetAtExit();
     // The apiserver first, so it does not spend its shutdown retrying a vanished etcd.
     await this.#apiserver.shutdown(this.#setup.stopTimeoutMs);
     await this.#etcd.shutdown(this.#setup.stopTimeoutMs);
     await rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
-  }
-
-  killSyncForExit(): void {
-    this.#apiserver.killSync();
-    this.#etcd.killSync();
-    try {
-      rmSync(this.dir, { recursive: true, force: true });
-    } catch {
-      // best effort: a temp folder left behind is harmless
-    }
   }
 }
 

@@ -91,8 +91,8 @@ export async function ensureGo(): Promise<string> {
   const onPath = findExecutable('go');
   if (onPath !== null) return onPath;
   if (await exists('/usr/local/go/bin/go')) return '/usr/local/go/bin/go';
-  // Debian's Go may be older than the go directive of kube-dist; the go command then fetches
-  // the toolchain the module asks for from the Go module proxy (GOTOOLCHAIN=auto).
+  // The machines ship Go in /usr/local/go. Debian's golang-go is a last resort: it may be older
+  // than kube-dist's go directive (bookworm's 1.19 is), and then the build fails and says so.
   return ensureDebianTool({
     command: 'go',
     pkg: 'golang-go',

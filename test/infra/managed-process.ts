@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { spawnWatchdog, tail, waitFor } from './system-tools.ts';
 
@@ -14,6 +14,36 @@ export interface ManagedProcessOptions {
   logFile: string;
   /** Removed by the watchdog if this test process dies without cleaning up. */
   cleanupDir?: string;
+}
+
+// Servers not yet stopped when this process exits are killed and their folders removed, so
+// none outlives a test run. The 'exit' hook covers normal ends and process.exit(); the
+// per-process watchdogs (spawnWatchdog) cover deaths that run no JavaScript, such as SIGKILL.
+const exitCleanups = new Set<() => void>();
+let exitHookInstalled = false;
+
+/**
+ * Kills `processes` and removes `dir` if this process exits before the returned function is
+ * called; their owner calls it once it has stopped them itself.
+ */
+export function killAtExit(processes: readonly ManagedProcess[], dir: string): () => void {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const cleanup of exitCleanups) cleanup();
+    });
+  }
+  // Synchronous: nothing async runs in an 'exit' hook.
+  const cleanup = () => {
+    for (const managed of processes) managed.killSync();
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort: a temp folder left behind is harmless
+    }
+  };
+  exitCleanups.add(cleanup);
+  return () => exitCleanups.delete(cleanup);
 }
 
 /**
@@ -88,6 +118,11 @@ export class ManagedProcess {
       child.kill('SIGKILL');
       await this.#exited;
     }
+  }
+
+  /** Sends `signal` (SIGSTOP to freeze, SIGCONT to thaw) to the running process; false when none runs. */
+  signal(signal: NodeJS.Signals): boolean {
+    return this.#child?.kill(signal) ?? false;
   }
 
   /** SIGKILL, as a crash would. */

@@ -10,6 +10,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   durationMs: number;
+  /** Killed because it outlasted `timeoutMs`. */
+  timedOut: boolean;
 }
 
 export interface RunOptions {
@@ -56,6 +58,7 @@ export function runCommand(
         stdout: Buffer.concat(stdout).toString('utf8'),
         stderr: timedOut ? `${err}\n[killed after ${options.timeoutMs} ms]` : err,
         durationMs: Date.now() - started,
+        timedOut,
       });
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
