@@ -67,6 +67,8 @@ export async function ensureKafkaDistribution(options: DistributionOptions = {})
         '-q',
         '--no-transfer-progress',
         '-Dstyle.color=never',
+        // Maven's download cache lives with the project's other caches, not in ~/.m2.
+        `-Dmaven.repo.local=${join(PROJECT_ROOT, '.cache', 'm2')}`,
         '-f',
         POM,
         'dependency:copy-dependencies',
