@@ -33,7 +33,7 @@ export interface ReadResources {
 }
 
 /** Namespace of a document that names none, as kubectl would apply it. */
-export const DEFAULT_NAMESPACE = 'default';
+const DEFAULT_NAMESPACE = 'default';
 
 const KINDS: Record<string, TSchema> = {
   [LOG_REPO.kind]: LogRepoSpecSchema,

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
 import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
 import { operatorConfig } from '../operator/operator-config.ts';
-import { byNamespace, formatIssue } from './read-resources.ts';
-import { renderConfigs, renderNamespace } from './render-manifests.ts';
+import { formatIssue } from './read-resources.ts';
+import { renderNamespace } from './render-manifests.ts';
 import { checkFiles } from './validate-command.ts';
 
-export const RENDER_USAGE = `usage: sluice render [--route-provider apisix|gateway-api|none] [--image IMG] FILE...
+const RENDER_USAGE = `usage: sluice render [--route-provider apisix|gateway-api|none] [--image IMG] FILE...
 
 Prints what the operator would apply for the LogRepo and KafkaProducer manifests in
 FILE... as one YAML stream, without a cluster: per namespace with LogRepos, the
@@ -23,18 +24,9 @@ Exit status: 0 rendered, 1 invalid manifests (problems on standard error, as
 
 /** `sluice render FILE...` */
 export async function runRenderCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${RENDER_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommandLine(() => parse(argv), RENDER_USAGE, io);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(`${RENDER_USAGE}\n`);
-    return 0;
-  }
   if (positionals.length === 0) {
     io.stderr.write(`no files given\n\n${RENDER_USAGE}\n`);
     return 2;
@@ -59,13 +51,13 @@ export async function runRenderCommand(argv: string[], io: CommandIo): Promise<n
   }
   const settings = { fleet: configured.value.fleet, routes: configured.value.routes };
   const parts: string[] = [];
-  for (const [namespace, resources] of byNamespace(checked.read)) {
+  for (const [namespace, { resources, configs }] of checked.namespaces) {
     if (resources.repos.length === 0) {
       // The operator renders nothing for a namespace without LogRepos.
       parts.push(`# namespace ${namespace}: no LogRepos, nothing to apply\n`);
       continue;
     }
-    const rendered = renderNamespace(namespace, resources, renderConfigs(resources), settings);
+    const rendered = renderNamespace(namespace, resources, configs, settings);
     const comments = rendered.summary.map((line) => `# ${line}\n`).join('');
     const documents = rendered.objects
       .map((object) => `---\n${stringify(object, { lineWidth: 0, aliasDuplicateObjects: false })}`)

@@ -1,19 +1,20 @@
 import { KAFKA_PRODUCER, LOG_REPO, REASON } from '../operator/api/constants.ts';
 import type { KafkaProducerSpec } from '../operator/api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../operator/api/log-repo-spec.ts';
-import { desiredTrackConfigMap, effectiveWeights } from '../operator/controller/reconcile-fleet.ts';
-import { desiredConfigMap } from '../operator/controller/reconcile-namespace.ts';
+import { desiredConfigMap } from '../operator/controller/gateway-config-map.ts';
+import { effectiveWeights } from '../operator/controller/reconcile-fleet.ts';
 import type { KubeObject } from '../operator/kube/kube-client.ts';
 import type { FleetSettings, RouteSettings } from '../operator/operator-config.ts';
 import { referencedSecretNames } from '../operator/render/kafka-secret-names.ts';
 import {
+  byName,
   type RenderedConfig,
   renderGatewayConfig,
   type Track,
 } from '../operator/render/render-gateway-config.ts';
 import { renderGatewayWorkload } from '../operator/render/render-gateway-workload.ts';
 import { renderPrefixRoute, renderRepoRoute } from '../operator/render/render-routes.ts';
-import type { DocumentIssue, ResourceDocument } from './read-resources.ts';
+import type { DocumentIssue, DocumentOrigin, ResourceDocument } from './read-resources.ts';
 
 export interface NamespaceResources {
   readonly repos: readonly ResourceDocument<LogRepoSpec>[];
@@ -32,9 +33,7 @@ export interface NamespaceConfigs {
 const INVALID: ReadonlySet<string> = new Set([REASON.invalidSpec, REASON.invalidPipeline]);
 
 const sortedByName = <T extends { metadata: { name: string } }>(items: readonly T[]) =>
-  [...items].sort((a, b) =>
-    a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
-  );
+  [...items].sort(byName);
 
 /** Renders both tracks' gateway configs the way the operator does. Pure. */
 export function renderConfigs(resources: NamespaceResources): NamespaceConfigs {
@@ -52,34 +51,20 @@ export function renderConfigs(resources: NamespaceResources): NamespaceConfigs {
  */
 export function verdictIssues(resources: NamespaceResources, configs: NamespaceConfigs): DocumentIssue[] {
   const issues: DocumentIssue[] = [];
+  const issue = (at: DocumentOrigin, path: string, message: string) =>
+    issues.push({ file: at.file, doc: at.doc, path, message });
   for (const producer of resources.producers) {
     const verdict = configs.stable.producers.get(producer.metadata.name);
-    if (verdict && INVALID.has(verdict.reason)) {
-      issues.push({
-        file: producer.file,
-        doc: producer.doc,
-        path: '/spec',
-        message: `${verdict.reason}: ${verdict.message}`,
-      });
-    }
+    if (verdict && INVALID.has(verdict.reason))
+      issue(producer, '/spec', `${verdict.reason}: ${verdict.message}`);
   }
   for (const repo of resources.repos) {
     const stable = configs.stable.repos.get(repo.metadata.name);
     const canary = configs.canary?.repos.get(repo.metadata.name);
     if (stable && INVALID.has(stable.reason)) {
-      issues.push({
-        file: repo.file,
-        doc: repo.doc,
-        path: '/spec',
-        message: `${stable.reason}: ${stable.message}`,
-      });
+      issue(repo, '/spec', `${stable.reason}: ${stable.message}`);
     } else if (canary && INVALID.has(canary.reason) && (repo.spec.canary?.weight ?? 0) > 0) {
-      issues.push({
-        file: repo.file,
-        doc: repo.doc,
-        path: '/spec/canary',
-        message: `${canary.reason} (canary track): ${canary.message}`,
-      });
+      issue(repo, '/spec/canary', `${canary.reason} (canary track): ${canary.message}`);
     }
   }
   const first = [...resources.producers, ...resources.repos].sort((a, b) =>
@@ -87,12 +72,11 @@ export function verdictIssues(resources: NamespaceResources, configs: NamespaceC
   )[0];
   for (const [track, config] of Object.entries(configs) as [Track, RenderedConfig][]) {
     if (config.tooLarge && first) {
-      issues.push({
-        file: first.file,
-        doc: first.doc,
-        path: '/',
-        message: `ConfigTooLarge: the ${track} gateway config of namespace ${first.namespace} is ${config.sizeBytes} bytes, more than a ConfigMap holds`,
-      });
+      issue(
+        first,
+        '/',
+        `ConfigTooLarge: the ${track} gateway config of namespace ${first.namespace} is ${config.sizeBytes} bytes, more than a ConfigMap holds`,
+      );
     }
   }
   return issues;
@@ -118,8 +102,8 @@ export function renderNamespace(
   settings: { readonly fleet: FleetSettings; readonly routes: RouteSettings },
 ): RenderedNamespace {
   const { stable, canary } = configs;
-  const objects: KubeObject[] = [desiredConfigMap(namespace, stable.text, stable.revision)];
-  if (canary) objects.push(desiredTrackConfigMap(namespace, 'canary', canary.text, canary.revision));
+  const objects: KubeObject[] = [desiredConfigMap(namespace, 'stable', stable)];
+  if (canary) objects.push(desiredConfigMap(namespace, 'canary', canary));
   const secrets = referencedSecretNames(resources.producers);
   const tracks: Track[] = canary ? ['stable', 'canary'] : ['stable'];
   for (const track of tracks) {

@@ -2,18 +2,19 @@ import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
 
 export type { CommandIo };
 
-type Command = (argv: string[], io: CommandIo) => Promise<number>;
+/** A subcommand; `program` (`sluice NAME`) is what its usage text calls it. */
+type Command = (argv: string[], io: CommandIo, program: string) => Promise<number>;
 
 // Subcommands load their modules only when chosen: `sluice validate` does not load the
 // gateway's Kafka clients, `sluice gateway` not the Kubernetes client.
 const COMMANDS: Record<string, { readonly summary: string; readonly load: () => Promise<Command> }> = {
   gateway: {
     summary: 'serve the ingest API from a gateway config (hot reload)',
-    load: async () => (await import('./gateway-command.ts')).runGatewayCommand,
+    load: async () => (await import('../gateway/main.ts')).gatewayMain,
   },
   operator: {
     summary: 'run the Kubernetes operator (LogRepo, KafkaProducer → gateway fleet)',
-    load: async () => (await import('./operator-command.ts')).runOperatorCommand,
+    load: async () => (await import('../operator/main.ts')).operatorMain,
   },
   pipeline: {
     summary: "run lines from standard input through a repo's pipeline (dry run)",
@@ -29,7 +30,7 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
   },
 };
 
-export const SLUICE_USAGE = `usage: sluice COMMAND [options]
+const SLUICE_USAGE = `usage: sluice COMMAND [options]
 
 Commands:
 ${Object.entries(COMMANDS)
@@ -55,5 +56,5 @@ export async function runSluice(argv: string[], io: CommandIo): Promise<number> 
     io.stderr.write(`unknown command: ${name}\n\n${SLUICE_USAGE}\n`);
     return 2;
   }
-  return (await command.load())(rest, io);
+  return (await command.load())(rest, io, `sluice ${name}`);
 }

@@ -1,15 +1,15 @@
 import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
 import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
+import { byNamespace, type DocumentIssue, formatIssue, readResources } from './read-resources.ts';
 import {
-  byNamespace,
-  type DocumentIssue,
-  formatIssue,
-  type ReadResources,
-  readResources,
-} from './read-resources.ts';
-import { renderConfigs, verdictIssues } from './render-manifests.ts';
+  type NamespaceConfigs,
+  type NamespaceResources,
+  renderConfigs,
+  verdictIssues,
+} from './render-manifests.ts';
 
-export const VALIDATE_USAGE = `usage: sluice validate FILE...
+const VALIDATE_USAGE = `usage: sluice validate FILE...
 
 Checks LogRepo and KafkaProducer manifests (YAML, several documents per file allowed)
 the way the operator would: each document against its CRD schema, then every
@@ -20,42 +20,43 @@ is valid here (the producer may already be in the cluster).
 Output: one line per problem, \`file:doc: path: message\` (doc counts from 1).
 Exit status: 0 valid, 1 invalid, 2 usage error or unreadable file.`;
 
+/** The files' resources of one namespace and the gateway configs they render to. */
+export interface CheckedNamespace {
+  readonly resources: NamespaceResources;
+  readonly configs: NamespaceConfigs;
+}
+
 /**
  * Reads, schema-checks and deep-checks the files: the shared first step of `validate` and
- * `render`. Writes usage and read errors itself; resolves with the resources and every
- * issue (sorted by file and document), or an exit status when it could not get that far.
+ * `render`. Writes read errors itself; resolves with every issue (sorted by file and
+ * document) and each namespace (sorted) as rendered, or an exit status when it could not
+ * get that far.
  */
 export async function checkFiles(
   files: readonly string[],
   io: Pick<CommandIo, 'stderr'>,
-): Promise<{ read: ReadResources; issues: DocumentIssue[] } | number> {
+): Promise<{ namespaces: Map<string, CheckedNamespace>; issues: DocumentIssue[] } | number> {
   const read = await readResources(files);
   if ('unreadable' in read) {
     io.stderr.write(`${read.unreadable}: cannot read (${read.message})\n`);
     return 2;
   }
   const issues = [...read.issues];
-  for (const resources of byNamespace(read).values()) {
-    issues.push(...verdictIssues(resources, renderConfigs(resources)));
+  const namespaces = new Map<string, CheckedNamespace>();
+  for (const [namespace, resources] of byNamespace(read)) {
+    const configs = renderConfigs(resources);
+    issues.push(...verdictIssues(resources, configs));
+    namespaces.set(namespace, { resources, configs });
   }
   const order = new Map(files.map((file, index) => [file, index]));
   issues.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.doc - b.doc);
-  return { read, issues };
+  return { namespaces, issues };
 }
 
 /** `sluice validate FILE...` */
 export async function runValidateCommand(argv: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${VALIDATE_USAGE}\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.stdout.write(`${VALIDATE_USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine(() => parse(argv), VALIDATE_USAGE, io);
+  if (typeof parsed === 'number') return parsed;
   if (parsed.positionals.length === 0) {
     io.stderr.write(`no files given\n\n${VALIDATE_USAGE}\n`);
     return 2;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { parseCommandLine } from './cli/parse-command-line.ts';
 import type { CommandIo } from './cli/pipeline-command.ts';
 import { formatIssues } from './config/load-config-file.ts';
 import { exitOnSignals } from './http/server.ts';
@@ -26,16 +27,12 @@ export async function gatewayMain(
   io: Pick<CommandIo, 'stdout' | 'stderr'>,
   program = 'node gateway/main.ts',
 ): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${usage(program)}\n`);
+  const parsed = parseCommandLine(() => parse(argv), usage(program), io);
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
+  if (!values.config) {
+    io.stderr.write(`${usage(program)}\n`);
     return 2;
-  }
-  if (values.help || !values.config) {
-    (values.help ? io.stdout : io.stderr).write(`${usage(program)}\n`);
-    return values.help ? 0 : 2;
   }
   const logger = createLogger();
   routeProcessWarnings(logger);

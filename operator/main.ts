@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
 import { startOperator } from './controller/operator-controller.ts';
 import { routeApiServed } from './controller/route-api.ts';
 import { startHealthServer } from './health-server.ts';
@@ -38,17 +39,9 @@ export async function operatorMain(
   io: MainIo,
   program = 'node operator/main.ts',
 ): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(argv).values;
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${usage(program)}\n`);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout.write(`${usage(program)}\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine(() => parse(argv), usage(program), io);
+  if (typeof parsed === 'number') return parsed;
+  const { values } = parsed;
   const configured = operatorConfig(
     { ...values, 'leader-election': values['no-leader-election'] ? false : undefined },
     process.env,

@@ -1,8 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import type { SchemaIssue } from '../gateway/config/schema-walk.ts';
+import { DNS_LABEL_PATTERN } from './api/dns-label.ts';
 import { type Validated, validateWith } from './validate-with.ts';
-
-const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 
 // A Kubernetes quantity as people write them (100m, 0.5, 128Mi, 1G); the apiserver has the
 // final word, this only catches typos at start-up.
@@ -56,7 +55,7 @@ export type FleetSettings = Static<typeof FleetSettingsSchema>;
 export const ParentRefSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 253 }),
-    namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL })),
+    namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL_PATTERN })),
     sectionName: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
     group: Type.Optional(Type.String({ maxLength: 253 })),
     kind: Type.Optional(Type.String({ minLength: 1, maxLength: 63 })),
@@ -97,7 +96,7 @@ export const OperatorConfigSchema = Type.Object(
     namespaces: Type.Union(
       [
         Type.Literal('all'),
-        Type.Array(Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL }), {
+        Type.Array(Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL_PATTERN }), {
           minItems: 1,
         }),
       ],

@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { KafkaProducerSchema } from '../../gateway/config/schema.ts';
+import { KafkaProducerSchema, SaslSchema, TlsSchema } from '../../gateway/config/schema.ts';
 
 // The KafkaProducer resource: the gateway's Kafka producer settings (taken from
 // the gateway schema itself, so the two cannot drift), with credentials as
@@ -23,7 +23,7 @@ const SecretKeySchema = (fallback: string, what: string) =>
 
 export const KafkaTlsSpecSchema = Type.Object(
   {
-    enabled: Type.Boolean({ default: true, description: 'Connect to the brokers over TLS.' }),
+    enabled: TlsSchema.properties.enabled,
     caSecretRef: Type.Optional(
       Type.Object(
         { name: SecretNameSchema, key: SecretKeySchema('ca.crt', 'the PEM CA bundle') },
@@ -46,22 +46,14 @@ export const KafkaTlsSpecSchema = Type.Object(
         },
       ),
     ),
-    rejectUnauthorized: Type.Boolean({
-      default: true,
-      description: 'Verify the broker certificate chain and host name.',
-    }),
+    rejectUnauthorized: TlsSchema.properties.rejectUnauthorized,
   },
-  { additionalProperties: false, description: 'TLS settings for broker connections.' },
+  { additionalProperties: false, description: TlsSchema.description },
 );
 
 export const KafkaSaslSpecSchema = Type.Object(
   {
-    mechanism: Type.Union(
-      [Type.Literal('plain'), Type.Literal('scram-sha-256'), Type.Literal('scram-sha-512')],
-      {
-        description: 'SASL mechanism.',
-      },
-    ),
+    mechanism: SaslSchema.properties.mechanism,
     secretRef: Type.Object(
       {
         name: SecretNameSchema,

@@ -1,6 +1,7 @@
 import { CloneType, type Static, Type } from '@sinclair/typebox';
 import { ConstraintSchema, ExecutersSchema } from '../../gateway/config/pipeline-schema.ts';
 import { RepoSchema, TopicSchema } from '../../gateway/config/schema.ts';
+import { DNS_LABEL_PATTERN } from './dns-label.ts';
 
 // The LogRepo resource: one log stream, served at POST /log/repo/{metadata.name}.
 // Its pipeline fields are the gateway's own repo schema; where it sends is
@@ -13,7 +14,7 @@ export const LogRepoKafkaSchema = Type.Object(
     producer: Type.String({
       minLength: 1,
       maxLength: 63,
-      pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
+      pattern: DNS_LABEL_PATTERN,
       description: 'Name of a KafkaProducer in the same namespace.',
     }),
     topic,

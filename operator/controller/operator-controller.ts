@@ -117,10 +117,13 @@ export function startOperator(options: OperatorOptions) {
   }
   const caches: Caches = {
     list: (ref, namespace) => (informers.get(ref) ?? []).flatMap((informer) => informer.list(namespace)),
-    get: (ref, namespace, name) =>
-      (informers.get(ref) ?? [])
-        .map((informer) => informer.get(namespace, name))
-        .find((object) => object !== undefined),
+    get: (ref, namespace, name) => {
+      for (const informer of informers.get(ref) ?? []) {
+        const object = informer.get(namespace, name);
+        if (object !== undefined) return object;
+      }
+      return undefined;
+    },
   };
   const enqueue = (_event: string, object: KubeObject) => {
     if (object.metadata.namespace) queue.add(object.metadata.namespace);
@@ -205,7 +208,6 @@ export function startOperator(options: OperatorOptions) {
   return {
     metrics,
     queue,
-    caches,
     synced,
     leading,
     get ready() {
@@ -214,7 +216,6 @@ export function startOperator(options: OperatorOptions) {
     get isLeader() {
       return election ? election.isLeader : true;
     },
-    informers: allInformers,
     async stop(): Promise<void> {
       stopped = true;
       clearInterval(resync);

@@ -3,13 +3,13 @@ import {
   CONDITION,
   FIELD_MANAGER,
   GATEWAY_CANARY_CONFIG_MAP,
-  GATEWAY_CONFIG_KEY,
   GATEWAY_NAMES,
   LABELS,
   MANAGED_BY,
   REASON,
   type Reason,
 } from '../api/constants.ts';
+import { isDnsLabel } from '../api/dns-label.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
@@ -27,6 +27,7 @@ import { type RouteWeights, renderPrefixRoute, renderRepoRoute } from '../render
 import type { DesiredCondition } from '../status/conditions.ts';
 import { type CanaryPhase, canaryPhase } from './canary-phase.ts';
 import { DEPLOYMENTS, POD_DISRUPTION_BUDGETS, routeResource, SERVICES } from './fleet-resources.ts';
+import { applyConfigMap } from './gateway-config-map.ts';
 import type { ReconcileDeps } from './reconcile-namespace.ts';
 import { CONFIG_MAPS } from './resources.ts';
 
@@ -41,7 +42,7 @@ export interface FleetOptions {
    * annotation shows them: a reconcile that runs before the cache caught up keeps the same
    * time instead of writing a later one.
    */
-  readonly idleSince?: Map<string, string>;
+  readonly idleSince: Map<string, string>;
 }
 
 /** The fleet fields of one LogRepo's status, plus an optional Canary condition. */
@@ -60,7 +61,6 @@ export interface FleetResult {
   readonly repos: ReadonlyMap<string, RepoFleetStatus>;
 }
 
-const REPO_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const WORKLOAD_KINDS: ReadonlyArray<
   readonly [ResourceRef, 'deployment' | 'service' | 'podDisruptionBudget']
 > = [
@@ -68,31 +68,6 @@ const WORKLOAD_KINDS: ReadonlyArray<
   [SERVICES, 'service'],
   [POD_DISRUPTION_BUDGETS, 'podDisruptionBudget'],
 ];
-
-/** A track's ConfigMap. Pure. */
-export function desiredTrackConfigMap(
-  namespace: string,
-  track: Track,
-  text: string,
-  revision: string,
-): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: GATEWAY_NAMES[track].configMap,
-      namespace,
-      labels: {
-        [LABELS.managedBy]: MANAGED_BY,
-        [LABELS.name]: 'sluice',
-        [LABELS.component]: 'gateway-config',
-        [LABELS.track]: track,
-      },
-      annotations: { [ANNOTATIONS.revision]: revision },
-    },
-    data: { [GATEWAY_CONFIG_KEY]: text },
-  };
-}
 
 /** The canary share a repo's route applies: its weight while the canary track runs and serves it. */
 export function effectiveWeights(
@@ -127,10 +102,7 @@ export async function reconcileFleet(
     writes += 1;
   };
   const remove = async (ref: ResourceRef, name: string) => {
-    const stored = caches.get(ref, namespace, name);
-    if (stored === undefined || stored.metadata.deletionTimestamp !== undefined) return;
-    await client.delete(ref, namespace, name);
-    writes += 1;
+    if (await deleteOwned(deps, ref, namespace, name)) writes += 1;
   };
 
   const repoSpecs = input.repos as unknown as SpecObject<LogRepoSpec>[];
@@ -140,28 +112,21 @@ export async function reconcileFleet(
     wanted: repoSpecs.some((repo) => (repo.spec.canary?.weight ?? 0) > 0),
     deployed: canaryDeployment !== undefined && canaryDeployment.metadata.deletionTimestamp === undefined,
     idleSince:
-      canaryDeployment?.metadata.annotations?.[ANNOTATIONS.canaryIdleSince] ??
-      fleet.idleSince?.get(namespace),
+      canaryDeployment?.metadata.annotations?.[ANNOTATIONS.canaryIdleSince] ?? fleet.idleSince.get(namespace),
     nowMs: fleet.clockMs(),
     graceMs: fleet.settings.canaryGraceSeconds * 1000,
   });
-  if (phase.state === 'draining') fleet.idleSince?.set(namespace, phase.idleSince);
-  else fleet.idleSince?.delete(namespace);
+  if (phase.state === 'draining') fleet.idleSince.set(namespace, phase.idleSince);
+  else fleet.idleSince.delete(namespace);
   const tracks: Track[] = phase.state === 'absent' ? ['stable'] : ['stable', 'canary'];
 
   // 1. The canary track's config, before pods that mount it.
   let canary: RenderedConfig | undefined;
   if (phase.state !== 'absent') {
     canary = renderGatewayConfig(producerSpecs, repoSpecs, 'canary');
-    const stored = caches.get(CONFIG_MAPS, namespace, GATEWAY_CANARY_CONFIG_MAP);
     if (canary.tooLarge) {
       logger.warn({ namespace, bytes: canary.sizeBytes }, 'canary gateway config too large for a ConfigMap');
-    } else if ((stored?.data as Record<string, string> | undefined)?.[GATEWAY_CONFIG_KEY] !== canary.text) {
-      await client.apply(
-        CONFIG_MAPS,
-        desiredTrackConfigMap(namespace, 'canary', canary.text, canary.revision),
-        FIELD_MANAGER,
-      );
+    } else if (await applyConfigMap(namespace, 'canary', canary, deps)) {
       writes += 1;
       logger.info({ namespace, revision: canary.revision }, 'canary gateway config applied');
     }
@@ -189,7 +154,7 @@ export async function reconcileFleet(
   );
   for (const repo of input.repos) {
     const name = repo.metadata.name;
-    if (!REPO_NAME.test(name) || name.length > 63) continue;
+    if (!isDnsLabel(name)) continue;
     const spec = repo.spec as LogRepoSpec;
     const specWeight = spec.canary?.weight ?? 0;
     const canaryVerdict = canary?.repos.get(name);
@@ -260,8 +225,7 @@ export async function removeFleet(
   deps: ReconcileDeps,
   fleet: FleetOptions,
 ): Promise<number> {
-  const { client, caches } = deps;
-  let writes = 0;
+  const { caches } = deps;
   const routeRef = routeResource(fleet.routes.provider);
   const doomed: Array<[ResourceRef, string]> = [
     ...(routeRef
@@ -272,15 +236,27 @@ export async function removeFleet(
     ),
     [CONFIG_MAPS, GATEWAY_CANARY_CONFIG_MAP],
   ];
-  for (const [ref, name] of doomed) {
-    const stored = caches.get(ref, namespace, name);
-    if (stored === undefined || stored.metadata.deletionTimestamp !== undefined) continue;
-    if (stored.metadata.labels?.[LABELS.managedBy] !== MANAGED_BY) continue;
-    await client.delete(ref, namespace, name);
-    writes += 1;
-  }
+  let writes = 0;
+  for (const [ref, name] of doomed) if (await deleteOwned(deps, ref, namespace, name)) writes += 1;
   if (writes > 0) deps.logger.info({ namespace }, 'no LogRepos left: gateway fleet removed');
   return writes;
+}
+
+/**
+ * Deletes an object this operator manages, as the caches show it: nothing when it is absent,
+ * already being deleted, or lacks the managed-by label. True when it sent a delete.
+ */
+export async function deleteOwned(
+  deps: Pick<ReconcileDeps, 'client' | 'caches'>,
+  ref: ResourceRef,
+  namespace: string,
+  name: string,
+): Promise<boolean> {
+  const stored = deps.caches.get(ref, namespace, name);
+  if (stored === undefined || stored.metadata.deletionTimestamp !== undefined) return false;
+  if (stored.metadata.labels?.[LABELS.managedBy] !== MANAGED_BY) return false;
+  await deps.client.delete(ref, namespace, name);
+  return true;
 }
 
 function trackStatuses(

@@ -3,12 +3,9 @@ import {
   ANNOTATIONS,
   API_VERSION,
   FIELD_MANAGER,
-  GATEWAY_CONFIG_KEY,
   GATEWAY_CONFIG_MAP,
   KAFKA_PRODUCER,
-  LABELS,
   LOG_REPO,
-  MANAGED_BY,
   REASON,
 } from '../api/constants.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
@@ -19,7 +16,14 @@ import { renderGatewayConfig, type SpecObject, type Verdict } from '../render/re
 import { mergeConditions } from '../status/conditions.ts';
 import { desiredStatus, type ResourceStatus, statusUnchanged } from '../status/resource-status.ts';
 import type { WrittenStatuses } from '../status/written-statuses.ts';
-import { type FleetOptions, type RepoFleetStatus, reconcileFleet, removeFleet } from './reconcile-fleet.ts';
+import { applyConfigMap } from './gateway-config-map.ts';
+import {
+  deleteOwned,
+  type FleetOptions,
+  type RepoFleetStatus,
+  reconcileFleet,
+  removeFleet,
+} from './reconcile-fleet.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 
 /** Read access to the informer caches: reconcile reads the world from here, never from events. */
@@ -53,25 +57,6 @@ export interface ReconcileResult {
 
 const live = (object: KubeObject) => object.metadata.deletionTimestamp === undefined;
 
-/** The ConfigMap the gateway fleet of `namespace` mounts. Pure. */
-export function desiredConfigMap(namespace: string, text: string, revision: string): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
-      name: GATEWAY_CONFIG_MAP,
-      namespace,
-      labels: {
-        [LABELS.managedBy]: MANAGED_BY,
-        [LABELS.name]: 'sluice',
-        [LABELS.component]: 'gateway-config',
-      },
-      annotations: { [ANNOTATIONS.revision]: revision },
-    },
-    data: { [GATEWAY_CONFIG_KEY]: text },
-  };
-}
-
 /**
  * Level-triggered reconcile of one namespace: re-read every LogRepo and
  * KafkaProducer from the caches, render the gateway config, apply the
@@ -81,20 +66,15 @@ export function desiredConfigMap(namespace: string, text: string, revision: stri
  * the caller retries with backoff.
  */
 export async function reconcileNamespace(namespace: string, deps: ReconcileDeps): Promise<ReconcileResult> {
-  const { client, caches, logger } = deps;
+  const { caches, logger } = deps;
   const repos = caches.list(LOG_REPOS, namespace).filter(live);
   const producers = caches.list(KAFKA_PRODUCERS, namespace).filter(live);
-  const existing = caches.get(CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP);
 
   if (repos.length === 0) {
     // The fleet goes first (routes, then workloads), then the config its pods mounted.
     const fleetWrites = deps.fleet ? await removeFleet(namespace, deps, deps.fleet) : undefined;
-    let configMapWritten = false;
-    if (existing && existing.metadata.labels?.[LABELS.managedBy] === MANAGED_BY) {
-      await client.delete(CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP);
-      configMapWritten = true;
-      logger.info({ namespace }, 'no LogRepos left: gateway config removed');
-    }
+    const configMapWritten = await deleteOwned(deps, CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP);
+    if (configMapWritten) logger.info({ namespace }, 'no LogRepos left: gateway config removed');
     const statusWrites = await writeStatuses(
       producers,
       KAFKA_PRODUCERS,
@@ -115,28 +95,18 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
     producers as unknown as SpecObject<KafkaProducerSpec>[],
     repos as unknown as SpecObject<LogRepoSpec>[],
   );
+  // Too large: keep serving the last config that fit, and say on every object why nothing changes.
+  const tooLarge: Verdict | undefined = rendered.tooLarge
+    ? {
+        included: false,
+        reason: REASON.configTooLarge,
+        message: `the rendered gateway config is ${rendered.sizeBytes} bytes, more than a ConfigMap holds; remove or simplify LogRepos in this namespace`,
+      }
+    : undefined;
   let configMapWritten = false;
-  let verdictOf = (kind: 'repo' | 'producer', name: string): Verdict | undefined =>
-    (kind === 'repo' ? rendered.repos : rendered.producers).get(name);
-  let revision: string | undefined = rendered.revision;
-
-  if (rendered.tooLarge) {
-    // Keep serving the last config that fit; say why nothing changes.
-    const message = `the rendered gateway config is ${rendered.sizeBytes} bytes, more than a ConfigMap holds; remove or simplify LogRepos in this namespace`;
-    verdictOf = () => ({ included: false, reason: REASON.configTooLarge, message });
-    revision = existing?.metadata.annotations?.[ANNOTATIONS.revision];
+  if (tooLarge) {
     logger.warn({ namespace, bytes: rendered.sizeBytes }, 'gateway config too large for a ConfigMap');
-  } else if (
-    existing?.data &&
-    (existing.data as Record<string, string>)[GATEWAY_CONFIG_KEY] === rendered.text
-  ) {
-    // Already applied: no write.
-  } else {
-    await client.apply(
-      CONFIG_MAPS,
-      desiredConfigMap(namespace, rendered.text, rendered.revision),
-      FIELD_MANAGER,
-    );
+  } else if (await applyConfigMap(namespace, 'stable', rendered, deps)) {
     configMapWritten = true;
     logger.info(
       { namespace, revision: rendered.revision, bytes: rendered.sizeBytes, repos: repos.length },
@@ -153,7 +123,7 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
       repos,
       LOG_REPOS,
       LOG_REPO.kind,
-      (name) => verdictOf('repo', name),
+      (name) => tooLarge ?? rendered.repos.get(name),
       rendered.revision,
       deps,
       fleet
@@ -164,12 +134,14 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
       producers,
       KAFKA_PRODUCERS,
       KAFKA_PRODUCER.kind,
-      (name) => verdictOf('producer', name),
+      (name) => tooLarge ?? rendered.producers.get(name),
       rendered.revision,
       deps,
     ));
   return {
-    revision,
+    revision: tooLarge
+      ? caches.get(CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP)?.metadata.annotations?.[ANNOTATIONS.revision]
+      : rendered.revision,
     configMapWritten,
     statusWrites,
     ...(fleet
@@ -182,7 +154,7 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
 }
 
 /** Adds a LogRepo's route, effective weights, tracks and Canary condition to its status. Pure. */
-export function withFleetStatus(
+function withFleetStatus(
   status: ResourceStatus,
   current: ResourceStatus | undefined,
   fleet: RepoFleetStatus | undefined,

@@ -79,6 +79,18 @@ describe('WorkQueue', () => {
     expect(queue.addRateLimited('ns/a')).toBe(100);
   });
 
+  it('keeps the sooner of two delayed adds of a key', () => {
+    const timers = manualTimers();
+    const queue = new WorkQueue(timers);
+    queue.addAfter('ns/a', 300_000); // e.g. the end of a canary grace period
+    queue.addAfter('ns/a', 200); // a retry after an error must not wait for it
+    expect(timers.pending.map((timer) => timer.ms)).toEqual([200]);
+    queue.addAfter('ns/a', 5000);
+    expect(timers.pending.map((timer) => timer.ms)).toEqual([200]);
+    timers.fireAll();
+    expect(queue.length).toBe(1);
+  });
+
   it('shutDown releases waiting workers and drops pending retries', async () => {
     const timers = manualTimers();
     const queue = new WorkQueue(timers);

@@ -22,7 +22,8 @@ export class WorkQueue {
   readonly #processing = new Set<string>();
   readonly #dirty = new Set<string>();
   readonly #failures = new Map<string, number>();
-  readonly #timers = new Map<string, unknown>();
+  /** Pending delayed adds by key, with when they fire (performance.now() milliseconds). */
+  readonly #timers = new Map<string, { readonly handle: unknown; readonly due: number }>();
   readonly #waiters: Array<(key: string | undefined) => void> = [];
   readonly #options: Required<Omit<WorkQueueOptions, 'setTimer' | 'clearTimer'>> &
     Pick<Required<WorkQueueOptions>, 'setTimer' | 'clearTimer'>;
@@ -65,12 +66,17 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    if (this.#timers.has(key)) return;
+    const due = performance.now() + ms;
+    const pending = this.#timers.get(key);
+    if (pending !== undefined) {
+      if (pending.due <= due) return;
+      this.#options.clearTimer(pending.handle);
+    }
     const handle = this.#options.setTimer(() => {
       this.#timers.delete(key);
       this.add(key);
     }, ms);
-    this.#timers.set(key, handle);
+    this.#timers.set(key, { handle, due });
   }
 
   /** Re-adds the key after a backoff that doubles with every consecutive failure; returns the delay. */
@@ -111,7 +117,7 @@ export class WorkQueue {
 
   shutDown(): void {
     this.#shutDown = true;
-    for (const handle of this.#timers.values()) this.#options.clearTimer(handle);
+    for (const { handle } of this.#timers.values()) this.#options.clearTimer(handle);
     this.#timers.clear();
     for (const waiter of this.#waiters.splice(0)) waiter(undefined);
   }

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { customResourceDefinitions } from './custom-resource-definitions.ts';
 
-export const GENERATED_HEADER =
+const GENERATED_HEADER =
   '# Generated from operator/api/*.ts and gateway/config/*schema.ts by `npm run generate:crds`.\n# Do not edit: change the schemas and regenerate; a test fails when this file drifts.\n';
 
 /** File name → YAML text of every CRD under crds/. Pure. */

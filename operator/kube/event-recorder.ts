@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { KubeClient, KubeObject, ResourceRef } from './kube-client.ts';
 
-export const EVENTS: ResourceRef = { groupVersionPath: '/api/v1', plural: 'events', namespaced: true };
+const EVENTS: ResourceRef = { groupVersionPath: '/api/v1', plural: 'events', namespaced: true };
 
 export interface EventRecorder {
   /** Records a Kubernetes Event on `object`; never throws (events are best effort). */

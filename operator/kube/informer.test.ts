@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Informer } from './informer.ts';
 import { KubeApiError, type KubeClient, type KubeObject, type WatchEvent } from './kube-client.ts';
 
@@ -15,7 +15,7 @@ function scriptedClient(snapshots: KubeObject[][], watches: Array<WatchEvent[] |
   let lists = 0;
   let watchCalls = 0;
   const client = {
-    writes: { count: 0, byVerb: {} },
+    writes: { byVerb: {} },
     list: async () => {
       const items = snapshots[Math.min(lists, snapshots.length - 1)] ?? [];
       lists += 1;
@@ -52,7 +52,8 @@ describe('Informer', () => {
     informer.onChange((event, o) => seen.push(`${event} ${o.metadata.name}`));
     informer.start();
     await informer.synced;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A condition, not a sleep: the scripted watches end after the relist.
+    await vi.waitFor(() => expect(seen).toHaveLength(6), { timeout: 5000 });
     informer.stop();
     expect(seen).toEqual(['added a', 'added b', 'updated b', 'updated a', 'added c', 'deleted b']);
     expect(informer.stats.gone).toBe(1);
@@ -69,7 +70,7 @@ describe('Informer', () => {
     const informer = new Informer(api.client, REF, pino({ level: 'silent' }));
     informer.start();
     await informer.synced;
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await vi.waitFor(() => expect(api.counts().lists).toBe(2), { timeout: 5000 });
     informer.stop();
     expect(informer.stats.errors).toBe(1);
     expect(api.counts().lists).toBe(2);

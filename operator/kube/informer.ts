@@ -6,7 +6,7 @@ import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef } from
 export type InformerEvent = 'added' | 'updated' | 'deleted';
 export type InformerHandler = (event: InformerEvent, object: KubeObject) => void;
 
-export const objectKey = (object: Pick<KubeObject, 'metadata'>): string =>
+const objectKey = (object: Pick<KubeObject, 'metadata'>): string =>
   `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
 
 /**
@@ -29,8 +29,8 @@ export class Informer {
   readonly synced: Promise<void> = new Promise((resolve) => {
     this.#synced = resolve;
   });
-  /** Counters for tests and metrics. */
-  readonly stats = { lists: 0, watches: 0, gone: 0, errors: 0 };
+  /** Watches that expired (410 Gone) and that failed otherwise; for tests. */
+  readonly stats = { gone: 0, errors: 0 };
 
   readonly #labelSelector: string | undefined;
 
@@ -56,8 +56,11 @@ export class Informer {
   }
 
   list(namespace?: string): KubeObject[] {
-    const all = [...this.#cache.values()];
-    return namespace === undefined ? all : all.filter((object) => object.metadata.namespace === namespace);
+    const out: KubeObject[] = [];
+    for (const object of this.#cache.values()) {
+      if (namespace === undefined || object.metadata.namespace === namespace) out.push(object);
+    }
+    return out;
   }
 
   start(): void {
@@ -102,7 +105,6 @@ export class Informer {
   }
 
   async #relist(): Promise<string> {
-    this.stats.lists += 1;
     const { items, resourceVersion } = await this.#client.list(
       this.#ref,
       this.#namespace,
@@ -128,7 +130,6 @@ export class Informer {
 
   /** Watches until the stream ends; returns the last resourceVersion seen. Throws KubeApiError(410) on expiry. */
   async #watchFrom(resourceVersion: string): Promise<string> {
-    this.stats.watches += 1;
     let latest = resourceVersion;
     let gone: KubeApiError | undefined;
     const handle = this.#client.watch(

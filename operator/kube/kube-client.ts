@@ -61,8 +61,8 @@ export interface WatchHandle {
 }
 
 export interface KubeClient {
-  /** Requests made: `count` of writes, `byVerb` of every request including reads. */
-  readonly writes: { count: number; byVerb: Record<string, number> };
+  /** Requests made, by HTTP verb (reads too, watches excluded): tests prove an unchanged world writes nothing. */
+  readonly writes: { byVerb: Record<string, number> };
   get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   list(
     ref: ResourceRef,
@@ -84,12 +84,7 @@ export interface KubeClient {
   delete(ref: ResourceRef, namespace: string | undefined, name: string): Promise<void>;
 }
 
-export function resourcePath(
-  ref: ResourceRef,
-  namespace?: string,
-  name?: string,
-  subresource?: string,
-): string {
+function resourcePath(ref: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
   let path = ref.groupVersionPath;
   if (ref.namespaced && namespace !== undefined) path += `/namespaces/${encodeURIComponent(namespace)}`;
   path += `/${ref.plural}`;
@@ -113,7 +108,7 @@ export function createKubeClient(
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const base = new URL(cluster.server);
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const writes = { count: 0, byVerb: {} as Record<string, number> };
+  const writes = { byVerb: {} as Record<string, number> };
 
   const send = async (
     method: string,
@@ -141,9 +136,7 @@ export function createKubeClient(
     body?: unknown,
     contentType?: string,
   ): Promise<unknown> => {
-    // byVerb counts every request (GET too); `count` only the writes.
     writes.byVerb[method] = (writes.byVerb[method] ?? 0) + 1;
-    if (method !== 'GET') writes.count += 1;
     const { options, requester, payload } = await send(method, path, body, contentType);
     return new Promise((resolve, reject) => {
       const req = requester(options, (res) => {

@@ -1,3 +1,4 @@
+import { isDnsLabel } from '../api/dns-label.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import { digestOf } from './applied-digest.ts';
 import type { SpecObject } from './render-gateway-config.ts';
@@ -17,13 +18,11 @@ export function referencedSecretNames(producers: readonly SpecObject<KafkaProduc
   return [...names].sort();
 }
 
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 /**
  * The pod volume name of a Secret: `secret-<name>` when that is a DNS-1123 label, else
  * `secret-<digest>` (Secret names may hold dots and run to 253 characters). Deterministic.
  */
 export function secretVolumeName(secret: string): string {
   const readable = `secret-${secret}`;
-  return readable.length <= 63 && LABEL.test(readable) ? readable : `secret-${digestOf(secret)}`;
+  return isDnsLabel(readable) ? readable : `secret-${digestOf(secret)}`;
 }

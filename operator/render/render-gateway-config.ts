@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { type ConfigIssue, validateConfig } from '../../gateway/config/parse-config.ts';
 import { canonicalJson } from '../../gateway/runtime/plan-producers.ts';
 import {
@@ -9,8 +8,10 @@ import {
   type Reason,
   SECRET_MOUNT_DIR,
 } from '../api/constants.ts';
+import { isDnsLabel } from '../api/dns-label.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
+import { digestOf } from './applied-digest.ts';
 
 /** The parts of a custom resource the renderer reads. */
 export interface SpecObject<Spec> {
@@ -32,9 +33,6 @@ export interface Verdict {
   readonly digest?: string;
 }
 
-const digestOf = (value: unknown) =>
-  createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
-
 export interface RenderedConfig {
   /** The gateway config, JSON text (JSON is YAML), deterministic for the same inputs. */
   readonly text: string;
@@ -46,8 +44,7 @@ export interface RenderedConfig {
   readonly producers: ReadonlyMap<string, Verdict>;
 }
 
-const REPO_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const byName = <T extends { metadata: { name: string } }>(a: T, b: T) =>
+export const byName = <T extends { metadata: { name: string } }>(a: T, b: T) =>
   a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
 const secretPath = (secret: string, key: string) => `${SECRET_MOUNT_DIR}/${secret}/${key}`;
 const describeIssues = (issues: readonly ConfigIssue[], strip: string) =>
@@ -90,7 +87,7 @@ export function producerConfig(spec: KafkaProducerSpec): Record<string, unknown>
 }
 
 /** Maps a LogRepo spec to the gateway's repo config for one track (the canary track applies the overrides). */
-export function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
+function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
   const { kafka, sampling, canary, ...pipeline } = spec;
   const overrides = track === 'canary' && canary ? canary : undefined;
   const executers = [
@@ -128,15 +125,17 @@ export function renderGatewayConfig(
   const validProducers = new Map<string, Record<string, unknown>>();
   for (const producer of [...producers].sort(byName)) {
     const name = producer.metadata.name;
-    const config = producerConfig(producer.spec);
-    const checked = validateConfig({ producers: { [name]: config }, repos: {} });
-    if (!REPO_NAME.test(name) || name.length > 63) {
+    if (!isDnsLabel(name)) {
       producerVerdicts.set(name, {
         included: false,
         reason: REASON.invalidSpec,
         message: 'name must be a DNS-1123 label (a-z, 0-9, -; at most 63)',
       });
-    } else if (!checked.ok) {
+      continue;
+    }
+    const config = producerConfig(producer.spec);
+    const checked = validateConfig({ producers: { [name]: config }, repos: {} });
+    if (!checked.ok) {
       producerVerdicts.set(name, {
         included: false,
         reason: REASON.invalidSpec,
@@ -153,7 +152,7 @@ export function renderGatewayConfig(
   for (const repo of [...repos].sort(byName)) {
     const name = repo.metadata.name;
     const producerName = repo.spec.kafka.producer;
-    if (!REPO_NAME.test(name) || name.length > 63) {
+    if (!isDnsLabel(name)) {
       repoVerdicts.set(name, {
         included: false,
         reason: REASON.invalidSpec,
@@ -215,7 +214,7 @@ export function renderGatewayConfig(
     producers: Object.fromEntries([...validProducers].filter(([name]) => used.has(name))),
     repos: renderedRepos,
   };
-  const revision = `sha256-${createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16)}`;
+  const revision = `sha256-${digestOf(body)}`;
   const text = `${canonicalJson({ revision, ...body })}\n`;
   const sizeBytes = Buffer.byteLength(text);
   return {

@@ -32,12 +32,12 @@ export interface GatewayWorkload {
 }
 
 /** The labels that select a track's pods (immutable in a Deployment: never add to them). */
-export function selectorLabels(track: Track): Record<string, string> {
+function selectorLabels(track: Track): Record<string, string> {
   return { [LABELS.name]: 'sluice', [LABELS.component]: 'gateway', [LABELS.track]: track };
 }
 
 /** Labels of every fleet object: the selector plus managed-by, which the operator's informers select. */
-export function fleetLabels(track: Track): Record<string, string> {
+function fleetLabels(track: Track): Record<string, string> {
   return { ...selectorLabels(track), [LABELS.managedBy]: MANAGED_BY };
 }
 

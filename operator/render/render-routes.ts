@@ -22,7 +22,7 @@ export interface RouteWeights {
 export type RouteProvider = RouteSettings['provider'];
 
 /** The API kind each provider writes. */
-export const ROUTE_KINDS = {
+const ROUTE_KINDS = {
   apisix: { apiVersion: 'apisix.apache.org/v2', kind: 'ApisixRoute' },
   'gateway-api': { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute' },
 } as const;

@@ -3,6 +3,8 @@ import { WrittenStatuses } from './written-statuses.ts';
 
 const ours = { observedGeneration: 1, configRevision: 'r2' };
 const stale = { observedGeneration: 1, configRevision: 'r1' };
+// What the cache shows at our write's resourceVersion; unlike `ours`, so the row tells which one came back.
+const cachedAtOurs = { ...ours, configDigest: 'd2' };
 
 describe('WrittenStatuses', () => {
   it.each([
@@ -11,10 +13,10 @@ describe('WrittenStatuses', () => {
     {
       name: 'cache holds our resourceVersion: the cache',
       rv: '6',
-      cached: ours,
+      cached: cachedAtOurs,
       write: true,
       advance: 0,
-      expected: ours,
+      expected: cachedAtOurs,
     },
     {
       name: 'cache shows another update after ours: still ours until it ages',

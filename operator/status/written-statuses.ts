@@ -48,8 +48,4 @@ export class WrittenStatuses {
     if (resourceVersion === undefined) return;
     this.#entries.set(key, { resourceVersion, status, at: this.#now() });
   }
-
-  get size(): number {
-    return this.#entries.size;
-  }
 }
