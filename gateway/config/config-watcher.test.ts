@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeConfigMapVolume } from '../../test/support/atomic-writer.ts';
 import { type ConfigWatcher, isRelevantEvent, watchConfigFile } from './config-watcher.ts';
 
@@ -22,6 +22,9 @@ describe('isRelevantEvent', () => {
 describe('watchConfigFile', () => {
   let dir: string;
   let watcher: ConfigWatcher | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sluice-watch-'));
+  });
   afterEach(async () => {
     watcher?.close();
     await rm(dir, { recursive: true, force: true });
@@ -32,86 +35,61 @@ describe('watchConfigFile', () => {
     while (!predicate() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
     return predicate();
   };
-
-  it('notices a kubelet-style symlink swap, again and again', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sluice-watch-'));
-    await writeConfigMapVolume(dir, { 'gateway.yaml': 'a: 1' });
+  /** Watches `file`; the returned function tells how many changes were reported so far. */
+  const watchCounting = (file: string, debounceMs: number, pollIntervalMs = 60_000) => {
     let changes = 0;
     watcher = watchConfigFile({
-      file: join(dir, 'gateway.yaml'),
+      file,
       logger: pino({ level: 'silent' }),
       onChange: () => {
         changes += 1;
       },
-      debounceMs: 5,
-      pollIntervalMs: 60_000,
+      debounceMs,
+      pollIntervalMs,
     });
+    return () => changes;
+  };
+
+  it('notices a kubelet-style symlink swap, again and again', async () => {
+    await writeConfigMapVolume(dir, { 'gateway.yaml': 'a: 1' });
+    const changes = watchCounting(join(dir, 'gateway.yaml'), 5);
     for (let round = 1; round <= 3; round++) {
       await writeConfigMapVolume(dir, { 'gateway.yaml': `a: ${round + 1}` });
-      expect(await waitFor(() => changes >= round)).toBe(true);
+      expect(await waitFor(() => changes() >= round)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 30));
     }
   });
 
   it('notices a plain file being rewritten, and debounces a burst into one call', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sluice-watch-'));
     const file = join(dir, 'gateway.yaml');
     await writeFile(file, 'a: 1');
-    let changes = 0;
-    watcher = watchConfigFile({
-      file,
-      logger: pino({ level: 'silent' }),
-      onChange: () => {
-        changes += 1;
-      },
-      debounceMs: 100,
-      pollIntervalMs: 60_000,
-    });
+    // The window opens at the first event and does not slide: 300 ms holds the five writes
+    // even on a busy machine, and a second call would come within 300 ms of a straggler.
+    const changes = watchCounting(file, 300);
     for (let i = 0; i < 5; i++) await writeFile(file, `a: ${i}`);
-    expect(await waitFor(() => changes >= 1)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    expect(changes).toBe(1);
+    expect(await waitFor(() => changes() >= 1)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(changes()).toBe(1);
   });
 
   it('falls back to polling when no event arrives', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sluice-watch-'));
-    let changes = 0;
-    watcher = watchConfigFile({
-      file: join(dir, 'gateway.yaml'),
-      logger: pino({ level: 'silent' }),
-      onChange: () => {
-        changes += 1;
-      },
-      debounceMs: 1,
-      pollIntervalMs: 20,
-    });
-    expect(await waitFor(() => changes >= 2)).toBe(true);
+    const changes = watchCounting(join(dir, 'gateway.yaml'), 1, 20);
+    expect(await waitFor(() => changes() >= 2)).toBe(true);
   });
 
   it('re-establishes the watch when the directory is replaced', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'sluice-watch-'));
     const file = join(dir, 'gateway.yaml');
     await writeFile(file, 'a: 1');
-    let changes = 0;
-    watcher = watchConfigFile({
-      file,
-      logger: pino({ level: 'silent' }),
-      onChange: () => {
-        changes += 1;
-      },
-      debounceMs: 5,
-      pollIntervalMs: 60_000,
-    });
+    const changes = watchCounting(file, 5);
     await rm(dir, { recursive: true, force: true });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(dir);
     await writeFile(file, 'a: 2');
     // Within the 1 s re-watch delay plus margin, the watcher is back and reports a change.
-    expect(await waitFor(() => changes >= 1, 4000)).toBe(true);
-    const before = changes;
+    expect(await waitFor(() => changes() >= 1, 4000)).toBe(true);
+    const before = changes();
     await new Promise((resolve) => setTimeout(resolve, 100));
     await writeFile(file, 'a: 3');
-    expect(await waitFor(() => changes > before, 3000)).toBe(true);
+    expect(await waitFor(() => changes() > before, 3000)).toBe(true);
   });
 });

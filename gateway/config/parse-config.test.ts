@@ -9,6 +9,10 @@ repos:
   access: { producer: main, topic: logs.access }
 `;
 
+/** The minimal config with `fields` added to the producer `main`. */
+const withProducer = (fields: string) =>
+  minimal.replace('brokers: ["k:9092"]', `brokers: ["k:9092"], ${fields}`);
+
 const issuesOf = (text: string) => {
   const result = parseConfigText(text);
   return result.ok ? [] : result.issues;
@@ -17,8 +21,7 @@ const issuesOf = (text: string) => {
 describe('parseConfigText', () => {
   it('fills every default', () => {
     const result = parseConfigText(minimal);
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
+    if (!result.ok) throw new Error(`minimal config refused: ${JSON.stringify(result.issues)}`);
     expect(result.config.server).toMatchObject({
       port: 8080,
       bodyLimitBytes: 10 * 1024 * 1024,
@@ -52,7 +55,7 @@ describe('parseConfigText', () => {
   it.each([
     {
       name: 'an unknown enum value',
-      text: minimal.replace('brokers: ["k:9092"]', 'brokers: ["k:9092"], compression: brotli'),
+      text: withProducer('compression: brotli'),
       issue: {
         path: '/producers/main/compression',
         message: 'expected one of none, gzip, snappy, lz4, zstd (got "brotli")',
@@ -95,12 +98,12 @@ describe('parseConfigText', () => {
     },
     {
       name: 'an idempotent producer without acks all',
-      text: minimal.replace('brokers: ["k:9092"]', 'brokers: ["k:9092"], idempotent: true, acks: leader'),
+      text: withProducer('idempotent: true, acks: leader'),
       issue: { path: '/producers/main/acks', message: 'an idempotent producer requires acks: all' },
     },
     {
       name: 'an idempotent producer without retries',
-      text: minimal.replace('brokers: ["k:9092"]', 'brokers: ["k:9092"], idempotent: true, retries: 0'),
+      text: withProducer('idempotent: true, retries: 0'),
       issue: {
         path: '/producers/main/retries',
         message: 'an idempotent producer requires retries of at least 1',
@@ -113,7 +116,7 @@ describe('parseConfigText', () => {
     },
     {
       name: 'a linger above the bound',
-      text: minimal.replace('brokers: ["k:9092"]', 'brokers: ["k:9092"], batch: { lingerMs: 5000 }'),
+      text: withProducer('batch: { lingerMs: 5000 }'),
       issue: { path: '/producers/main/batch/lingerMs', message: expect.stringContaining('1000') },
     },
     {
@@ -143,5 +146,9 @@ describe('parseConfigText', () => {
       )
       .join('\n');
     expect(parseConfigText(bomb).ok).toBe(false);
+    // Refused as a bomb, not merely as a config without producers and repos.
+    expect(issuesOf(bomb)).toEqual([
+      { path: '/', message: expect.stringMatching(/not valid YAML: .*alias/) },
+    ]);
   });
 });

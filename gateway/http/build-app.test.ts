@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../test/support/eventually.ts';
 import { type InjectGateway, injectGateway } from '../../test/support/inject-gateway.ts';
 
 const lines = (count: number, extra = '') =>
@@ -43,6 +44,9 @@ describe('POST /log/repo/:repo', () => {
       ['logs.access', 'edge-1'],
       ['logs.access', 'edge-2'],
     ]);
+    // The valid lines, as they were posted.
+    const values = gateway.engine.batches.flatMap((batch) => batch.messages.map((m) => m.value.toString()));
+    expect(values).toEqual(lines(3).split('\n'));
   });
 
   it('answers 202 in async mode without waiting for Kafka', async () => {
@@ -50,6 +54,15 @@ describe('POST /log/repo/:repo', () => {
     const { status, body } = await post(gateway, 'audit', lines(2));
     expect(status).toBe(202);
     expect(body).toMatchObject({ accepted: 2 });
+    // Answered before any acknowledgement, the lines are still on their way to the topic.
+    const { engine } = gateway;
+    await eventually(
+      async () => engine.batches.length,
+      (count) => count > 0,
+      3000,
+      5,
+    );
+    expect(engine.batches.map((batch) => [batch.topic, batch.messages.length])).toEqual([['logs.audit', 2]]);
   });
 
   it.each([
@@ -139,6 +152,8 @@ describe('POST /log/repo/:repo', () => {
     );
     const started = performance.now();
     const response = await post(gateway, 'access', lines(2));
+    // Ten times the 200 ms deadline: loose enough for a busy machine, and still far from the
+    // test timeout a request that ignored the deadline would run into.
     expect(performance.now() - started).toBeLessThan(2000);
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('3');
@@ -152,10 +167,14 @@ describe('POST /log/repo/:repo', () => {
     gateway = await injectGateway({}, { autoAck: false });
     const answer = post(gateway, 'access', lines(2));
     // Wait for the batch to reach the engine (a busy machine may take a while), then fail it.
-    for (let waited = 0; gateway.engine.batches.length === 0 && waited < 3000; waited += 5) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    gateway.engine.batches[0]?.fail(new Error('connection'));
+    const { engine } = gateway;
+    await eventually(
+      async () => engine.batches.length,
+      (count) => count > 0,
+      3000,
+      5,
+    );
+    engine.batches[0]?.fail(new Error('connection'));
     const response = await answer;
     expect(response.status).toBe(503);
     expect(response.body.error.code).toBe('KAFKA_UNAVAILABLE');
@@ -169,9 +188,12 @@ describe('POST /log/repo/:repo', () => {
     const big = lines(300, `,"pad":"${'p'.repeat(150)}"`);
     const first = post(gateway, 'access', big);
     const producer = gateway.runtime.producers.get('main');
-    for (let waited = 0; (producer?.pendingBytes ?? 0) === 0 && waited < 3000; waited += 5) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await eventually(
+      async () => producer?.pendingBytes ?? 0,
+      (bytes) => bytes > 0,
+      3000,
+      5,
+    );
     const second = await post(gateway, 'access', big);
     expect(second.status).toBe(429);
     expect(second.body.error.code).toBe('BUFFER_FULL');
@@ -203,6 +225,8 @@ describe('POST /log/repo/:repo', () => {
     const bad = await post(gateway, 'access', lines(1), { 'x-request-id': 'a b\tc' });
     expect(good.headers['x-request-id']).toBe('abc-123');
     expect(bad.headers['x-request-id']).not.toBe('a b\tc');
+    // Replaced by an id of the gateway's own: every answer carries one to quote.
+    expect(bad.headers['x-request-id']).toMatch(/^r[0-9a-z]+$/);
   });
 });
 

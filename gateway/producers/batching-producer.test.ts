@@ -48,7 +48,7 @@ afterEach(() => {
 describe('BatchingProducer', () => {
   it('merges concurrent requests into one batch per topic after the linger time', async () => {
     vi.useFakeTimers();
-    const { engine, producer } = await connectedProducer();
+    const { engine, observer, producer } = await connectedProducer();
     const first = producer.submit([{ topic: 'a', messages: [msg('1'), msg('2')] }]);
     const second = producer.submit([{ topic: 'a', messages: [msg('3')] }]);
     expect(engine.batches).toHaveLength(0);
@@ -58,6 +58,9 @@ describe('BatchingProducer', () => {
     engine.batches[0]?.ack();
     expect(first.ok && second.ok).toBe(true);
     if (first.ok && second.ok) await Promise.all([first.delivery, second.delivery]);
+    // Delivered bytes leave the pending count, or the cap would refuse everything in time.
+    expect(producer.pendingBytes).toBe(0);
+    expect(observer.pending.at(-1)).toBe(0);
   });
 
   it('flushes at once when a batch reaches maxMessages, without waiting for linger', async () => {

@@ -16,7 +16,8 @@ describe('RuntimeHolder', () => {
     const waiting = holder.drained(first).then(() => {
       drained = true;
     });
-    await Promise.resolve();
+    // Every pending promise callback runs before setImmediate fires.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(drained).toBe(false);
     holder.leave(first);
     await waiting;

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -18,6 +18,7 @@ import {
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { kcatConsume } from '../infra/kcat.ts';
 import { kubectlOk } from '../infra/kubectl.ts';
+import { patchLogRepo } from '../kube/kubectl-steps.ts';
 import { installUpstreamCrds } from '../kube/upstream-crds.ts';
 import { writeConfigMapVolume } from '../support/atomic-writer.ts';
 import { eventually as eventuallyWithin } from '../support/eventually.ts';
@@ -158,8 +159,7 @@ spec:
       const syncer = syncConfigMapVolume(client, configMap, dir);
       syncers.push(syncer);
       await eventually(
-        async () =>
-          (await import('node:fs/promises')).readFile(join(dir, 'gateway.yaml'), 'utf8').catch(() => ''),
+        () => readFile(join(dir, 'gateway.yaml'), 'utf8').catch(() => ''),
         (text) => text !== '',
       );
       gateways[track] = await startGatewayProcess({
@@ -208,19 +208,9 @@ spec:
     const stableRevision = await served(stable);
     const deploymentBefore = await client.get(DEPLOYMENTS, ns, 'sluice-gateway-canary');
     const canaryRevisionBefore = await revisionOf(client, 'sluice-gateway-config-canary');
-    await kubectlOk([
-      'patch',
-      'logrepo',
-      'orders',
-      '-n',
-      ns,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({
-        spec: { canary: { executers: [{ type: 'set', field: 'track', value: 'canary-2' }] } },
-      }),
-    ]);
+    await patchLogRepo(ns, 'orders', {
+      spec: { canary: { executers: [{ type: 'set', field: 'track', value: 'canary-2' }] } },
+    });
     const revision = await eventually(
       () => revisionOf(client, 'sluice-gateway-config-canary'),
       (value) => value !== undefined && value !== canaryRevisionBefore,

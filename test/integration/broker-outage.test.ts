@@ -3,6 +3,7 @@ import type { GatewayServer } from '../../gateway/http/server.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { connectKafkaControl } from '../infra/kafka-control.ts';
 import { kcatConsume } from '../infra/kcat.ts';
+import { eventually } from '../support/eventually.ts';
 import { kafkaEngines } from '../support/kafka-engines.ts';
 import { postLines, startTestGateway } from '../support/start-test-gateway.ts';
 
@@ -62,12 +63,14 @@ describe.each(kafkaEngines())('broker outage (%s engine)', (engine) => {
     }
 
     await control.restart();
-    let recovered = false;
-    for (let attempt = 0; attempt < 60 && !recovered; attempt++) {
-      recovered = (await post(`after-${attempt}`)).status === 200;
-      if (!recovered) await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    expect(recovered).toBe(true);
+    let attempt = 0;
+    const recovered = await eventually(
+      () => post(`after-${attempt++}`),
+      (answer) => answer.status === 200,
+      60_000,
+      1000,
+    );
+    expect(recovered.status).toBe(200);
 
     // At least once: every acknowledged id is in the topic (503'd ones may be there too).
     const read = await kcatConsume({ brokers, topic, untilEnd: true, timeoutMs: 20_000 });

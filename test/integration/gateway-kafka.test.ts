@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { GatewayServer } from '../../gateway/http/server.ts';
+import { keyHash } from '../../gateway/kafka/java-partitioner.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { kcatConsume } from '../infra/kcat.ts';
 import { type KafkaEngine, kafkaEngines } from '../support/kafka-engines.ts';
@@ -52,10 +53,11 @@ describe.each(kafkaEngines())('%s engine', (engine) => {
       async: uniqueTopicName(`async-${engine}`),
       keyed: uniqueTopicName(`keyed-${engine}`),
     };
+    const keyedPartitions = 6;
     beforeAll(async () => {
       await createTopic(brokers, topics.sync, 3);
       await createTopic(brokers, topics.async, 3);
-      await createTopic(brokers, topics.keyed, 6);
+      await createTopic(brokers, topics.keyed, keyedPartitions);
       gateway = await startTestGateway({
         server: { bodyLimitBytes: 64 * 1024, maxLineBytes: 4096, maxDecompressedBytes: 256 * 1024 },
         producers: { main: kafka(engine, { compression: 'lz4' }) },
@@ -100,6 +102,8 @@ describe.each(kafkaEngines())('%s engine', (engine) => {
       const partitionsByKey = new Map<string, Set<number>>();
       for (const message of read) {
         expect(message.key).toBe(JSON.parse(message.value).host);
+        // The Java client's placement: toPositive(murmur2(key)) % partitions.
+        expect(message.partition).toBe(keyHash(Buffer.from(message.key ?? '')) % keyedPartitions);
         const set = partitionsByKey.get(message.key ?? '') ?? new Set();
         set.add(message.partition);
         partitionsByKey.set(message.key ?? '', set);

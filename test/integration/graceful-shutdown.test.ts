@@ -80,6 +80,7 @@ describe.each(kafkaEngines())('SIGTERM under load (%s engine)', (engine) => {
       }
     };
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
+    // 1.5 s of load before the signal (a duration, not a wait for an event).
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const signalledAt = performance.now();
     child.kill('SIGTERM');

@@ -7,6 +7,7 @@ import { type RunningGateway, runGateway } from '../../gateway/run-gateway.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { kcatConsume } from '../infra/kcat.ts';
 import { writeConfigMapVolume } from '../support/atomic-writer.ts';
+import { eventually } from '../support/eventually.ts';
 import { kafkaEngines } from '../support/kafka-engines.ts';
 
 // Real Apache Kafka broker, a real gateway watching a config directory updated the way
@@ -65,6 +66,8 @@ describe('hot reload under load', () => {
     running = result.running;
     const { gateway } = running;
     await gateway.connected;
+    const metric = async (name: string, labels: string) =>
+      metricValue(await (await fetch(`${gateway.url}/metrics`)).text(), name, labels);
 
     const revisionOf = new Map<string, string>();
     const failures: string[] = [];
@@ -95,20 +98,27 @@ describe('hot reload under load', () => {
     const started = performance.now();
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
 
-    const waitForRevision = async (revision: string) => {
-      const until = Date.now() + 10_000;
-      while (gateway.runtime().revision !== revision && Date.now() < until) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return gateway.runtime().revision;
-    };
+    const waitForRevision = (revision: string) =>
+      eventually(
+        async () => gateway.runtime().revision,
+        (current) => current === revision,
+        10_000,
+        20,
+      );
+    // Each revision serves the load for 700 ms before the next reload.
     for (let revision = 1; revision <= RELOADS; revision++) {
       await new Promise((resolve) => setTimeout(resolve, 700));
       if (revision === INVALID_AT) {
         await writeConfigMapVolume(dir, {
           'gateway.yaml': configFor(revision).replace('producer: main, topic', 'producer: missing, topic'),
         });
-        await new Promise((resolve) => setTimeout(resolve, 700));
+        // Until the watcher has read and refused it, the revision would not have moved anyway.
+        await eventually(
+          () => metric('sluice_config_reload_total', 'result="invalid"'),
+          (invalid) => invalid === 1,
+          10_000,
+          20,
+        );
         expect(gateway.runtime().revision).toBe(`rev-${revision - 1}`);
       }
       await writeConfigMapVolume(dir, { 'gateway.yaml': configFor(revision) });
@@ -156,14 +166,11 @@ describe('hot reload under load', () => {
     const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
     expect(metricValue(metrics, 'sluice_config_reload_total', 'result="applied"')).toBe(RELOADS);
     expect(metricValue(metrics, 'sluice_config_reload_total', 'result="invalid"')).toBe(1);
-    const until = Date.now() + 10_000;
-    let closed = 0;
-    while (Date.now() < until) {
-      const text = await (await fetch(`${gateway.url}/metrics`)).text();
-      closed = metricValue(text, 'sluice_producer_lifecycle_total', 'event="closed"');
-      if (closed === RELOADS) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const closed = await eventually(
+      () => metric('sluice_producer_lifecycle_total', 'event="closed"'),
+      (count) => count === RELOADS,
+      10_000,
+    );
     expect(closed).toBe(RELOADS);
     expect(metrics).toContain(`sluice_config_info{revision="rev-${RELOADS}"} 1`);
   });

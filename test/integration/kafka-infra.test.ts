@@ -1,8 +1,10 @@
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { describe, expect, inject, it } from 'vitest';
 import { createTopic, probeKafka, splitBrokers, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { connectKafkaControl } from '../infra/kafka-control.ts';
 import { kcatConsume, kcatProduce } from '../infra/kcat.ts';
+
+const { Kafka, logLevel, Partitioners } = kafkajs;
 
 // Proves the integration infrastructure itself: a real broker that a kafkajs producer
 // writes to and librdkafka (kcat) reads back from, including a compressed batch.

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -14,6 +13,8 @@ import { createKubeClient, type KubeObject, loadKubeConfig } from '../../operato
 import type { FleetSettings, RouteSettings } from '../../operator/operator-config.ts';
 import { kubectlOk } from '../infra/kubectl.ts';
 import { eventually } from '../support/eventually.ts';
+import { applyQuickstart } from './kubectl-steps.ts';
+import { reconcileAgain } from './reconcile-again.ts';
 import { installUpstreamCrds } from './upstream-crds.ts';
 
 // The canary practice end to end on the real apiserver, with the real APISIX CRD installed:
@@ -57,8 +58,6 @@ const start = (canaryImage?: string) => {
   };
 };
 
-const example = async (file: string) =>
-  (await readFile(`examples/quickstart/${file}`, 'utf8')).replaceAll('namespace: logs', `namespace: ${ns}`);
 const show = async (args: string[]) => {
   const out = await kubectlOk(args);
   if (process.env.SLUICE_SHOW_KUBECTL) console.log(`$ kubectl ${args.join(' ')}\n${out}`);
@@ -74,6 +73,12 @@ const backendsOf = async (repo: string) => {
   )?.http;
   return http?.[0]?.backends.map((backend) => `${backend.serviceName}=${backend.weight}`).join(',');
 };
+/** The route's backends once `ready` holds for them. */
+const backendsWhen = (repo: string, ready: (backends: string) => boolean) =>
+  eventually(
+    () => backendsOf(repo),
+    (backends) => backends !== undefined && ready(backends),
+  );
 const configOf = async (name: string) => {
   const map = await client.get(CONFIG_MAPS, ns, name);
   const text = (map?.data as Record<string, string> | undefined)?.['gateway.yaml'];
@@ -81,13 +86,19 @@ const configOf = async (name: string) => {
     ? undefined
     : (JSON.parse(text) as { repos: Record<string, Record<string, unknown>> });
 };
-const statusOf = async (repo: string) =>
-  (await client.get(LOG_REPOS, ns, repo))?.status as {
-    route?: { kind: string; name: string };
-    weights?: { stable: number; canary: number };
-    tracks?: Record<string, { replicas: number; readyReplicas: number }>;
-    conditions?: Array<{ type: string; status: string; reason: string }>;
-  };
+type RepoStatus = {
+  route?: { kind: string; name: string };
+  weights?: { stable: number; canary: number };
+  tracks?: Record<string, { replicas: number; readyReplicas: number }>;
+  conditions?: Array<{ type: string; status: string; reason: string }>;
+};
+const statusOf = async (repo: string) => (await client.get(LOG_REPOS, ns, repo))?.status as RepoStatus;
+/** The repo's status once `ready` holds for it. */
+const statusWhen = (repo: string, ready: (status: RepoStatus) => boolean) =>
+  eventually(
+    () => statusOf(repo),
+    (status) => status !== undefined && ready(status),
+  );
 const imageOf = (deployment: KubeObject | undefined) =>
   (deployment?.spec as { template: { spec: { containers: Array<{ image: string }> } } } | undefined)?.template
     .spec.containers[0]?.image;
@@ -112,21 +123,9 @@ describe('the canary practice on the real apiserver', () => {
   });
 
   it('two repos: a stable track, and every route to stable', async () => {
-    for (const file of ['kafka-producer.yaml', 'log-repo-access.yaml', 'log-repo-errors.yaml']) {
-      await kubectlOk(['apply', '-f', '-'], { input: await example(file) });
-    }
-    expect(
-      await eventually(
-        () => backendsOf('access'),
-        (b) => b !== undefined,
-      ),
-    ).toBe('sluice-gateway=100');
-    expect(
-      await eventually(
-        () => backendsOf('errors'),
-        (b) => b !== undefined,
-      ),
-    ).toBe('sluice-gateway=100');
+    await applyQuickstart(ns);
+    expect(await backendsWhen('access', () => true)).toBe('sluice-gateway=100');
+    expect(await backendsWhen('errors', () => true)).toBe('sluice-gateway=100');
     const prefix = await client.get(APISIX_ROUTES, ns, 'sluice-repos');
     expect(prefix?.spec).toMatchObject({
       ingressClassName: 'apisix',
@@ -137,19 +136,13 @@ describe('the canary practice on the real apiserver', () => {
     const stable = await client.get(DEPLOYMENTS, ns, 'sluice-gateway');
     expect(imageOf(stable)).toBe('sluice/gateway:0.1.0');
     expect((await canaryObjects()).every((object) => object === undefined)).toBe(true);
-    const status = await eventually(
-      () => statusOf('access'),
-      (s) => s?.weights !== undefined,
-    );
+    const status = await statusWhen('access', (s) => s.weights !== undefined);
     expect(status).toMatchObject({
       route: { kind: 'ApisixRoute', name: 'sluice-repo-access' },
       weights: { stable: 100, canary: 0 },
       tracks: { stable: { replicas: 2, readyReplicas: 0 } },
     });
-    await eventually(
-      () => statusOf('errors'),
-      (s) => s?.weights !== undefined,
-    );
+    await statusWhen('errors', (s) => s.weights !== undefined);
     const table = await show(['get', 'logrepos', '-n', ns, '-o', 'wide']);
     expect(table).toMatch(/ROUTED\s+ROUTE\s+STABLE-READY\s+CANARY-READY/);
     expect(table).toMatch(
@@ -176,12 +169,9 @@ describe('the canary practice on the real apiserver', () => {
     await running.operator.leading;
     const errorsRouteBefore = await client.get(APISIX_ROUTES, ns, 'sluice-repo-errors');
     await patchCanary('access', { weight: 10 });
-    expect(
-      await eventually(
-        () => backendsOf('access'),
-        (b) => b?.includes('canary') === true,
-      ),
-    ).toBe('sluice-gateway=90,sluice-gateway-canary=10');
+    expect(await backendsWhen('access', (b) => b.includes('canary'))).toBe(
+      'sluice-gateway=90,sluice-gateway-canary=10',
+    );
     const [deployment, service, pdb, configMap] = await canaryObjects();
     expect(imageOf(deployment)).toBe('sluice/gateway:0.2.0');
     expect(imageOf(await client.get(DEPLOYMENTS, ns, 'sluice-gateway'))).toBe('sluice/gateway:0.1.0');
@@ -192,10 +182,7 @@ describe('the canary practice on the real apiserver', () => {
     const errorsRouteAfter = await client.get(APISIX_ROUTES, ns, 'sluice-repo-errors');
     expect(errorsRouteAfter?.metadata.resourceVersion).toBe(errorsRouteBefore?.metadata.resourceVersion);
     expect(await backendsOf('errors')).toBe('sluice-gateway=100');
-    const status = await eventually(
-      () => statusOf('access'),
-      (s) => s?.weights?.canary === 10,
-    );
+    const status = await statusWhen('access', (s) => s.weights?.canary === 10);
     expect(status).toMatchObject({
       weights: { stable: 90, canary: 10 },
       tracks: { stable: { replicas: 2, readyReplicas: 0 }, canary: { replicas: 1, readyReplicas: 0 } },
@@ -203,10 +190,7 @@ describe('the canary practice on the real apiserver', () => {
     expect(status.conditions).toContainEqual(
       expect.objectContaining({ type: 'Canary', status: 'True', reason: 'Routed' }),
     );
-    await eventually(
-      () => statusOf('errors'),
-      (s) => s?.tracks?.canary !== undefined,
-    );
+    await statusWhen('errors', (s) => s.tracks?.canary !== undefined);
     expect(await show(['get', 'logrepos', '-n', ns])).toMatch(
       /access\s+main\s+cdn\.access\s+sync\s+10\s+True/,
     );
@@ -217,16 +201,10 @@ describe('the canary practice on the real apiserver', () => {
 
   it('A at 100: every request of A to the canary track', async () => {
     await patchCanary('access', { weight: 100 });
-    expect(
-      await eventually(
-        () => backendsOf('access'),
-        (b) => b?.endsWith('canary=100') === true,
-      ),
-    ).toBe('sluice-gateway=0,sluice-gateway-canary=100');
-    await eventually(
-      () => statusOf('access'),
-      (s) => s?.weights?.canary === 100,
+    expect(await backendsWhen('access', (b) => b.endsWith('canary=100'))).toBe(
+      'sluice-gateway=0,sluice-gateway-canary=100',
     );
+    await statusWhen('access', (s) => s.weights?.canary === 100);
     expect(await show(['get', 'logrepos', '-n', ns, '-o', 'wide'])).toMatch(
       /access\s+\S+\s+\S+\s+sync\s+100\s+True\s+\S+\s+100\s/,
     );
@@ -234,12 +212,7 @@ describe('the canary practice on the real apiserver', () => {
 
   it('A back to 0: the route returns to stable at once, the canary track goes after the grace period', async () => {
     await patchCanary('access', { weight: 0 });
-    expect(
-      await eventually(
-        () => backendsOf('access'),
-        (b) => b === 'sluice-gateway=100',
-      ),
-    ).toBe('sluice-gateway=100');
+    await backendsWhen('access', (b) => b === 'sluice-gateway=100');
     const flipped = Date.now();
     // Draining: still there, marked with the time the last weight returned to 0.
     const [draining] = await canaryObjects();
@@ -252,10 +225,7 @@ describe('the canary practice on the real apiserver', () => {
       (value) => value !== undefined,
     );
     expect(Date.parse(idleSince as string)).toBeGreaterThan(flipped - 5_000);
-    await eventually(
-      () => statusOf('access'),
-      (s) => s?.weights?.canary === 0,
-    );
+    await statusWhen('access', (s) => s.weights?.canary === 0);
     await show(['get', 'logrepos', '-n', ns, '-o', 'wide']);
     // Nobody touches anything: the operator comes back by itself when the grace period ends.
     await eventually(
@@ -264,10 +234,7 @@ describe('the canary practice on the real apiserver', () => {
       (GRACE_SECONDS + 15) * 1000,
     );
     expect(Date.now() - flipped).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000 - 1_000);
-    await eventually(
-      () => statusOf('access'),
-      (s) => s?.tracks?.canary === undefined,
-    );
+    await statusWhen('access', (s) => s.tracks?.canary === undefined);
     expect(await show(['get', 'logrepos', '-n', ns, '-o', 'wide'])).toMatch(
       /access\s+\S+\s+\S+\s+sync\s+0\s+True\s+\S+\s+0\s/,
     );
@@ -279,12 +246,9 @@ describe('the canary practice on the real apiserver', () => {
       constraint: { field: 'level', equals: 'error' },
       executers: [{ type: 'set', field: 'track', value: 'canary' }],
     });
-    expect(
-      await eventually(
-        () => backendsOf('errors'),
-        (b) => b?.includes('canary') === true,
-      ),
-    ).toBe('sluice-gateway=50,sluice-gateway-canary=50');
+    expect(await backendsWhen('errors', (b) => b.includes('canary'))).toBe(
+      'sluice-gateway=50,sluice-gateway-canary=50',
+    );
     const canary = await eventually(
       () => configOf('sluice-gateway-config-canary'),
       (c) => c !== undefined,
@@ -299,18 +263,15 @@ describe('the canary practice on the real apiserver', () => {
     expect(stable?.repos.errors).not.toHaveProperty('executers');
     // A config-only canary runs the same image on both tracks... here the canary image is still 0.2.0.
     expect(await backendsOf('access')).toBe('sluice-gateway=100');
-    await eventually(
-      () => statusOf('errors'),
-      (s) => s?.weights?.canary === 50,
-    );
+    await statusWhen('errors', (s) => s.weights?.canary === 50);
     await show(['get', 'logrepos', '-n', ns, '-o', 'wide']);
   });
 
   it('writes nothing when reconciling the converged fleet again', async () => {
+    // A quiet second for the reconciles the previous test set off to finish.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const before = { ...running.client.writes.byVerb };
-    running.operator.queue.add(ns);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await reconcileAgain(running.operator, ns);
     expect(running.client.writes.byVerb.PATCH ?? 0).toBe(before.PATCH ?? 0);
     expect(running.client.writes.byVerb.DELETE ?? 0).toBe(before.DELETE ?? 0);
     expect(running.client.writes.byVerb.POST ?? 0).toBe(before.POST ?? 0);

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { kubeVersions } from '../infra/kube-binaries.ts';
 import { connectKubeControl } from '../infra/kube-control.ts';
 import { applyManifests, kubectl, kubectlOk, waitForCrds } from '../infra/kubectl.ts';
+import { eventually } from '../support/eventually.ts';
 
 // Smoke test of the kube test infrastructure, through kubectl as a user would drive it: the
 // API server answers, stores objects, serves a CRD with a structural schema, CEL validation
@@ -107,13 +108,15 @@ data: { text: hello }
     await waitForCrds([CRD], { kubeconfig });
 
     // The CRD's schema reaches the published OpenAPI a moment after it is Established.
-    let explain = '';
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
-      const result = await k(['explain', 'widget.spec']);
-      explain = result.stdout + result.stderr;
-      if (result.code === 0 && explain.includes('Number of sprockets')) break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    const { explain } = await eventually(
+      async () => {
+        const result = await k(['explain', 'widget.spec']);
+        return { code: result.code, explain: result.stdout + result.stderr };
+      },
+      (result) => result.code === 0 && result.explain.includes('Number of sprockets'),
+      30_000,
+      500,
+    );
     expect(explain).toContain('Desired shape of the widget.');
     expect(explain).toMatch(/size\s+<integer> -required-/);
     expect(explain).toContain('Number of sprockets the widget holds.');
@@ -133,8 +136,7 @@ data: { text: hello }
   });
 
   it('admits a Pod in a namespace no controller has given a ServiceAccount', async () => {
-    // Nothing runs it here (no kubelet); it is stored and stays Pending, as the operator's
-    // Deployments' pods will until a later issue brings fake nodes.
+    // Nothing runs it here (no kubelet, no node); it is stored and stays Pending.
     const pod = {
       apiVersion: 'v1',
       kind: 'Pod',

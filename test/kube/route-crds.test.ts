@@ -49,7 +49,7 @@ const repoRoutes = (settings: RouteSettings) =>
     (weights) =>
       renderRepoRoute({
         namespace: ns,
-        // Dry runs accept an ownerReference to a uid that does not exist; the real run below uses real ones.
+        // Dry runs accept an ownerReference to a uid that does not exist.
         repo: { name: `access-${weights.canary}`, uid: '6d1c0f36-3c43-4a5e-9d59-1b8a4f0f0a01' },
         weights,
         settings,

@@ -5,7 +5,7 @@ import { exists } from '../infra/system-tools.ts';
 // The real CRDs of the routing layers the operator writes to (APISIX's ApisixRoute, Gateway
 // API's HTTPRoute), kept beside the project in ../shared/upstream-crds/ and never copied into
 // it: users install them from those projects' releases. SLUICE_UPSTREAM_CRDS points elsewhere.
-export const UPSTREAM_CRDS_DIR =
+const UPSTREAM_CRDS_DIR =
   process.env.SLUICE_UPSTREAM_CRDS ??
   fileURLToPath(new URL('../../../shared/upstream-crds', import.meta.url));
 

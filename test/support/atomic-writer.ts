@@ -9,8 +9,8 @@ let generation = 0;
  * directory, point a temporary `..data_tmp` symlink at it, rename that over
  * `..data` (the atomic step), make sure every key has a top-level symlink
  * through `..data`, drop symlinks of keys that are gone, then remove the old
- * timestamped directory. Returns when the swap happened (performance.now()). Readers of `dir/<key>` see the old or the new
- * content, never a mix.
+ * timestamped directory. Readers of `dir/<key>` see the old or the new
+ * content, never a mix. `swappedAt` is the performance.now() of the swap.
  */
 export async function writeConfigMapVolume(
   dir: string,
