@@ -43,24 +43,24 @@ export interface OperatorMetrics {
   readonly reconciles: Counter<'result'>;
   readonly duration: Histogram;
   readonly queueDepth: Gauge;
-  readonly writes: Gauge<'verb'>;
+  readonly apiRequests: Gauge<'verb'>;
 }
 
 function createOperatorMetrics(client: KubeClient): OperatorMetrics {
   const registry = new Registry();
   const registers = [registry];
-  const writes = new Gauge({
+  const apiRequests = new Gauge({
     name: 'sluice_operator_api_requests',
     help: 'Requests this operator process made to the Kubernetes API (watches excluded), by verb.',
     labelNames: ['verb'],
     registers,
     collect() {
-      for (const [verb, count] of Object.entries(client.writes.byVerb)) this.set({ verb }, count);
+      for (const [verb, count] of Object.entries(client.requests.byVerb)) this.set({ verb }, count);
     },
   });
   return {
     registry,
-    writes,
+    apiRequests,
     reconciles: new Counter({
       name: 'sluice_operator_reconcile_total',
       help: 'Namespace reconciles by result.',

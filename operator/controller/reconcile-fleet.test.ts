@@ -44,7 +44,7 @@ function fakeWorld(objects: KubeObject[], routes: RouteSettings = apisix) {
   }
   const writes: string[] = [];
   const client = {
-    writes: { byVerb: {} },
+    requests: { byVerb: {} },
     apply: async (ref: ResourceRef, object: KubeObject) => {
       writes.push(`apply ${ref.plural}/${object.metadata.name}`);
       const k = key(ref.plural, object.metadata.namespace, object.metadata.name);

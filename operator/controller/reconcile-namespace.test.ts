@@ -15,7 +15,7 @@ function fakeWorld(objects: KubeObject[]) {
     store.set(key(refOf(object), object.metadata.namespace, object.metadata.name), object);
   const writes: string[] = [];
   const client = {
-    writes: { byVerb: {} },
+    requests: { byVerb: {} },
     apply: async (ref: ResourceRef, object: KubeObject) => {
       writes.push(`apply ${ref.plural}/${object.metadata.name}`);
       store.set(key(ref, object.metadata.namespace, object.metadata.name), object);

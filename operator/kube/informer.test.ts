@@ -15,7 +15,7 @@ function scriptedClient(snapshots: KubeObject[][], watches: Array<WatchEvent[] |
   let lists = 0;
   let watchCalls = 0;
   const client = {
-    writes: { byVerb: {} },
+    requests: { byVerb: {} },
     list: async () => {
       const items = snapshots[Math.min(lists, snapshots.length - 1)] ?? [];
       lists += 1;

@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
  * from @kubernetes/client-node's KubeConfig (kubeconfig files, in-cluster
  * service account); requests are plain HTTPS so server-side apply, status
  * subresources and watches are spoken exactly as the API defines them. Every
- * write is counted so tests can prove that an unchanged world writes nothing.
+ * request is counted so tests can prove that an unchanged world writes nothing.
  */
 export interface KubeObject {
   apiVersion: string;
@@ -62,7 +62,7 @@ export interface WatchHandle {
 
 export interface KubeClient {
   /** Requests made, by HTTP verb (reads too, watches excluded): tests prove an unchanged world writes nothing. */
-  readonly writes: { byVerb: Record<string, number> };
+  readonly requests: { byVerb: Record<string, number> };
   get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   list(
     ref: ResourceRef,
@@ -108,7 +108,7 @@ export function createKubeClient(
   if (!cluster) throw new Error('kubeconfig has no current cluster');
   const base = new URL(cluster.server);
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const writes = { byVerb: {} as Record<string, number> };
+  const requests = { byVerb: {} as Record<string, number> };
 
   const send = async (
     method: string,
@@ -136,7 +136,7 @@ export function createKubeClient(
     body?: unknown,
     contentType?: string,
   ): Promise<unknown> => {
-    writes.byVerb[method] = (writes.byVerb[method] ?? 0) + 1;
+    requests.byVerb[method] = (requests.byVerb[method] ?? 0) + 1;
     const { options, requester, payload } = await send(method, path, body, contentType);
     return new Promise((resolve, reject) => {
       const req = requester(options, (res) => {
@@ -171,7 +171,7 @@ export function createKubeClient(
     ) as Promise<KubeObject>;
 
   return {
-    writes,
+    requests,
     async get(ref, namespace, name) {
       try {
         return (await call('GET', resourcePath(ref, namespace, name))) as KubeObject;

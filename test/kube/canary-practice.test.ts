@@ -270,11 +270,11 @@ describe('the canary practice on the real apiserver', () => {
   it('writes nothing when reconciling the converged fleet again', async () => {
     // A quiet second for the reconciles the previous test set off to finish.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    const before = { ...running.client.writes.byVerb };
+    const before = { ...running.client.requests.byVerb };
     await reconcileAgain(running.operator, ns);
-    expect(running.client.writes.byVerb.PATCH ?? 0).toBe(before.PATCH ?? 0);
-    expect(running.client.writes.byVerb.DELETE ?? 0).toBe(before.DELETE ?? 0);
-    expect(running.client.writes.byVerb.POST ?? 0).toBe(before.POST ?? 0);
+    expect(running.client.requests.byVerb.PATCH ?? 0).toBe(before.PATCH ?? 0);
+    expect(running.client.requests.byVerb.DELETE ?? 0).toBe(before.DELETE ?? 0);
+    expect(running.client.requests.byVerb.POST ?? 0).toBe(before.POST ?? 0);
   });
 
   it('removes the route of a deleted repo, and the whole fleet with the last repo', async () => {

@@ -151,12 +151,12 @@ describe('operator on the real apiserver', () => {
     await second.synced;
     await new Promise((resolve) => setTimeout(resolve, 500));
     await second.stop();
-    expect(counting.writes.byVerb.PATCH ?? 0).toBe(0);
+    expect(counting.requests.byVerb.PATCH ?? 0).toBe(0);
 
     // The leader, asked to reconcile the converged namespace again, applies nothing.
-    const patchesBefore = operatorClient.writes.byVerb.PATCH ?? 0;
+    const patchesBefore = operatorClient.requests.byVerb.PATCH ?? 0;
     await reconcileAgain(operator, ns);
-    expect(operatorClient.writes.byVerb.PATCH ?? 0).toBe(patchesBefore);
+    expect(operatorClient.requests.byVerb.PATCH ?? 0).toBe(patchesBefore);
   });
 
   it('hands over to a second replica when the leader stops, without duplicate writes', async () => {
@@ -172,7 +172,7 @@ describe('operator on the real apiserver', () => {
       (count) => count > 0,
     );
     // The world did not change: the new leader converges without writing the ConfigMap or statuses.
-    expect(standbyClient.writes.byVerb.PATCH ?? 0).toBe(0);
+    expect(standbyClient.requests.byVerb.PATCH ?? 0).toBe(0);
     await patchLogRepo(ns, 'access', { spec: { kafka: { mode: 'async' } } });
     const config = await eventually(
       () => gatewayConfig(client),
