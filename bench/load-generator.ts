@@ -130,7 +130,9 @@ export function dueRequests(
   sent: number,
 ): number {
   if (nowMs < startMs) return 0;
-  const total = Math.ceil((endMs - startMs) / intervalMs);
+  // The epsilon absorbs float error: start + 300 − start can be 300.00000000000006,
+  // which would schedule a 31st slot in a 30-slot phase.
+  const total = Math.ceil((endMs - startMs) / intervalMs - 1e-9);
   const dueByNow = Math.floor((nowMs - startMs) / intervalMs) + 1;
   return Math.max(0, Math.min(total, dueByNow) - sent);
 }
