@@ -1,11 +1,12 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeCredentials } from './kube-credentials.ts';
+
+export { loadKubeConfig } from './kube-credentials.ts';
 
 /**
  * The operator's only door to the Kubernetes API. Authentication and TLS come
- * from @kubernetes/client-node's KubeConfig (kubeconfig files, in-cluster
- * service account); requests are plain HTTPS so server-side apply, status
+ * from kube-credentials.ts (kubeconfig files, in-cluster service account); requests are plain HTTPS so server-side apply, status
  * subresources and watches are spoken exactly as the API defines them. Every
  * request is counted so tests can prove that an unchanged world writes nothing.
  */
@@ -93,20 +94,11 @@ function resourcePath(ref: ResourceRef, namespace?: string, name?: string, subre
   return path;
 }
 
-export function loadKubeConfig(kubeconfigPath?: string): KubeConfig {
-  const config = new KubeConfig();
-  if (kubeconfigPath) config.loadFromFile(kubeconfigPath);
-  else config.loadFromDefault();
-  return config;
-}
-
 export function createKubeClient(
-  config: KubeConfig,
+  credentials: KubeCredentials,
   options: { requestTimeoutMs?: number } = {},
 ): KubeClient {
-  const cluster = config.getCurrentCluster();
-  if (!cluster) throw new Error('kubeconfig has no current cluster');
-  const base = new URL(cluster.server);
+  const base = credentials.server;
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const requests = { byVerb: {} as Record<string, number> };
 
@@ -117,15 +109,23 @@ export function createKubeClient(
     contentType = 'application/json',
     timeout = timeoutMs,
   ) => {
+    const auth = await credentials.auth();
     const options: RequestOptions = {
       method,
-      hostname: base.hostname,
+      hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: base.port || (base.protocol === 'https:' ? 443 : 80),
       path: `${base.pathname.replace(/\/$/, '')}${path}`,
-      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': contentType }) },
+      headers: {
+        accept: 'application/json',
+        ...auth.headers,
+        ...(body === undefined ? {} : { 'content-type': contentType }),
+      },
       timeout,
+      rejectUnauthorized: credentials.rejectUnauthorized,
+      ...(credentials.ca ? { ca: credentials.ca } : {}),
+      ...(credentials.tlsServerName ? { servername: credentials.tlsServerName } : {}),
+      ...(auth.cert && auth.key ? { cert: auth.cert, key: auth.key } : {}),
     };
-    await config.applyToHTTPSOptions(options);
     const requester = base.protocol === 'https:' ? httpsRequest : httpRequest;
     return { options, requester, payload: body === undefined ? undefined : JSON.stringify(body) };
   };
