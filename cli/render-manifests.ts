@@ -5,7 +5,7 @@ import { desiredConfigMap } from '../operator/controller/gateway-config-map.ts';
 import { effectiveWeights } from '../operator/controller/reconcile-fleet.ts';
 import type { KubeObject } from '../operator/kube/kube-client.ts';
 import type { FleetSettings, RouteSettings } from '../operator/operator-config.ts';
-import { referencedSecretNames } from '../operator/render/kafka-secret-names.ts';
+import { gatewaySecretNames } from '../operator/render/gateway-secret-names.ts';
 import {
   byName,
   type RenderedConfig,
@@ -104,7 +104,7 @@ export function renderNamespace(
   const { stable, canary } = configs;
   const objects: KubeObject[] = [desiredConfigMap(namespace, 'stable', stable)];
   if (canary) objects.push(desiredConfigMap(namespace, 'canary', canary));
-  const secrets = referencedSecretNames(resources.producers);
+  const secrets = gatewaySecretNames(resources.producers, resources.repos);
   const tracks: Track[] = canary ? ['stable', 'canary'] : ['stable'];
   for (const track of tracks) {
     const workload = renderGatewayWorkload({ namespace, track, settings: settings.fleet[track], secrets });

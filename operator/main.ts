@@ -130,6 +130,7 @@ function parse(argv: string[]) {
       'stable-resources': { type: 'string' },
       'canary-resources': { type: 'string' },
       'canary-grace-seconds': { type: 'string' },
+      'gateway-tls-secret': { type: 'string' },
       'route-provider': { type: 'string' },
       'ingress-class': { type: 'string' },
       'route-hosts': { type: 'string' },

@@ -28,6 +28,13 @@ describe('operatorConfig', () => {
       want: ['sluice/gateway:1.0', 'sluice/gateway:1.1'],
     },
     {
+      name: 'a listener TLS Secret for the fleet',
+      flags: {},
+      env: { SLUICE_GATEWAY_TLS_SECRET: 'gateway-tls' },
+      pick: (c: ReturnType<typeof read>) => c.fleet.listenerTls,
+      want: { secretName: 'gateway-tls' },
+    },
+    {
       name: 'flags over environment',
       flags: { 'canary-replicas': '3' },
       env: { SLUICE_CANARY_REPLICAS: '2' },

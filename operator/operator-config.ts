@@ -47,6 +47,19 @@ export const FleetSettingsSchema = Type.Object(
       description:
         'How long the canary track stays after the last canary weight of its namespace returned to 0, so in-flight traffic drains.',
     }),
+    listenerTls: Type.Optional(
+      Type.Object(
+        {
+          secretName: Type.String({
+            minLength: 1,
+            maxLength: 253,
+            description:
+              'A kubernetes.io/tls Secret (keys tls.crt and tls.key) in each namespace the fleet runs in; the gateways serve HTTPS with it and pick up a renewed certificate without a restart.',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'The gateway fleet the operator runs in each namespace.' },
 );
@@ -194,6 +207,9 @@ export function operatorConfig(
         ),
       },
       canaryGraceSeconds: Number(pick('canary-grace-seconds', 'SLUICE_CANARY_GRACE_SECONDS') ?? 300),
+      ...(pick('gateway-tls-secret', 'SLUICE_GATEWAY_TLS_SECRET')
+        ? { listenerTls: { secretName: pick('gateway-tls-secret', 'SLUICE_GATEWAY_TLS_SECRET') } }
+        : {}),
     },
     routes: {
       provider: pick('route-provider', 'SLUICE_ROUTE_PROVIDER') ?? 'apisix',

@@ -28,7 +28,7 @@ describe('parseConfigText', () => {
       requestTimeoutMs: 10_000,
     });
     expect(result.config.producers.main).toMatchObject({
-      engine: 'kafkajs',
+      engine: 'platformatic',
       compression: 'lz4',
       acks: 'all',
       idempotent: false,

@@ -12,6 +12,7 @@ import { UNKNOWN_REPO_LABEL } from '../observability/metrics.ts';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
 import type { RuntimeHolder } from '../runtime/runtime-holder.ts';
 import { describeFailure, failure } from './error-catalogue.ts';
+import { decideIngestAuth, type IngestAuthTable, parseBearer } from './ingest-auth.ts';
 
 export interface AppDeps {
   readonly logger: Logger;
@@ -24,7 +25,13 @@ export interface AppDeps {
   readonly runtimes: RuntimeHolder<GatewayRuntime>;
   /** True once shutdown began: readiness fails and new ingest requests get 503. */
   readonly isDraining: () => boolean;
+  /** The ingest-auth table of the running config; without it every repo is open. */
+  readonly ingestAuth?: () => IngestAuthTable;
+  /** Serve HTTPS with this key and certificate (listener-tls.ts swaps them later). */
+  readonly https?: { readonly key: string; readonly cert: string };
 }
+
+const UNAUTHORIZED = describeFailure(failure('UNAUTHORIZED'));
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -41,8 +48,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // The route reads the raw stream itself, with the limits of the config it runs.
     bodyLimit: Number.MAX_SAFE_INTEGER,
     routerOptions: { maxParamLength: 253 },
-    return503OnClosing: true,
+    // Requests that arrive while the server closes reach the route, which answers the
+    // documented 503 SHUTTING_DOWN with Retry-After (Fastify's own 503 has neither).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+    ...(deps.https ? { https: { key: deps.https.key, cert: deps.https.cert } } : {}),
     genReqId: (request) => {
       const header = request.headers['x-request-id'];
       if (typeof header === 'string' && REQUEST_ID.test(header)) return header;
@@ -55,14 +65,42 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // The body stays a stream: the ingest handler reads it with its own limits.
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  app.post<{ Params: { repo: string } }>('/log/repo/:repo', async (request, reply) => {
-    const runtime = deps.runtimes.enter();
-    try {
-      return await ingest(request, reply, runtime);
-    } finally {
-      if (runtime) deps.runtimes.leave(runtime);
-    }
-  });
+  // Runs before the body is read: an unauthenticated sender never gets its body decoded.
+  // The answer is identical for a protected and an unknown repo (ingest-auth.ts).
+  const authorize = (
+    request: FastifyRequest<{ Params: { repo: string } }>,
+    reply: FastifyReply,
+    done: () => void,
+  ) => {
+    const { headers } = request;
+    const token = parseBearer(headers.authorization);
+    // The token never reaches the pipeline (a header executer could copy it into a record).
+    if (headers.authorization !== undefined) delete headers.authorization;
+    const table = deps.ingestAuth?.();
+    if (!table || decideIngestAuth(table, request.params.repo, token) === 'allow') return done();
+    const repo = table.repos.has(request.params.repo) ? request.params.repo : UNKNOWN_REPO_LABEL;
+    deps.metrics.requests.inc({ repo, status: UNAUTHORIZED.status });
+    // Answered here, so `done` is not called and the handler never runs.
+    reply
+      .code(UNAUTHORIZED.status)
+      .header('www-authenticate', 'Bearer realm="sluice"')
+      .header('x-request-id', request.id)
+      .header('connection', 'close')
+      .send({ error: UNAUTHORIZED.body });
+  };
+
+  app.post<{ Params: { repo: string } }>(
+    '/log/repo/:repo',
+    { onRequest: authorize },
+    async (request, reply) => {
+      const runtime = deps.runtimes.enter();
+      try {
+        return await ingest(request, reply, runtime);
+      } finally {
+        if (runtime) deps.runtimes.leave(runtime);
+      }
+    },
+  );
 
   async function ingest(
     request: FastifyRequest<{ Params: { repo: string } }>,

@@ -5,6 +5,9 @@
  */
 export const IngestErrors = {
   REPO_NOT_FOUND: { status: 404, retryable: false, message: 'no such log repo' },
+  // The same answer for a protected repo and, to callers without a valid token, an unknown
+  // one (see ingest-auth.ts): it never names the repo.
+  UNAUTHORIZED: { status: 401, retryable: false, message: 'missing or invalid bearer token' },
   BODY_TOO_LARGE: { status: 413, retryable: false, message: 'request body exceeds the limit' },
   DECOMPRESSED_TOO_LARGE: { status: 413, retryable: false, message: 'decompressed body exceeds the limit' },
   LINE_TOO_LARGE: { status: 413, retryable: false, message: 'a line exceeds the line length limit' },

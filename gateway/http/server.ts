@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.ts';
@@ -9,6 +10,8 @@ import { fullGc } from '../runtime/full-gc.ts';
 import { buildRuntime, connectProducers, type GatewayRuntime } from '../runtime/gateway-runtime.ts';
 import { RuntimeHolder } from '../runtime/runtime-holder.ts';
 import { buildApp } from './build-app.ts';
+import { IngestAuth } from './ingest-auth-tokens.ts';
+import { ListenerTls } from './listener-tls.ts';
 
 export interface GatewayServer {
   readonly app: FastifyInstance;
@@ -44,10 +47,20 @@ export interface StartOptions {
   readonly connectWaitMs?: number;
   /** Delay from a retired runtime closing to the full collection that follows it. */
   readonly collectAfterMs?: number;
+  /** Fallback re-read interval of mounted token and certificate files (watches catch most changes). */
+  readonly secretPollIntervalMs?: number;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<GatewayServer> {
   const { logger } = options;
+  const fileOptions = {
+    logger,
+    ...(options.secretPollIntervalMs === undefined ? {} : { pollIntervalMs: options.secretPollIntervalMs }),
+  };
+  // First: an unusable certificate stops the start before any producer connects.
+  const listenerTls = config.server.tls
+    ? await ListenerTls.create(config.server.tls, fileOptions)
+    : undefined;
   const metrics = createGatewayMetrics();
   const deps = { logger, metrics, createEngine: options.createEngine ?? defaultEngineFactory };
   const holder = new RuntimeHolder<GatewayRuntime>();
@@ -61,13 +74,26 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   metrics.configInfo.set({ revision: initial.runtime.revision }, 1);
   const connected = connectProducers(initial.created, logger, connecting.signal);
 
-  const app = buildApp({ logger, metrics, runtimes: holder, isDraining: () => draining });
+  const auth = await IngestAuth.create(config, fileOptions);
+  const app = buildApp({
+    logger,
+    metrics,
+    runtimes: holder,
+    isDraining: () => draining,
+    ingestAuth: () => auth.current,
+    ...(listenerTls ? { https: listenerTls.initial } : {}),
+  });
   const server = config.server;
   const address = await app.listen({ host: options.host ?? server.host, port: options.port ?? server.port });
+  listenerTls?.attach(app.server as unknown as TlsServer);
   // A slow sender cannot hold a connection beyond the request deadline plus a margin for the body.
   app.server.requestTimeout = server.requestTimeoutMs + 30_000;
   app.server.headersTimeout = 15_000;
   app.server.keepAliveTimeout = 65_000;
+  // Neither deadline starts before a request's first byte: without an inactivity timeout a
+  // connection that never sends anything is held forever (a flood of them exhausts file
+  // descriptors). Longer than any request may stay silent while it waits for Kafka.
+  app.server.timeout = server.requestTimeoutMs + 30_000;
   logger.info(
     { address, revision: initial.runtime.revision, repos: initial.runtime.repos.size },
     'gateway listening',
@@ -121,11 +147,18 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
         connectProducers(built.created, logger, connecting.signal),
         sleep(options.connectWaitMs ?? 5000, undefined, { ref: false }),
       ]);
+      // Token files are read before the swap, so the new repos and their tokens go live together.
+      const preparedAuth = await auth.prepare(next);
       const previous = holder.swap(built.runtime);
+      auth.install(preparedAuth);
       metrics.configInfo.reset();
       metrics.configInfo.set({ revision: built.runtime.revision }, 1);
       if (next.server.port !== server.port || next.server.host !== server.host) {
         logger.warn('listen address changes apply on restart only');
+      }
+      if (next.server.tls && listenerTls) await listenerTls.update(next.server.tls);
+      else if ((next.server.tls === undefined) !== (listenerTls === undefined)) {
+        logger.warn('turning listener TLS on or off applies on restart only');
       }
       logger.info(
         { revision: built.runtime.revision, previous: previous?.revision, producers: built.plan },
@@ -142,6 +175,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     stopping ??= (async () => {
       draining = true;
       connecting.abort();
+      auth.close();
+      listenerTls?.close();
       logger.info({ delayMs: server.shutdownDelayMs }, 'shutting down: not ready any more');
       const work = (async () => {
         await new Promise((resolve) => setTimeout(resolve, server.shutdownDelayMs));

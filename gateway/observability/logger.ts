@@ -9,6 +9,8 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'req.headers["proxy-authorization"]',
   'headers.authorization',
+  '*.headers.authorization',
+  '*.headers["proxy-authorization"]',
   'headers.cookie',
   '*.password',
   '*.sasl.password',

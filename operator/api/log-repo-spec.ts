@@ -1,5 +1,5 @@
-import { CloneType, type Static, Type } from '@sinclair/typebox';
-import { ConstraintSchema, ExecutersSchema } from '../../gateway/config/pipeline-schema.ts';
+import { type Static, Type } from '@sinclair/typebox';
+import { ConstraintSchema, described, ExecutersSchema } from '../../gateway/config/pipeline-schema.ts';
 import { RepoSchema, TopicSchema } from '../../gateway/config/schema.ts';
 import { DNS_LABEL_PATTERN } from './dns-label.ts';
 
@@ -7,7 +7,37 @@ import { DNS_LABEL_PATTERN } from './dns-label.ts';
 // Its pipeline fields are the gateway's own repo schema; where it sends is
 // grouped under `kafka`; `canary` drives the fleet and routing issue.
 
-const { producer: _producer, topic, mode, key, ...pipelineFields } = RepoSchema.properties;
+// `auth` is left out: the gateway's form names a token file, the resource names a Secret.
+const { producer: _producer, topic, mode, key, auth: _auth, ...pipelineFields } = RepoSchema.properties;
+
+export const LogRepoAuthSchema = Type.Object(
+  {
+    secretRef: Type.Object(
+      {
+        name: Type.String({
+          minLength: 1,
+          maxLength: 253,
+          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+          description: 'Name of a Secret in the same namespace; the gateway pods mount it.',
+        }),
+        key: Type.String({
+          minLength: 1,
+          maxLength: 253,
+          pattern: '^[-._a-zA-Z0-9]+$',
+          default: 'tokens',
+          description:
+            'Key of the Secret holding the accepted tokens, one per line (several lines let a rotation overlap).',
+        }),
+      },
+      { additionalProperties: false, description: 'The Secret holding the bearer tokens.' },
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Requires `Authorization: Bearer <token>` on this repo; a missing or wrong token answers 401. Tokens never appear in the gateway ConfigMap: it names the mounted file.',
+  },
+);
 
 export const LogRepoKafkaSchema = Type.Object(
   {
@@ -34,17 +64,16 @@ export const LogRepoCanarySchema = Type.Object(
         "Percentage of this repo's requests routed to the canary gateway track (0 turns the canary off).",
     }),
     topic: Type.Optional(
-      CloneType(TopicSchema, { description: 'Topic the canary track produces to instead of kafka.topic.' }),
+      described(TopicSchema, 'Topic the canary track produces to instead of kafka.topic.'),
     ),
     constraint: Type.Optional(
-      CloneType(ConstraintSchema, {
-        description: `Canary track only: replaces the constraint. ${ConstraintSchema.description}`,
-      }),
+      described(
+        ConstraintSchema,
+        `Canary track only: replaces the constraint. ${ConstraintSchema.description}`,
+      ),
     ),
     executers: Type.Optional(
-      CloneType(ExecutersSchema, {
-        description: `Canary track only: replaces the executers. ${ExecutersSchema.description}`,
-      }),
+      described(ExecutersSchema, `Canary track only: replaces the executers. ${ExecutersSchema.description}`),
     ),
   },
   {
@@ -74,6 +103,7 @@ export const LogRepoSpecSchema = Type.Object(
       ),
     ),
     canary: Type.Optional(LogRepoCanarySchema),
+    auth: Type.Optional(LogRepoAuthSchema),
   },
   {
     additionalProperties: false,

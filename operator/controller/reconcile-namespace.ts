@@ -12,7 +12,12 @@ import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
-import { renderGatewayConfig, type SpecObject, type Verdict } from '../render/render-gateway-config.ts';
+import {
+  fleetRenderOptions,
+  renderGatewayConfig,
+  type SpecObject,
+  type Verdict,
+} from '../render/render-gateway-config.ts';
 import { mergeConditions } from '../status/conditions.ts';
 import { desiredStatus, type ResourceStatus, statusUnchanged } from '../status/resource-status.ts';
 import type { WrittenStatuses } from '../status/written-statuses.ts';
@@ -94,6 +99,8 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
   const rendered = renderGatewayConfig(
     producers as unknown as SpecObject<KafkaProducerSpec>[],
     repos as unknown as SpecObject<LogRepoSpec>[],
+    'stable',
+    fleetRenderOptions(deps.fleet?.settings),
   );
   // Too large: keep serving the last config that fit, and say on every object why nothing changes.
   const tooLarge: Verdict | undefined = rendered.tooLarge

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
-import { referencedSecretNames, secretVolumeName } from './kafka-secret-names.ts';
+import { gatewaySecretNames, secretVolumeName } from './gateway-secret-names.ts';
 import type { SpecObject } from './render-gateway-config.ts';
 
 const producer = (spec: Partial<KafkaProducerSpec>): SpecObject<KafkaProducerSpec> => ({
@@ -13,7 +13,7 @@ const sasl = (name: string) =>
     secretRef: { name, usernameKey: 'username', passwordKey: 'password' },
   }) as KafkaProducerSpec['sasl'];
 
-describe('referencedSecretNames', () => {
+describe('gatewaySecretNames', () => {
   it.each([
     { name: 'no secrets', producers: [producer({})], secrets: [] },
     { name: 'SASL', producers: [producer({ sasl: sasl('kafka-user') })], secrets: ['kafka-user'] },
@@ -33,7 +33,32 @@ describe('referencedSecretNames', () => {
       secrets: ['client', 'kafka-ca'],
     },
   ])('$name', ({ producers, secrets }) => {
-    expect(referencedSecretNames(producers)).toEqual(secrets);
+    expect(gatewaySecretNames(producers)).toEqual(secrets);
+  });
+});
+
+describe('gatewaySecretNames with repos and fleet Secrets', () => {
+  it.each([
+    { name: 'repo without auth', repos: [{}], extra: [], secrets: ['kafka-user'] },
+    {
+      name: 'repo token Secrets join the producer ones, unique and sorted',
+      repos: [
+        { auth: { secretRef: { name: 'ingest-tokens', key: 'tokens' } } },
+        { auth: { secretRef: { name: 'kafka-user', key: 'tokens' } } },
+      ],
+      extra: [],
+      secrets: ['ingest-tokens', 'kafka-user'],
+    },
+    {
+      name: 'fleet listener certificate',
+      repos: [],
+      extra: ['gateway-tls'],
+      secrets: ['gateway-tls', 'kafka-user'],
+    },
+  ])('$name', ({ repos, extra, secrets }) => {
+    const producers = [producer({ sasl: sasl('kafka-user') })];
+    const repoObjects = repos.map((spec, i) => ({ metadata: { name: `r${i}` }, spec }));
+    expect(gatewaySecretNames(producers, repoObjects as never, extra)).toEqual(secrets);
   });
 });
 

@@ -1,19 +1,30 @@
 import { isDnsLabel } from '../api/dns-label.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
+import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import { digestOf } from './applied-digest.ts';
 import type { SpecObject } from './render-gateway-config.ts';
 
 /**
- * Every Secret the KafkaProducers of a namespace reference (SASL credentials, TLS CA and
- * client certificate), sorted and unique. Gateway pods mount each of them, whether the
- * producer is used yet or not, so adding a repo never changes the pod spec. Pure.
+ * Every Secret the gateway pods of a namespace mount, sorted and unique: those the
+ * KafkaProducers reference (SASL credentials, TLS CA and client certificate), those the
+ * LogRepos reference (ingest bearer tokens) and `extra` ones (the fleet's listener
+ * certificate). Each is mounted whether its object is in the config yet or not, so adding
+ * a repo that reuses a Secret never changes the pod spec. Names only: the operator never
+ * reads a Secret's data. Pure.
  */
-export function referencedSecretNames(producers: readonly SpecObject<KafkaProducerSpec>[]): string[] {
-  const names = new Set<string>();
+export function gatewaySecretNames(
+  producers: readonly SpecObject<KafkaProducerSpec>[],
+  repos: readonly SpecObject<Pick<LogRepoSpec, 'auth'>>[] = [],
+  extra: readonly string[] = [],
+): string[] {
+  const names = new Set<string>(extra);
   for (const { spec } of producers) {
     if (spec.sasl?.secretRef?.name) names.add(spec.sasl.secretRef.name);
     if (spec.tls?.caSecretRef?.name) names.add(spec.tls.caSecretRef.name);
     if (spec.tls?.clientCertSecretRef?.name) names.add(spec.tls.clientCertSecretRef.name);
+  }
+  for (const { spec } of repos) {
+    if (spec.auth?.secretRef?.name) names.add(spec.auth.secretRef.name);
   }
   return [...names].sort();
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../gateway/config/parse-config.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
-import { renderGatewayConfig, type SpecObject } from './render-gateway-config.ts';
+import { fleetRenderOptions, renderGatewayConfig, type SpecObject } from './render-gateway-config.ts';
 
 const producer = (name: string, spec: Partial<KafkaProducerSpec> = {}): SpecObject<KafkaProducerSpec> => ({
   metadata: { name },
@@ -148,5 +148,69 @@ describe('renderGatewayConfig', () => {
     const rendered = renderGatewayConfig([producer('main')], repos);
     expect(rendered.sizeBytes).toBeGreaterThan(1024 * 1024);
     expect(rendered.tooLarge).toBe(true);
+  });
+});
+
+describe('renderGatewayConfig with ingest auth', () => {
+  const secured = repo('secure', { auth: { secretRef: { name: 'ingest-tokens', key: 'current' } } });
+
+  it('names the mounted token file, never a token, and the gateway accepts it', () => {
+    const rendered = renderGatewayConfig([producer('main')], [secured, repo('open')]);
+    const parsed = parseConfigText(rendered.text);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.config.repos.secure?.auth).toEqual({
+      tokensFile: '/etc/sluice/secrets/ingest-tokens/current',
+    });
+    expect(parsed.config.repos.open?.auth).toBeUndefined();
+  });
+
+  it('defaults the Secret key to tokens', () => {
+    const spec = { auth: { secretRef: { name: 'ingest-tokens' } } } as unknown as Partial<LogRepoSpec>;
+    const rendered = renderGatewayConfig([producer('main')], [repo('secure', spec)]);
+    expect(rendered.text).toContain('"tokensFile":"/etc/sluice/secrets/ingest-tokens/tokens"');
+  });
+
+  it('moves the revision and the repo digest when the Secret reference changes', () => {
+    const a = renderGatewayConfig([producer('main')], [secured]);
+    const b = renderGatewayConfig(
+      [producer('main')],
+      [repo('secure', { auth: { secretRef: { name: 'ingest-tokens', key: 'next' } } })],
+    );
+    expect(b.revision).not.toBe(a.revision);
+    expect(b.repos.get('secure')?.digest).not.toBe(a.repos.get('secure')?.digest);
+  });
+
+  it('renders auth on the canary track too', () => {
+    const rendered = renderGatewayConfig([producer('main')], [secured], 'canary');
+    expect(rendered.text).toContain('/etc/sluice/secrets/ingest-tokens/current');
+  });
+});
+
+describe('renderGatewayConfig with the fleet listener certificate', () => {
+  it('renders server.tls naming the mounted Secret keys; the gateway accepts it', () => {
+    const rendered = renderGatewayConfig(
+      [producer('main')],
+      [repo('access')],
+      'stable',
+      fleetRenderOptions({ listenerTls: { secretName: 'gateway-tls' } }),
+    );
+    const parsed = parseConfigText(rendered.text);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.config.server.tls).toEqual({
+      certFile: '/etc/sluice/secrets/gateway-tls/tls.crt',
+      keyFile: '/etc/sluice/secrets/gateway-tls/tls.key',
+    });
+  });
+
+  it('leaves the server section out without one', () => {
+    const rendered = renderGatewayConfig(
+      [producer('main')],
+      [repo('access')],
+      'stable',
+      fleetRenderOptions(undefined),
+    );
+    expect(rendered.text).not.toContain('"server"');
   });
 });

@@ -11,6 +11,7 @@ import {
 import { isDnsLabel } from '../api/dns-label.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
+import type { FleetSettings } from '../operator-config.ts';
 import { digestOf } from './applied-digest.ts';
 
 /** The parts of a custom resource the renderer reads. */
@@ -86,9 +87,25 @@ export function producerConfig(spec: KafkaProducerSpec): Record<string, unknown>
   };
 }
 
+export interface RenderOptions {
+  /** The fleet's listener certificate Secret (kubernetes.io/tls keys), mounted like the others. */
+  readonly listenerTlsSecret?: string;
+}
+
+/** The render options the fleet settings call for (the operator's and the CLI's alike). */
+export function fleetRenderOptions(settings: Pick<FleetSettings, 'listenerTls'> | undefined): RenderOptions {
+  const secret = settings?.listenerTls?.secretName;
+  return secret === undefined ? {} : { listenerTlsSecret: secret };
+}
+
+/** The server section that makes the gateways serve HTTPS with the mounted certificate. */
+export function listenerServer(secret: string): Record<string, unknown> {
+  return { tls: { certFile: secretPath(secret, 'tls.crt'), keyFile: secretPath(secret, 'tls.key') } };
+}
+
 /** Maps a LogRepo spec to the gateway's repo config for one track (the canary track applies the overrides). */
 function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
-  const { kafka, sampling, canary, ...pipeline } = spec;
+  const { kafka, sampling, canary, auth, ...pipeline } = spec;
   const overrides = track === 'canary' && canary ? canary : undefined;
   const executers = [
     ...(sampling ? [{ type: 'sample', percent: sampling.percent }] : []),
@@ -105,6 +122,10 @@ function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
     ...(executers.length > 0 ? { executers } : {}),
     ...(pipeline.onExecuterError === undefined ? {} : { onExecuterError: pipeline.onExecuterError }),
     ...(pipeline.deadLetter === undefined ? {} : { deadLetter: pipeline.deadLetter }),
+    // The mounted file, never the tokens: the ConfigMap is readable by more than the Secret.
+    ...(auth === undefined
+      ? {}
+      : { auth: { tokensFile: secretPath(auth.secretRef.name, auth.secretRef.key ?? 'tokens') } }),
   };
 }
 
@@ -120,6 +141,7 @@ export function renderGatewayConfig(
   producers: readonly SpecObject<KafkaProducerSpec>[],
   repos: readonly SpecObject<LogRepoSpec>[],
   track: Track = 'stable',
+  options: RenderOptions = {},
 ): RenderedConfig {
   const producerVerdicts = new Map<string, Verdict>();
   const validProducers = new Map<string, Record<string, unknown>>();
@@ -211,6 +233,7 @@ export function renderGatewayConfig(
   }
 
   const body = {
+    ...(options.listenerTlsSecret === undefined ? {} : { server: listenerServer(options.listenerTlsSecret) }),
     producers: Object.fromEntries([...validProducers].filter(([name]) => used.has(name))),
     repos: renderedRepos,
   };

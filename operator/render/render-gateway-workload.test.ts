@@ -118,6 +118,17 @@ describe('renderGatewayWorkload', () => {
     });
   });
 
+  it.each([
+    { listenerTls: false, scheme: undefined },
+    { listenerTls: true, scheme: 'HTTPS' },
+  ])('probes over TLS when the fleet serves HTTPS: $listenerTls', ({ listenerTls, scheme }) => {
+    const pod = podOf(renderGatewayWorkload(inputs({ listenerTls })));
+    const container = pod.spec.containers[0] as Record<string, { httpGet: { scheme?: string } }>;
+    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+      expect(container[probe]?.httpGet.scheme).toBe(scheme);
+    }
+  });
+
   it('probes /healthz and /readyz and spreads pods over zones and nodes', () => {
     const pod = podOf(renderGatewayWorkload(inputs({ track: 'canary' })));
     const container = pod.spec.containers[0] as Record<string, { httpGet: { path: string } }>;

@@ -12,7 +12,7 @@ import {
 import type { KubeObject } from '../kube/kube-client.ts';
 import type { TrackSettings } from '../operator-config.ts';
 import { digestOf, withAppliedDigest } from './applied-digest.ts';
-import { secretVolumeName } from './kafka-secret-names.ts';
+import { secretVolumeName } from './gateway-secret-names.ts';
 import type { Track } from './render-gateway-config.ts';
 
 export interface WorkloadInputs {
@@ -21,6 +21,8 @@ export interface WorkloadInputs {
   readonly settings: TrackSettings;
   /** Secrets the namespace's KafkaProducers reference, mounted at /etc/sluice/secrets/<name>. */
   readonly secrets: readonly string[];
+  /** The gateways serve HTTPS (the fleet's listener certificate): probes speak TLS. */
+  readonly listenerTls?: boolean;
   /** Canary only: when its last weight returned to 0 (kept on the Deployment across restarts). */
   readonly idleSince?: string;
 }
@@ -50,7 +52,7 @@ const RUN_AS_USER = 65532;
 function podSpec(inputs: WorkloadInputs): Record<string, unknown> {
   const { track, settings, secrets } = inputs;
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
-    httpGet: { path, port: 'http' },
+    httpGet: { path, port: 'http', ...(inputs.listenerTls ? { scheme: 'HTTPS' } : {}) },
     periodSeconds,
     failureThreshold,
     timeoutSeconds: 2,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeKafka } from './kafka-admin.ts';
+import type { KafkaSecurityInfo } from './kafka-security.ts';
 import { killAtExit, ManagedProcess } from './managed-process.ts';
 import {
   ensureDebianTool,
@@ -14,6 +15,7 @@ import {
   sleep,
   tail,
 } from './system-tools.ts';
+import { createTestPki } from './test-pki.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const POM = fileURLToPath(new URL('./kafka-dist/pom.xml', import.meta.url));
@@ -128,6 +130,12 @@ export interface KafkaBrokerOptions {
   properties?: Record<string, string | number | boolean>;
   /** log4j root level for the broker's log file. */
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Also open a SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, one user each)
+   * and an SSL listener (a certificate from a fresh test CA), next to the PLAINTEXT one,
+   * which stays as it is. The controller and inter-broker traffic stay on PLAINTEXT.
+   */
+  security?: boolean;
 }
 
 export interface KafkaBrokerHandle {
@@ -147,6 +155,8 @@ export interface KafkaBrokerHandle {
   readonly paused: boolean;
   /** Milliseconds the last start or restart took until the broker served metadata. */
   readonly lastStartMs: number;
+  /** The secured listeners and their credentials, when started with `security`. */
+  readonly security: KafkaSecurityInfo | undefined;
   logTail(lines?: number): Promise<string>;
   /** Graceful shutdown (SIGTERM, SIGKILL after the grace period); keeps data for restart(). */
   shutdown(): Promise<void>;
@@ -174,6 +184,13 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   while (controllerPort === port) controllerPort = await freePort();
 
   const dir = await mkdtemp(join(tmpdir(), 'sluice-kafka-'));
+  let secured: SecuredListeners | undefined;
+  try {
+    secured = options.security ? await securedListeners(dir, [port, controllerPort]) : undefined;
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   const broker = new LocalKafkaBroker({
     java,
     libsDir,
@@ -183,11 +200,19 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     heapMb: options.heapMb ?? 512,
     startTimeoutMs: options.startTimeoutMs ?? 90_000,
     stopTimeoutMs: options.stopTimeoutMs ?? 20_000,
+    scramArgs: secured?.scramArgs ?? [],
+    security: secured?.info,
   });
   try {
     await writeFile(
       broker.serverProperties,
-      serverProperties({ port, controllerPort, dataDir: broker.dataDir, extra: options.properties ?? {} }),
+      serverProperties({
+        port,
+        controllerPort,
+        dataDir: broker.dataDir,
+        secured: secured?.properties,
+        extra: options.properties ?? {},
+      }),
     );
     await writeFile(broker.log4jProperties, log4jProperties(broker.logFile, options.logLevel ?? 'INFO'));
     await broker.format();
@@ -208,6 +233,9 @@ interface BrokerSetup {
   heapMb: number;
   startTimeoutMs: number;
   stopTimeoutMs: number;
+  /** `--add-scram` arguments of the storage format (SCRAM users live in the metadata log). */
+  scramArgs: string[];
+  security: KafkaSecurityInfo | undefined;
 }
 
 class LocalKafkaBroker implements KafkaBrokerHandle {
@@ -219,6 +247,7 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
   readonly logFile: string;
   readonly serverProperties: string;
   readonly log4jProperties: string;
+  readonly security: KafkaSecurityInfo | undefined;
   lastStartMs = 0;
   readonly #setup: BrokerSetup;
   readonly #process: ManagedProcess;
@@ -236,6 +265,7 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
     this.logFile = join(setup.dir, 'broker.log');
     this.serverProperties = join(setup.dir, 'server.properties');
     this.log4jProperties = join(setup.dir, 'log4j.properties');
+    this.security = setup.security;
     this.#process = new ManagedProcess({
       name: 'Kafka broker',
       command: setup.java,
@@ -312,6 +342,7 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
         randomClusterId(),
         '-c',
         this.serverProperties,
+        ...this.#setup.scramArgs,
       ],
       { cwd: this.dir, timeoutMs: 60_000 },
     );
@@ -385,21 +416,95 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
   }
 }
 
+interface SecuredListeners {
+  readonly info: KafkaSecurityInfo;
+  readonly scramArgs: string[];
+  /** Listener names to protocols, addresses, and the listener-scoped settings. */
+  readonly properties: {
+    readonly listeners: Record<string, { protocol: string; port: number }>;
+    readonly settings: Record<string, string>;
+  };
+}
+
+/**
+ * Ports, users (random passwords, so a test can prove they never reach a log), the broker
+ * certificate and the server.properties entries of the SASL and SSL listeners.
+ */
+async function securedListeners(dir: string, taken: number[]): Promise<SecuredListeners> {
+  const ports: number[] = [];
+  while (ports.length < 2) {
+    const candidate = await freePort();
+    if (![...taken, ...ports].includes(candidate)) ports.push(candidate);
+  }
+  const [saslPort, sslPort] = ports as [number, number];
+  const secret = () => randomBytes(18).toString('base64url');
+  const users = {
+    plain: { username: 'sluice-plain', password: secret() },
+    'scram-sha-256': { username: 'sluice-scram256', password: secret() },
+    'scram-sha-512': { username: 'sluice-scram512', password: secret() },
+  } as const;
+  const pki = await createTestPki(join(dir, 'pki'), 'kafka-test-ca');
+  const broker = await pki.issue('kafka-broker');
+  // A PEM keystore is one file: the PKCS#8 key, then the certificate chain.
+  const keystore = join(dir, 'pki', 'kafka-broker-keystore.pem');
+  await writeFile(
+    keystore,
+    `${await readFile(broker.keyFile, 'utf8')}${await readFile(broker.certFile, 'utf8')}`,
+    { mode: 0o600 },
+  );
+  return {
+    info: {
+      saslBrokers: `127.0.0.1:${saslPort}`,
+      sslBrokers: `127.0.0.1:${sslPort}`,
+      caFile: pki.caFile,
+      users,
+    },
+    scramArgs: [
+      '--add-scram',
+      `SCRAM-SHA-256=[name=${users['scram-sha-256'].username},password=${users['scram-sha-256'].password}]`,
+      '--add-scram',
+      `SCRAM-SHA-512=[name=${users['scram-sha-512'].username},password=${users['scram-sha-512'].password}]`,
+    ],
+    properties: {
+      listeners: {
+        SASL: { protocol: 'SASL_PLAINTEXT', port: saslPort },
+        SSL: { protocol: 'SSL', port: sslPort },
+      },
+      settings: {
+        'listener.name.sasl.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+        'listener.name.sasl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${users.plain.username}="${users.plain.password}";`,
+        'listener.name.sasl.scram-sha-256.sasl.jaas.config':
+          'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'listener.name.sasl.scram-sha-512.sasl.jaas.config':
+          'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'listener.name.ssl.ssl.keystore.type': 'PEM',
+        'listener.name.ssl.ssl.keystore.location': keystore,
+        'listener.name.ssl.ssl.client.auth': 'none',
+      },
+    },
+  };
+}
+
 function serverProperties(config: {
   port: number;
   controllerPort: number;
   dataDir: string;
+  secured: SecuredListeners['properties'] | undefined;
   extra: Record<string, string | number | boolean>;
 }): string {
+  const extraListeners = Object.entries(config.secured?.listeners ?? {});
+  const addresses = extraListeners.map(([name, { port }]) => `,${name}://127.0.0.1:${port}`).join('');
+  const protocols = extraListeners.map(([name, { protocol }]) => `,${name}:${protocol}`).join('');
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${config.controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${config.port},CONTROLLER://127.0.0.1:${config.controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${config.port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${config.port},CONTROLLER://127.0.0.1:${config.controllerPort}${addresses}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${config.port}${addresses}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${protocols}`,
+    ...config.secured?.settings,
     'log.dirs': config.dataDir,
     'num.partitions': 3,
     'auto.create.topics.enable': true,

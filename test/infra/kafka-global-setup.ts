@@ -42,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('kafkaBrokers', brokers);
     project.provide('kafkaSource', 'external');
     project.provide('kafkaControl', null);
+    project.provide('kafkaSecurity', null);
     return async () => undefined;
   }
 
@@ -68,6 +69,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       project.provide('kafkaBrokers', brokers);
       project.provide('kafkaSource', 'testcontainers');
       project.provide('kafkaControl', null);
+      project.provide('kafkaSecurity', null);
       log(`testcontainers broker on ${brokers}`);
     } catch (error) {
       await container?.stop().catch(() => undefined);
@@ -82,7 +84,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let broker: Awaited<ReturnType<typeof startKafkaBroker>> | undefined;
   try {
     const libsDir = await ensureKafkaDistribution({ log });
-    broker = await startKafkaBroker({ libsDir });
+    broker = await startKafkaBroker({ libsDir, security: true });
   } catch (error) {
     throw noBroker(`the local Apache Kafka ${await kafkaVersion()} broker could not be started`, error);
   }
@@ -95,6 +97,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kafkaBrokers', broker.brokers);
   project.provide('kafkaSource', 'local');
   project.provide('kafkaControl', control.info);
+  project.provide('kafkaSecurity', broker.security ?? null);
   const owned = broker;
   return async () => {
     restoreEnv();

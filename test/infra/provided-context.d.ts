@@ -1,4 +1,5 @@
 import type { KafkaControlInfo } from './kafka-control.ts';
+import type { KafkaSecurityInfo } from './kafka-security.ts';
 
 // Values test/infra/kafka-global-setup.ts provides to the `integration` project; tests read
 // them with vitest's inject().
@@ -10,5 +11,10 @@ declare module 'vitest' {
     kafkaSource: 'external' | 'testcontainers' | 'local';
     /** Control of the local broker for fault tests; null when the broker is not ours to stop. */
     kafkaControl: KafkaControlInfo | null;
+    /**
+     * The local broker's SASL_PLAINTEXT and SSL listeners with their users and CA; null when
+     * the broker is not ours (KAFKA_BROKERS, testcontainers).
+     */
+    kafkaSecurity: KafkaSecurityInfo | null;
   }
 }
