@@ -8,6 +8,7 @@ import {
 } from '../api/constants.ts';
 import type { KubeObject } from '../kube/kube-client.ts';
 import type { RenderedConfig, Track } from '../render/render-gateway-config.ts';
+import { lostOwnership } from './field-ownership.ts';
 import type { ReconcileDeps } from './reconcile-namespace.ts';
 import { CONFIG_MAPS } from './resources.ts';
 
@@ -35,7 +36,8 @@ export function desiredConfigMap(namespace: string, track: Track, config: Config
 
 /**
  * Applies the ConfigMap of `track` unless the cached one already holds `config.text` (the
- * apiserver stores ConfigMap data as written, so the text says it all). True when it wrote.
+ * apiserver stores ConfigMap data as written, so the text says it all) and no other field
+ * manager took over a field of it (see lostOwnership). True when it wrote.
  */
 export async function applyConfigMap(
   namespace: string,
@@ -44,8 +46,13 @@ export async function applyConfigMap(
   deps: Pick<ReconcileDeps, 'client' | 'caches'>,
 ): Promise<boolean> {
   const stored = deps.caches.get(CONFIG_MAPS, namespace, GATEWAY_NAMES[track].configMap);
-  if ((stored?.data as Record<string, string> | undefined)?.[GATEWAY_CONFIG_KEY] === config.text)
+  const desired = desiredConfigMap(namespace, track, config);
+  if (
+    stored &&
+    (stored.data as Record<string, string> | undefined)?.[GATEWAY_CONFIG_KEY] === config.text &&
+    !lostOwnership(desired, stored, FIELD_MANAGER)
+  )
     return false;
-  await deps.client.apply(CONFIG_MAPS, desiredConfigMap(namespace, track, config), FIELD_MANAGER);
+  await deps.client.apply(CONFIG_MAPS, desired, FIELD_MANAGER);
   return true;
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef } from '../kube/kube-client.ts';
 import { decideLease, type LeaseSpec } from './lease-decision.ts';
 
-const LEASES: ResourceRef = {
+export const LEASES: ResourceRef = {
   groupVersionPath: '/apis/coordination.k8s.io/v1',
   plural: 'leases',
   namespaced: true,

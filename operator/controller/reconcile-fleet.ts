@@ -15,8 +15,9 @@ import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import type { FleetSettings, RouteSettings } from '../operator-config.ts';
 import { needsApply } from '../render/applied-digest.ts';
-import { referencedSecretNames } from '../render/kafka-secret-names.ts';
+import { gatewaySecretNames } from '../render/gateway-secret-names.ts';
 import {
+  fleetRenderOptions,
   type RenderedConfig,
   renderGatewayConfig,
   type SpecObject,
@@ -26,6 +27,7 @@ import { renderGatewayWorkload } from '../render/render-gateway-workload.ts';
 import { type RouteWeights, renderPrefixRoute, renderRepoRoute } from '../render/render-routes.ts';
 import type { DesiredCondition } from '../status/conditions.ts';
 import { type CanaryPhase, canaryPhase } from './canary-phase.ts';
+import { lostOwnership } from './field-ownership.ts';
 import { DEPLOYMENTS, POD_DISRUPTION_BUDGETS, routeResource, SERVICES } from './fleet-resources.ts';
 import { applyConfigMap } from './gateway-config-map.ts';
 import type { ReconcileDeps } from './reconcile-namespace.ts';
@@ -97,7 +99,13 @@ export async function reconcileFleet(
   const { client, caches, logger } = deps;
   let writes = 0;
   const apply = async (ref: ResourceRef, desired: KubeObject) => {
-    if (!needsApply(desired, caches.get(ref, namespace, desired.metadata.name))) return;
+    const stored = caches.get(ref, namespace, desired.metadata.name);
+    // The digest says whether the desired object moved; ownership, whether another manager moved ours.
+    const drifted =
+      stored !== undefined &&
+      stored.metadata.deletionTimestamp === undefined &&
+      lostOwnership(desired, stored, FIELD_MANAGER);
+    if (!needsApply(desired, stored) && !drifted) return;
     await client.apply(ref, desired, FIELD_MANAGER);
     writes += 1;
   };
@@ -123,7 +131,7 @@ export async function reconcileFleet(
   // 1. The canary track's config, before pods that mount it.
   let canary: RenderedConfig | undefined;
   if (phase.state !== 'absent') {
-    canary = renderGatewayConfig(producerSpecs, repoSpecs, 'canary');
+    canary = renderGatewayConfig(producerSpecs, repoSpecs, 'canary', fleetRenderOptions(fleet.settings));
     if (canary.tooLarge) {
       logger.warn({ namespace, bytes: canary.sizeBytes }, 'canary gateway config too large for a ConfigMap');
     } else if (await applyConfigMap(namespace, 'canary', canary, deps)) {
@@ -133,13 +141,15 @@ export async function reconcileFleet(
   }
 
   // 2. Workloads of every track that should run.
-  const secrets = referencedSecretNames(producerSpecs);
+  const listenerTls = fleet.settings.listenerTls?.secretName;
+  const secrets = gatewaySecretNames(producerSpecs, repoSpecs, listenerTls ? [listenerTls] : []);
   for (const track of tracks) {
     const workload = renderGatewayWorkload({
       namespace,
       track,
       settings: fleet.settings[track],
       secrets,
+      ...(listenerTls ? { listenerTls: true } : {}),
       ...(track === 'canary' && phase.state === 'draining' ? { idleSince: phase.idleSince } : {}),
     });
     for (const [ref, key] of WORKLOAD_KINDS) await apply(ref, workload[key]);
