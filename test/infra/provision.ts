@@ -4,6 +4,7 @@
 // with everything cached it only checks and prints. Usage: node test/infra/provision.ts
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureHelm, prometheusOperatorCrdDir } from './helm.ts';
 import { ensureJava, ensureKafkaDistribution, kafkaVersion } from './kafka-broker.ts';
 import { ensureKcat } from './kcat.ts';
 import { ensureOpenssl } from './kube-apiserver.ts';
@@ -39,6 +40,12 @@ async function main(): Promise<void> {
       `ready in ${relative(root, dirname(kube.kubectl))} (${seconds(tk)})`,
   );
   if (!external) say(`kube: openssl ${await ensureOpenssl()}`);
+
+  // The chart tests: helm, and the prometheus-operator CRDs the monitoring objects need.
+  const th = Date.now();
+  const helm = await ensureHelm({ log: (line) => say(`helm: ${line}`) });
+  await prometheusOperatorCrdDir();
+  say(`helm: ${helm.version} ready in ${relative(root, dirname(helm.path))} (${seconds(th)})`);
   say(`done in ${seconds(started)}`);
 }
 
