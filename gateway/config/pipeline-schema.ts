@@ -20,9 +20,16 @@ import {
 // cover every realistic rule (any boolean formula fits in two: a disjunction of
 // conjunctions), and the validator rejects deeper nesting with a path.
 
-/** A copy of `schema` with its own description (and other options). */
-const described = <T extends TSchema>(schema: T, description: string, options: SchemaOptions = {}): T =>
-  CloneType(schema, { ...options, description });
+/**
+ * A copy of `schema` with its own description (and other options). Not
+ * `CloneType(schema, options)`: that spreads the schema over the options, so the
+ * schema's own description would win.
+ */
+export const described = <T extends TSchema>(
+  schema: T,
+  description: string,
+  options: SchemaOptions = {},
+): T => ({ ...CloneType(schema), ...options, description }) as T;
 
 /**
  * Schema option marking a sub-schema the CRD generator emits as an opaque
