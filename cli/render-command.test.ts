@@ -116,6 +116,39 @@ spec:
     );
   });
 
+  it.each([
+    ['apisix', ['ApisixUpstream/sluice-gateway']],
+    ['gateway-api', []],
+  ])(
+    'serves HTTPS with --gateway-tls-secret (%s): server.tls, HTTPS probes, upstreams',
+    async (provider, upstreams) => {
+      const result = await render(
+        '--gateway-tls-secret',
+        'gateway-tls',
+        '--route-provider',
+        provider,
+        ...QUICKSTART,
+      );
+      expect(result.code).toBe(0);
+      const objects = parseAllDocuments(result.out).map(
+        (doc) => doc.toJS() as { kind: string; metadata: { name: string }; spec?: Record<string, unknown> },
+      );
+      expect(objects.slice(0, 4 + upstreams.length).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+        'ConfigMap/sluice-gateway-config',
+        'Deployment/sluice-gateway',
+        'Service/sluice-gateway',
+        'PodDisruptionBudget/sluice-gateway',
+        ...upstreams,
+      ]);
+      expect(result.out).toContain('"tls":{"certFile":"/etc/sluice/secrets/gateway-tls/tls.crt"');
+      expect(result.out).toContain('scheme: HTTPS');
+      expect(objects.find((o) => o.kind === 'Service')?.spec?.ports).toEqual([
+        expect.objectContaining({ appProtocol: 'https' }),
+      ]);
+      if (upstreams.length > 0) expect(objects[4]?.spec).toEqual({ scheme: 'https' });
+    },
+  );
+
   it('prints the problems on stderr and nothing on stdout for invalid manifests, exit 1', async () => {
     const path = join(dir, 'bad.yaml');
     await writeFile(

@@ -3,11 +3,13 @@ import { stringify } from 'yaml';
 import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
 import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
 import { operatorConfig } from '../operator/operator-config.ts';
+import { fleetRenderOptions } from '../operator/render/render-gateway-config.ts';
 import { formatIssue } from './read-resources.ts';
-import { renderNamespace } from './render-manifests.ts';
+import { renderConfigs, renderNamespace } from './render-manifests.ts';
 import { checkFiles } from './validate-command.ts';
 
-const RENDER_USAGE = `usage: sluice render [--route-provider apisix|gateway-api|none] [--image IMG] FILE...
+const RENDER_USAGE = `usage: sluice render [--route-provider apisix|gateway-api|none] [--image IMG]
+                    [--gateway-tls-secret NAME] FILE...
 
 Prints what the operator would apply for the LogRepo and KafkaProducer manifests in
 FILE... as one YAML stream, without a cluster: per namespace with LogRepos, the
@@ -18,6 +20,10 @@ out (e.g. a KafkaProducer that is not among the files). Output is deterministic.
 
   --route-provider P  routes to render (default apisix, the operator's default)
   --image IMG         gateway image of both tracks (default: the operator's)
+  --gateway-tls-secret NAME
+                      the gateways serve HTTPS with this kubernetes.io/tls Secret, as
+                      with the operator's flag (with apisix also an ApisixUpstream per
+                      track, scheme https)
 
 Exit status: 0 rendered, 1 invalid manifests (problems on standard error, as
 \`sluice validate\` prints them), 2 usage error or unreadable file.`;
@@ -34,7 +40,11 @@ export async function runRenderCommand(argv: string[], io: CommandIo): Promise<n
   // Flags over defaults only: the environment is ignored so the output depends on the
   // arguments alone.
   const configured = operatorConfig(
-    { 'route-provider': values['route-provider'], 'stable-image': values.image },
+    {
+      'route-provider': values['route-provider'],
+      'stable-image': values.image,
+      'gateway-tls-secret': values['gateway-tls-secret'],
+    },
     {},
   );
   if (!configured.ok) {
@@ -57,7 +67,11 @@ export async function runRenderCommand(argv: string[], io: CommandIo): Promise<n
       parts.push(`# namespace ${namespace}: no LogRepos, nothing to apply\n`);
       continue;
     }
-    const rendered = renderNamespace(namespace, resources, configs, settings);
+    // The checked configs are rendered without fleet options; listener TLS adds server.tls.
+    const fleetOptions = fleetRenderOptions(settings.fleet);
+    const fleetConfigs =
+      fleetOptions.listenerTlsSecret === undefined ? configs : renderConfigs(resources, fleetOptions);
+    const rendered = renderNamespace(namespace, resources, fleetConfigs, settings);
     const comments = rendered.summary.map((line) => `# ${line}\n`).join('');
     const documents = rendered.objects
       .map((object) => `---\n${stringify(object, { lineWidth: 0, aliasDuplicateObjects: false })}`)
@@ -77,6 +91,7 @@ function parse(argv: string[]) {
     options: {
       'route-provider': { type: 'string' },
       image: { type: 'string' },
+      'gateway-tls-secret': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -9,9 +9,11 @@ import { gatewaySecretNames } from '../operator/render/gateway-secret-names.ts';
 import {
   byName,
   type RenderedConfig,
+  type RenderOptions,
   renderGatewayConfig,
   type Track,
 } from '../operator/render/render-gateway-config.ts';
+import { renderGatewayUpstream } from '../operator/render/render-gateway-upstream.ts';
 import { renderGatewayWorkload } from '../operator/render/render-gateway-workload.ts';
 import { renderPrefixRoute, renderRepoRoute } from '../operator/render/render-routes.ts';
 import type { DocumentIssue, DocumentOrigin, ResourceDocument } from './read-resources.ts';
@@ -35,12 +37,12 @@ const INVALID: ReadonlySet<string> = new Set([REASON.invalidSpec, REASON.invalid
 const sortedByName = <T extends { metadata: { name: string } }>(items: readonly T[]) =>
   [...items].sort(byName);
 
-/** Renders both tracks' gateway configs the way the operator does. Pure. */
-export function renderConfigs(resources: NamespaceResources): NamespaceConfigs {
-  const stable = renderGatewayConfig(resources.producers, resources.repos, 'stable');
+/** Renders both tracks' gateway configs the way the operator does (with its fleet's options). Pure. */
+export function renderConfigs(resources: NamespaceResources, options: RenderOptions = {}): NamespaceConfigs {
+  const stable = renderGatewayConfig(resources.producers, resources.repos, 'stable', options);
   const wantsCanary = resources.repos.some((repo) => (repo.spec.canary?.weight ?? 0) > 0);
   return wantsCanary
-    ? { stable, canary: renderGatewayConfig(resources.producers, resources.repos, 'canary') }
+    ? { stable, canary: renderGatewayConfig(resources.producers, resources.repos, 'canary', options) }
     : { stable };
 }
 
@@ -91,8 +93,9 @@ export interface RenderedNamespace {
 /**
  * What the operator would apply in one namespace with LogRepos, given as desired objects:
  * the stable ConfigMap, the canary ConfigMap when a canary track is wanted, each track's
- * Deployment, Service and PodDisruptionBudget, a route per repo (sorted by name) and the
- * prefix route. The canary track is rendered as running (the state it reaches), so routes
+ * Deployment, Service and PodDisruptionBudget (and ApisixUpstream, with listener TLS and
+ * APISIX), a route per repo (sorted by name) and the prefix route. `configs` must have been
+ * rendered with the same fleet's options (renderConfigs). The canary track is rendered as running (the state it reaches), so routes
  * carry the canary weights of repos the canary config serves. Pure and deterministic.
  */
 export function renderNamespace(
@@ -104,11 +107,25 @@ export function renderNamespace(
   const { stable, canary } = configs;
   const objects: KubeObject[] = [desiredConfigMap(namespace, 'stable', stable)];
   if (canary) objects.push(desiredConfigMap(namespace, 'canary', canary));
-  const secrets = gatewaySecretNames(resources.producers, resources.repos);
+  const listenerTls = settings.fleet.listenerTls?.secretName;
+  const secrets = gatewaySecretNames(resources.producers, resources.repos, listenerTls ? [listenerTls] : []);
   const tracks: Track[] = canary ? ['stable', 'canary'] : ['stable'];
   for (const track of tracks) {
-    const workload = renderGatewayWorkload({ namespace, track, settings: settings.fleet[track], secrets });
+    const workload = renderGatewayWorkload({
+      namespace,
+      track,
+      settings: settings.fleet[track],
+      secrets,
+      ...(listenerTls ? { listenerTls: true } : {}),
+    });
     objects.push(workload.deployment, workload.service, workload.podDisruptionBudget);
+    const upstream = renderGatewayUpstream({
+      namespace,
+      track,
+      routes: settings.routes,
+      listenerTls: listenerTls !== undefined,
+    });
+    if (upstream) objects.push(upstream);
   }
   const summary: string[] = [
     `namespace ${namespace}: stable config ${stable.revision}${canary ? `, canary config ${canary.revision}` : ''}`,

@@ -20,12 +20,14 @@ const usage = (
                              [--workers N] [--no-leader-election] [--lease-namespace NS] [--lease-name NAME]
   gateway fleet:  [--stable-image IMG] [--canary-image IMG] [--stable-replicas N] [--canary-replicas N]
                   [--stable-resources JSON] [--canary-resources JSON] [--canary-grace-seconds N]
+                  [--gateway-tls-secret NAME]
   routes:         [--route-provider apisix|gateway-api|none] [--ingress-class NAME] [--route-hosts a,b]
                   [--exact-route-priority N] [--prefix-route-priority N] [--parent-refs JSON]
 Environment: SLUICE_NAMESPACES, KUBECONFIG, SLUICE_HEALTH_PORT, SLUICE_WORKERS,
              SLUICE_LEADER_ELECTION=false, POD_NAMESPACE, SLUICE_LEASE_NAME, LOG_LEVEL,
              SLUICE_STABLE_IMAGE, SLUICE_CANARY_IMAGE, SLUICE_STABLE_REPLICAS, SLUICE_CANARY_REPLICAS,
              SLUICE_STABLE_RESOURCES, SLUICE_CANARY_RESOURCES, SLUICE_CANARY_GRACE_SECONDS,
+             SLUICE_GATEWAY_TLS_SECRET,
              SLUICE_ROUTE_PROVIDER, SLUICE_INGRESS_CLASS, SLUICE_ROUTE_HOSTS,
              SLUICE_EXACT_ROUTE_PRIORITY, SLUICE_PREFIX_ROUTE_PRIORITY, SLUICE_PARENT_REFS`;
 
@@ -60,8 +62,8 @@ export async function operatorMain(
   const client = createKubeClient(loadKubeConfig(config.kubeconfig));
   if (!(await routeApiServed(client, config.routes.provider))) {
     io.stderr.write(
-      `route provider ${config.routes.provider}: its route kind is not served by this cluster (CRD not installed). ` +
-        'Install the APISIX ingress controller CRDs (ApisixRoute, apisix.apache.org/v2) or the Gateway API CRDs ' +
+      `route provider ${config.routes.provider}: a kind it writes is not served by this cluster (CRD not installed). ` +
+        'Install the APISIX ingress controller CRDs (ApisixRoute and ApisixUpstream, apisix.apache.org/v2) or the Gateway API CRDs ' +
         '(HTTPRoute, gateway.networking.k8s.io/v1), or choose another --route-provider (none writes no routes).\n',
     );
     return 2;
@@ -95,6 +97,12 @@ export async function operatorMain(
     },
     'operator started',
   );
+  if (config.fleet.listenerTls && config.routes.provider === 'gateway-api') {
+    // The LogRepos' BackendTLS condition says the same, where users look.
+    logger.warn(
+      'the gateways serve HTTPS: attach a BackendTLSPolicy to Services sluice-gateway and sluice-gateway-canary, or the Gateway sends them plain HTTP',
+    );
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

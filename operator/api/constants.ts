@@ -79,6 +79,12 @@ export const CONDITION = {
   configured: 'Configured',
   /** Present while spec.canary.weight > 0: whether the route sends the canary share. */
   canary: 'Canary',
+  /**
+   * Present with Gateway API routes while the gateways serve HTTPS: the operator cannot tell
+   * the Gateway to speak TLS to them (that takes a BackendTLSPolicy it does not write), so it
+   * says what is needed.
+   */
+  backendTls: 'BackendTLS',
 } as const;
 
 export const REASON = {
@@ -96,6 +102,8 @@ export const REASON = {
   applyFailed: 'ApplyFailed',
   // Ready = Unknown
   reconciling: 'Reconciling',
+  // BackendTLS = Unknown: a BackendTLSPolicy must send the Gateway's traffic over HTTPS
+  backendTlsPolicyRequired: 'BackendTLSPolicyRequired',
 } as const;
 export type Reason = (typeof REASON)[keyof typeof REASON];
 

@@ -20,6 +20,16 @@ export const APISIX_ROUTES: ResourceRef = {
   plural: 'apisixroutes',
   namespaced: true,
 };
+/**
+ * APISIX's per-Service upstream settings: with listener TLS the operator writes one per
+ * gateway Service (scheme https). Watched whenever the provider is apisix, TLS or not, so
+ * upstreams left from a TLS run are pruned once TLS is turned off.
+ */
+export const APISIX_UPSTREAMS: ResourceRef = {
+  groupVersionPath: '/apis/apisix.apache.org/v2',
+  plural: 'apisixupstreams',
+  namespaced: true,
+};
 export const HTTP_ROUTES: ResourceRef = {
   groupVersionPath: '/apis/gateway.networking.k8s.io/v1',
   plural: 'httproutes',
@@ -31,8 +41,19 @@ export function routeResource(provider: RouteProvider): ResourceRef | undefined 
   return provider === 'apisix' ? APISIX_ROUTES : provider === 'gateway-api' ? HTTP_ROUTES : undefined;
 }
 
+/** The kind that tells a provider how to reach a gateway Service (its scheme); undefined when none. */
+export function upstreamResource(provider: RouteProvider): ResourceRef | undefined {
+  return provider === 'apisix' ? APISIX_UPSTREAMS : undefined;
+}
+
+/** The provider's own kinds the operator writes (the cluster must serve each): route, upstream. */
+export function providerResources(provider: RouteProvider): ResourceRef[] {
+  return [routeResource(provider), upstreamResource(provider)].filter(
+    (ref): ref is ResourceRef => ref !== undefined,
+  );
+}
+
 /** Every kind the fleet of a provider needs watched. */
 export function fleetResources(provider: RouteProvider): ResourceRef[] {
-  const route = routeResource(provider);
-  return [DEPLOYMENTS, SERVICES, POD_DISRUPTION_BUDGETS, ...(route ? [route] : [])];
+  return [DEPLOYMENTS, SERVICES, POD_DISRUPTION_BUDGETS, ...providerResources(provider)];
 }

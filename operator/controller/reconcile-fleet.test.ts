@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import type { FleetSettings, RouteSettings } from '../operator-config.ts';
 import { WrittenStatuses } from '../status/written-statuses.ts';
-import { APISIX_ROUTES, DEPLOYMENTS, HTTP_ROUTES } from './fleet-resources.ts';
+import { APISIX_ROUTES, APISIX_UPSTREAMS, DEPLOYMENTS, HTTP_ROUTES, SERVICES } from './fleet-resources.ts';
 import { type Caches, reconcileNamespace } from './reconcile-namespace.ts';
 import { CONFIG_MAPS, LOG_REPOS } from './resources.ts';
 
@@ -23,7 +23,7 @@ const apisix: RouteSettings = {
   parentRefs: [],
 };
 
-function fakeWorld(objects: KubeObject[], routes: RouteSettings = apisix) {
+function fakeWorld(objects: KubeObject[], routes: RouteSettings = apisix, settings = fleetSettings) {
   const store = new Map<string, KubeObject>();
   const pluralOf: Record<string, string> = {
     LogRepo: 'logrepos',
@@ -82,7 +82,7 @@ function fakeWorld(objects: KubeObject[], routes: RouteSettings = apisix) {
     now: () => new Date(now).toISOString(),
     written: new WrittenStatuses(),
     events: { record: async () => undefined },
-    fleet: { settings: fleetSettings, routes, clockMs: () => now, idleSince: new Map<string, string>() },
+    fleet: { settings, routes, clockMs: () => now, idleSince: new Map<string, string>() },
   };
   const reconcile = async () => {
     writes.length = 0;
@@ -106,6 +106,14 @@ function fakeWorld(objects: KubeObject[], routes: RouteSettings = apisix) {
     patchRepo,
     advance: (ms: number) => {
       now += ms;
+    },
+    /** Restarts the operator with or without --gateway-tls-secret. */
+    setListenerTls: (secretName: string | undefined) => {
+      const { listenerTls: _, ...rest } = deps.fleet.settings;
+      deps.fleet = {
+        ...deps.fleet,
+        settings: secretName === undefined ? rest : { ...rest, listenerTls: { secretName } },
+      };
     },
     setDeploymentReady: (name: string, readyReplicas: number) => {
       const stored = get(DEPLOYMENTS, name) as KubeObject;
@@ -360,5 +368,102 @@ describe('reconcileNamespace with a gateway fleet', () => {
       { name: 'sluice-gateway-canary', port: 80, weight: 25 },
     ]);
     expect(statusOf(world, 'a').route).toEqual({ kind: 'HTTPRoute', name: 'sluice-repo-a' });
+  });
+
+  it('with listener TLS and APISIX: an https ApisixUpstream per track Service, pruned with the track and when TLS goes off', async () => {
+    const world = fakeWorld([producer, repo('a')], apisix, {
+      ...fleetSettings,
+      listenerTls: { secretName: 'gateway-tls' },
+    });
+    const upstreams = () =>
+      [...world.store.keys()].filter((k) => k.startsWith('apisixupstreams/')).map((k) => k.split('/')[2]);
+    const servicePort = (name: string) =>
+      (world.get(SERVICES, name)?.spec as { ports: Array<{ appProtocol?: string }> } | undefined)?.ports[0];
+
+    const first = await world.reconcile();
+    expect(first.writes).toContain('apply apisixupstreams/sluice-gateway');
+    expect(upstreams()).toEqual(['sluice-gateway']);
+    expect(world.get(APISIX_UPSTREAMS, 'sluice-gateway')?.spec).toEqual({ scheme: 'https' });
+    expect(servicePort('sluice-gateway')?.appProtocol).toBe('https');
+    // Nothing tells a Gateway API user anything here: APISIX is handled.
+    expect(statusOf(world, 'a').conditions.map((c) => c.type)).toEqual(['Ready']);
+    expect((await world.reconcile()).writes).toEqual([]);
+
+    // The canary track comes with its upstream, and goes with it after the grace period.
+    world.patchRepo('a', { canary: { weight: 10 } });
+    expect((await world.reconcile()).writes).toContain('apply apisixupstreams/sluice-gateway-canary');
+    expect(upstreams()).toEqual(['sluice-gateway', 'sluice-gateway-canary']);
+    expect((await world.reconcile()).writes).toEqual([]);
+    world.patchRepo('a', { canary: { weight: 0 } });
+    await world.reconcile();
+    expect(upstreams()).toEqual(['sluice-gateway', 'sluice-gateway-canary']);
+    world.advance(300_000);
+    const gone = await world.reconcile();
+    expect(gone.writes).toContain('delete apisixupstreams/sluice-gateway-canary');
+    expect(gone.writes).toContain('delete services/sluice-gateway-canary');
+    expect(upstreams()).toEqual(['sluice-gateway']);
+
+    // TLS off: the upstream goes (APISIX back to its http default), the Service loses the hint.
+    world.setListenerTls(undefined);
+    const off = await world.reconcile();
+    expect(off.writes).toContain('delete apisixupstreams/sluice-gateway');
+    expect(off.writes).toContain('apply services/sluice-gateway');
+    expect(upstreams()).toEqual([]);
+    expect(servicePort('sluice-gateway')?.appProtocol).toBeUndefined();
+    expect((await world.reconcile()).writes).toEqual([]);
+
+    // TLS on again, then the last repo goes: the upstream goes with the fleet.
+    world.setListenerTls('gateway-tls');
+    expect((await world.reconcile()).writes).toContain('apply apisixupstreams/sluice-gateway');
+    world.store.delete('logrepos/logs/a');
+    const last = await world.reconcile();
+    expect(last.writes).toContain('delete apisixupstreams/sluice-gateway');
+    expect([...world.store.keys()]).toEqual(['kafkaproducers/logs/main']);
+  });
+
+  it('leaves upstreams it does not manage alone', async () => {
+    const world = fakeWorld([producer, repo('a')]);
+    world.store.set('apisixupstreams/logs/sluice-gateway', {
+      apiVersion: 'apisix.apache.org/v2',
+      kind: 'ApisixUpstream',
+      metadata: { name: 'sluice-gateway', namespace: 'logs', labels: { team: 'edge' } },
+      spec: { scheme: 'https' },
+    });
+    expect((await world.reconcile()).writes).not.toContain('delete apisixupstreams/sluice-gateway');
+    expect(world.get(APISIX_UPSTREAMS, 'sluice-gateway')).toBeDefined();
+  });
+
+  it('with listener TLS and Gateway API: no upstream object, and every repo says a BackendTLSPolicy is needed', async () => {
+    const world = fakeWorld(
+      [producer, repo('a'), repo('b', { canary: { weight: 10 } })],
+      { ...apisix, provider: 'gateway-api', parentRefs: [{ name: 'edge' }] },
+      { ...fleetSettings, listenerTls: { secretName: 'gateway-tls' } },
+    );
+    const first = await world.reconcile();
+    expect(first.writes.filter((w) => w.includes('upstream'))).toEqual([]);
+    expect(
+      (
+        world.get(SERVICES, 'sluice-gateway-canary')?.spec as
+          | { ports: Array<{ appProtocol?: string }> }
+          | undefined
+      )?.ports[0]?.appProtocol,
+    ).toBe('https');
+    for (const name of ['a', 'b']) {
+      expect(statusOf(world, name).conditions).toContainEqual(
+        expect.objectContaining({
+          type: 'BackendTLS',
+          status: 'Unknown',
+          reason: 'BackendTLSPolicyRequired',
+          message: expect.stringContaining('BackendTLSPolicy'),
+        }),
+      );
+    }
+    expect(statusOf(world, 'b').conditions.map((c) => c.type)).toEqual(['Ready', 'Canary', 'BackendTLS']);
+    expect((await world.reconcile()).writes).toEqual([]);
+
+    world.setListenerTls(undefined);
+    await world.reconcile();
+    expect(statusOf(world, 'a').conditions.map((c) => c.type)).toEqual(['Ready']);
+    expect((await world.reconcile()).writes).toEqual([]);
   });
 });

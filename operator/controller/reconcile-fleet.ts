@@ -23,12 +23,19 @@ import {
   type SpecObject,
   type Track,
 } from '../render/render-gateway-config.ts';
+import { renderGatewayUpstream } from '../render/render-gateway-upstream.ts';
 import { renderGatewayWorkload } from '../render/render-gateway-workload.ts';
 import { type RouteWeights, renderPrefixRoute, renderRepoRoute } from '../render/render-routes.ts';
 import type { DesiredCondition } from '../status/conditions.ts';
 import { type CanaryPhase, canaryPhase } from './canary-phase.ts';
 import { lostOwnership } from './field-ownership.ts';
-import { DEPLOYMENTS, POD_DISRUPTION_BUDGETS, routeResource, SERVICES } from './fleet-resources.ts';
+import {
+  DEPLOYMENTS,
+  POD_DISRUPTION_BUDGETS,
+  routeResource,
+  SERVICES,
+  upstreamResource,
+} from './fleet-resources.ts';
 import { applyConfigMap } from './gateway-config-map.ts';
 import type { ReconcileDeps } from './reconcile-namespace.ts';
 import { CONFIG_MAPS } from './resources.ts';
@@ -47,12 +54,12 @@ export interface FleetOptions {
   readonly idleSince: Map<string, string>;
 }
 
-/** The fleet fields of one LogRepo's status, plus an optional Canary condition. */
+/** The fleet fields of one LogRepo's status, plus the fleet's conditions (Canary, BackendTLS). */
 export interface RepoFleetStatus {
   readonly route?: { readonly kind: string; readonly name: string };
   readonly weights: RouteWeights;
   readonly tracks: Partial<Record<Track, { readonly replicas: number; readonly readyReplicas: number }>>;
-  readonly canaryCondition?: DesiredCondition;
+  readonly conditions: readonly DesiredCondition[];
 }
 
 export interface FleetResult {
@@ -84,11 +91,13 @@ export function effectiveWeights(
 /**
  * Reconciles the gateway fleet of a namespace that has LogRepos, after its stable ConfigMap:
  * the canary ConfigMap (rendered with the repos' canary overrides) while a canary track
- * exists, a Deployment, Service and PodDisruptionBudget per track, a route per LogRepo and
- * the prefix route; then removes what is no longer wanted (routes of deleted repos, the
- * canary track once its grace period is over). Creation goes before routing and routing
- * before removal, so no route ever points at a track that is not there. Every object is
- * applied only when its desired digest moved: an unchanged world writes nothing.
+ * exists, a Deployment, Service and PodDisruptionBudget per track (with listener TLS and
+ * APISIX also an ApisixUpstream per Service), a route per LogRepo and the prefix route; then
+ * removes what is no longer wanted (routes of deleted repos, upstreams of removed tracks or
+ * once TLS is off, the canary track once its grace period is over). Creation goes before
+ * routing and routing before removal, so no route ever points at a track that is not there.
+ * Every object is applied only when its desired digest moved: an unchanged world writes
+ * nothing.
  */
 export async function reconcileFleet(
   namespace: string,
@@ -140,9 +149,12 @@ export async function reconcileFleet(
     }
   }
 
-  // 2. Workloads of every track that should run.
+  // 2. Workloads of every track that should run; with listener TLS and APISIX, the upstream
+  // that makes APISIX speak HTTPS to the track's Service (before any route points there).
   const listenerTls = fleet.settings.listenerTls?.secretName;
   const secrets = gatewaySecretNames(producerSpecs, repoSpecs, listenerTls ? [listenerTls] : []);
+  const upstreamRef = upstreamResource(fleet.routes.provider);
+  const wantedUpstreams = new Set<string>();
   for (const track of tracks) {
     const workload = renderGatewayWorkload({
       namespace,
@@ -153,7 +165,19 @@ export async function reconcileFleet(
       ...(track === 'canary' && phase.state === 'draining' ? { idleSince: phase.idleSince } : {}),
     });
     for (const [ref, key] of WORKLOAD_KINDS) await apply(ref, workload[key]);
+    const upstream = renderGatewayUpstream({
+      namespace,
+      track,
+      routes: fleet.routes,
+      listenerTls: listenerTls !== undefined,
+    });
+    if (upstream && upstreamRef) {
+      wantedUpstreams.add(upstream.metadata.name);
+      await apply(upstreamRef, upstream);
+    }
   }
+  const backendTls =
+    listenerTls !== undefined && fleet.routes.provider === 'gateway-api' ? backendTlsCondition : undefined;
 
   // 3. Routes: one per repo with the effective weights, and the prefix route.
   const routeRef = routeResource(fleet.routes.provider);
@@ -184,18 +208,21 @@ export async function reconcileFleet(
       ...(route ? { route: { kind: route.kind, name: route.metadata.name } } : {}),
       weights,
       tracks: trackStatus,
-      ...(specWeight > 0
-        ? {
-            canaryCondition: canaryCondition(
-              repo,
-              specWeight,
-              weights,
-              canary,
-              canaryVerdict?.reason,
-              canaryVerdict?.message,
-            ),
-          }
-        : {}),
+      conditions: [
+        ...(specWeight > 0
+          ? [
+              canaryCondition(
+                repo,
+                specWeight,
+                weights,
+                canary,
+                canaryVerdict?.reason,
+                canaryVerdict?.message,
+              ),
+            ]
+          : []),
+        ...(backendTls ? [backendTls(repo)] : []),
+      ],
     });
   }
   const prefix = renderPrefixRoute(namespace, fleet.routes);
@@ -204,10 +231,16 @@ export async function reconcileFleet(
     await apply(routeRef, prefix);
   }
 
-  // 4. Removal: routes no repo wants, then the canary track once its grace period is over.
+  // 4. Removal: routes no repo wants, upstreams no running track with TLS wants, then the
+  // canary track once its grace period is over.
   if (routeRef) {
     for (const stored of caches.list(routeRef, namespace)) {
       if (!wantedRoutes.has(stored.metadata.name)) await remove(routeRef, stored.metadata.name);
+    }
+  }
+  if (upstreamRef) {
+    for (const stored of caches.list(upstreamRef, namespace)) {
+      if (!wantedUpstreams.has(stored.metadata.name)) await remove(upstreamRef, stored.metadata.name);
     }
   }
   if (phase.state === 'absent') {
@@ -226,9 +259,10 @@ export async function reconcileFleet(
 }
 
 /**
- * Removes every fleet object of a namespace that has no LogRepo left: routes, workloads of
- * both tracks and the canary ConfigMap (the stable ConfigMap is the caller's). Only objects
- * in the caches are touched, and the caches hold only what carries the managed-by label.
+ * Removes every fleet object of a namespace that has no LogRepo left: routes, upstreams,
+ * workloads of both tracks and the canary ConfigMap (the stable ConfigMap is the caller's).
+ * Only objects in the caches are touched, and the caches hold only what carries the
+ * managed-by label.
  */
 export async function removeFleet(
   namespace: string,
@@ -236,11 +270,11 @@ export async function removeFleet(
   fleet: FleetOptions,
 ): Promise<number> {
   const { caches } = deps;
-  const routeRef = routeResource(fleet.routes.provider);
+  const listed = (ref: ResourceRef | undefined) =>
+    ref ? caches.list(ref, namespace).map((o): [ResourceRef, string] => [ref, o.metadata.name]) : [];
   const doomed: Array<[ResourceRef, string]> = [
-    ...(routeRef
-      ? caches.list(routeRef, namespace).map((o): [ResourceRef, string] => [routeRef, o.metadata.name])
-      : []),
+    ...listed(routeResource(fleet.routes.provider)),
+    ...listed(upstreamResource(fleet.routes.provider)),
     ...(['canary', 'stable'] as const).flatMap((track) =>
       WORKLOAD_KINDS.map(([ref]): [ResourceRef, string] => [ref, GATEWAY_NAMES[track].workload]),
     ),
@@ -282,6 +316,21 @@ function trackStatuses(
     out[track] = { replicas: settings[track].replicas, readyReplicas: status?.readyReplicas ?? 0 };
   }
   return out;
+}
+
+/**
+ * With Gateway API routes and listener TLS: the Gateway reaches the gateway Services over
+ * HTTPS only through a BackendTLSPolicy attached to them, which the operator does not write
+ * (and cannot see), so the repo says so. Unknown: it may well be there.
+ */
+function backendTlsCondition(repo: KubeObject): DesiredCondition {
+  return {
+    type: CONDITION.backendTls,
+    status: 'Unknown',
+    reason: REASON.backendTlsPolicyRequired,
+    message: `the gateways serve HTTPS: the Gateway reaches them over TLS only through a BackendTLSPolicy (gateway.networking.k8s.io) targeting Services ${GATEWAY_NAMES.stable.workload} and ${GATEWAY_NAMES.canary.workload}, which the operator does not write (see docs/operator.md, Listener TLS)`,
+    observedGeneration: repo.metadata.generation ?? 0,
+  };
 }
 
 function canaryCondition(

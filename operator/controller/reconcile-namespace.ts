@@ -160,7 +160,7 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
   };
 }
 
-/** Adds a LogRepo's route, effective weights, tracks and Canary condition to its status. Pure. */
+/** Adds a LogRepo's route, effective weights, tracks and fleet conditions to its status. Pure. */
 function withFleetStatus(
   status: ResourceStatus,
   current: ResourceStatus | undefined,
@@ -168,14 +168,11 @@ function withFleetStatus(
   now: () => string,
 ): ResourceStatus {
   if (!fleet) return status;
-  const { canaryCondition, ...fields } = fleet;
+  const { conditions, ...fields } = fleet;
   return {
     ...status,
     ...fields,
-    conditions: [
-      ...(status.conditions ?? []),
-      ...(canaryCondition ? mergeConditions(current?.conditions, [canaryCondition], now) : []),
-    ],
+    conditions: [...(status.conditions ?? []), ...mergeConditions(current?.conditions, conditions, now)],
   } as ResourceStatus;
 }
 

@@ -119,15 +119,23 @@ describe('renderGatewayWorkload', () => {
   });
 
   it.each([
-    { listenerTls: false, scheme: undefined },
-    { listenerTls: true, scheme: 'HTTPS' },
-  ])('probes over TLS when the fleet serves HTTPS: $listenerTls', ({ listenerTls, scheme }) => {
-    const pod = podOf(renderGatewayWorkload(inputs({ listenerTls })));
-    const container = pod.spec.containers[0] as Record<string, { httpGet: { scheme?: string } }>;
-    for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
-      expect(container[probe]?.httpGet.scheme).toBe(scheme);
-    }
-  });
+    { listenerTls: false, scheme: undefined, appProtocol: undefined },
+    { listenerTls: true, scheme: 'HTTPS', appProtocol: 'https' },
+  ])(
+    'probes over TLS and marks the Service port when the fleet serves HTTPS: $listenerTls',
+    ({ listenerTls, scheme, appProtocol }) => {
+      const rendered = renderGatewayWorkload(inputs({ listenerTls }));
+      const container = podOf(rendered).spec.containers[0] as Record<
+        string,
+        { httpGet: { scheme?: string } }
+      >;
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        expect(container[probe]?.httpGet.scheme).toBe(scheme);
+      }
+      const ports = (rendered.service.spec as { ports: Array<{ appProtocol?: string }> }).ports;
+      expect(ports.map((port) => port.appProtocol)).toEqual([appProtocol]);
+    },
+  );
 
   it('probes /healthz and /readyz and spreads pods over zones and nodes', () => {
     const pod = podOf(renderGatewayWorkload(inputs({ track: 'canary' })));

@@ -39,7 +39,7 @@ function selectorLabels(track: Track): Record<string, string> {
 }
 
 /** Labels of every fleet object: the selector plus managed-by, which the operator's informers select. */
-function fleetLabels(track: Track): Record<string, string> {
+export function fleetLabels(track: Track): Record<string, string> {
   return { ...selectorLabels(track), [LABELS.managedBy]: MANAGED_BY };
 }
 
@@ -161,7 +161,16 @@ export function renderGatewayWorkload(inputs: WorkloadInputs): GatewayWorkload {
     spec: {
       type: 'ClusterIP',
       selector: selectorLabels(track),
-      ports: [{ name: 'http', port: GATEWAY_SERVICE_PORT, targetPort: 'http', protocol: 'TCP' }],
+      ports: [
+        {
+          name: 'http',
+          port: GATEWAY_SERVICE_PORT,
+          targetPort: 'http',
+          protocol: 'TCP',
+          // A hint several Gateway API implementations read to speak TLS to the backend.
+          ...(inputs.listenerTls ? { appProtocol: 'https' } : {}),
+        },
+      ],
     },
   };
   const podDisruptionBudget: KubeObject = {

@@ -10,6 +10,7 @@ import {
   GATEWAY_NAMES,
 } from '../../operator/api/constants.ts';
 import {
+  APISIX_UPSTREAMS,
   DEPLOYMENTS,
   POD_DISRUPTION_BUDGETS,
   routeResource,
@@ -36,7 +37,8 @@ import { installUpstreamCrds } from './upstream-crds.ts';
 // helm and applied to the real apiserver; a token for that ServiceAccount from the
 // TokenRequest API; the operator running in-process on that token alone, configured from the
 // environment the chart's Deployment gives it. It must converge LogRepos and KafkaProducers
-// into ConfigMaps, Deployments, Services, PodDisruptionBudgets and routes, write statuses and
+// into ConfigMaps, Deployments, Services, PodDisruptionBudgets and routes (with listener TLS
+// on, APISIX's ApisixUpstreams too, or Gateway API's BackendTLS condition), write statuses and
 // Events, hold its Lease, and remove what it no longer wants, without one forbidden request;
 // and the ServiceAccount must not be able to do what the operator never needs (read Secrets,
 // get LogRepos by name, touch pods, other Leases, other namespaces).
@@ -125,6 +127,9 @@ describe.each<Variant>([
       // A short grace, so the canary track's removal is seen within the test.
       '--set',
       'gateway.canaryGraceSeconds=1',
+      // Listener TLS: with apisix the operator also writes an ApisixUpstream per track.
+      '--set',
+      'gateway.listenerTls.secretName=gateway-tls',
     ]);
     const rbac = manifests.filter((m) => RBAC_KINDS.has(m.kind));
     await applyManifests(
@@ -241,6 +246,19 @@ describe.each<Variant>([
       template: { spec: { volumes: Array<{ secret?: { secretName: string } }> } };
     };
     expect(pod.template.spec.volumes.map((v) => v.secret?.secretName)).toContain('kafka-credentials');
+    if (provider === 'apisix') {
+      expect(await eventually(() => exists(APISIX_UPSTREAMS, stable), Boolean, 30_000)).toBe(true);
+    } else {
+      const backendTls = async () =>
+        (
+          (await admin.get(LOG_REPOS, logsNs, 'access'))?.status as
+            | { conditions?: Array<{ type: string; reason: string }> }
+            | undefined
+        )?.conditions?.find((c) => c.type === 'BackendTLS')?.reason;
+      expect(await eventually(backendTls, (reason) => reason !== undefined, 30_000)).toBe(
+        'BackendTLSPolicyRequired',
+      );
+    }
 
     const events = JSON.parse(await kubectlOk(['get', 'events', '-n', logsNs, '-o', 'json'])) as {
       items: Array<{ source?: { component?: string }; reason: string }>;
@@ -261,6 +279,7 @@ describe.each<Variant>([
       await exists(SERVICES, canary),
       await exists(POD_DISRUPTION_BUDGETS, canary),
       await exists(CONFIG_MAPS, GATEWAY_CANARY_CONFIG_MAP),
+      ...(provider === 'apisix' ? [await exists(APISIX_UPSTREAMS, canary)] : []),
     ];
     await patchLogRepo(logsNs, 'access', { spec: { canary: { weight: 10 } } });
     await eventually(canaryObjects, (present) => present.every(Boolean), 30_000);
@@ -275,14 +294,11 @@ describe.each<Variant>([
       await exists(POD_DISRUPTION_BUDGETS, GATEWAY_NAMES.stable.workload),
       await exists(routes, 'sluice-repos'),
       await exists(routes, 'sluice-repo-access'),
+      ...(provider === 'apisix' ? [await exists(APISIX_UPSTREAMS, GATEWAY_NAMES.stable.workload)] : []),
     ];
-    expect(await eventually(fleet, (present) => present.every((p) => !p), 30_000)).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-    ]);
+    const gone = await eventually(fleet, (present) => present.every((p) => !p), 30_000);
+    expect(gone).toEqual(gone.map(() => false));
+    expect(gone.length).toBe(provider === 'apisix' ? 6 : 5);
   });
 
   it('never met a forbidden answer on the way', () => {
@@ -320,7 +336,7 @@ describe.each<Variant>([
       ['no', 'update', 'leases.coordination.k8s.io/another-lease', '-n', releaseNs],
       ['no', 'delete', `leases.coordination.k8s.io/${config.leaseName}`, '-n', releaseNs],
       ['no', 'create', 'leases.coordination.k8s.io', '-n', logsNs],
-      // The other route kind is not granted.
+      // The other route kind is not granted; APISIX's upstreams only with the apisix provider.
       [
         'no',
         'create',
@@ -328,6 +344,7 @@ describe.each<Variant>([
         '-n',
         logsNs,
       ],
+      [provider === 'apisix' ? 'yes' : 'no', 'delete', 'apisixupstreams.apisix.apache.org', '-n', logsNs],
       ...(scope === 'namespaced'
         ? ([
             // Nothing outside the watched namespaces.

@@ -118,7 +118,8 @@ The operator's rules in a watched namespace (the whole cluster with rbac.scope c
 off its code: informers list and watch (it never gets an object by name); everything it owns
 is written by server-side apply, a PATCH that needs create as well when the object is new;
 it deletes what is no longer wanted; statuses are applied on the status subresource; Events
-are core/v1 creates. Only the route kind of the chosen provider is granted. No Secrets: gateway
+are core/v1 creates. Only the kinds of the chosen provider are granted (APISIX: routes, and the
+upstreams that make it speak HTTPS to gateways with listener TLS). No Secrets: gateway
 pods mount them by name, the operator never reads one.
 */}}
 {{- define "sluice.operatorRules" -}}
@@ -139,7 +140,7 @@ pods mount them by name, the operator never reads one.
   verbs: ["list", "watch", "create", "patch", "delete"]
 {{- if eq .Values.routes.provider "apisix" }}
 - apiGroups: ["apisix.apache.org"]
-  resources: ["apisixroutes"]
+  resources: ["apisixroutes", "apisixupstreams"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 {{- else if eq .Values.routes.provider "gateway-api" }}
 - apiGroups: ["gateway.networking.k8s.io"]
