@@ -142,10 +142,10 @@ export async function reconcileFleet(
   if (phase.state !== 'absent') {
     canary = renderGatewayConfig(producerSpecs, repoSpecs, 'canary', fleetRenderOptions(fleet.settings));
     if (canary.tooLarge) {
-      logger.warn({ namespace, bytes: canary.sizeBytes }, 'canary gateway config too large for a ConfigMap');
+      logger.warn({ bytes: canary.sizeBytes }, 'canary gateway config too large for a ConfigMap');
     } else if (await applyConfigMap(namespace, 'canary', canary, deps)) {
       writes += 1;
-      logger.info({ namespace, revision: canary.revision }, 'canary gateway config applied');
+      logger.info({ revision: canary.revision }, 'canary gateway config applied');
     }
   }
 
@@ -247,7 +247,7 @@ export async function reconcileFleet(
     const removedBefore = writes;
     for (const [ref] of WORKLOAD_KINDS) await remove(ref, GATEWAY_NAMES.canary.workload);
     await remove(CONFIG_MAPS, GATEWAY_CANARY_CONFIG_MAP);
-    if (writes > removedBefore) logger.info({ namespace }, 'canary track removed');
+    if (writes > removedBefore) logger.info('canary track removed');
   }
 
   return {
@@ -282,7 +282,7 @@ export async function removeFleet(
   ];
   let writes = 0;
   for (const [ref, name] of doomed) if (await deleteOwned(deps, ref, namespace, name)) writes += 1;
-  if (writes > 0) deps.logger.info({ namespace }, 'no LogRepos left: gateway fleet removed');
+  if (writes > 0) deps.logger.info('no LogRepos left: gateway fleet removed');
   return writes;
 }
 

@@ -79,7 +79,7 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
     // The fleet goes first (routes, then workloads), then the config its pods mounted.
     const fleetWrites = deps.fleet ? await removeFleet(namespace, deps, deps.fleet) : undefined;
     const configMapWritten = await deleteOwned(deps, CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP);
-    if (configMapWritten) logger.info({ namespace }, 'no LogRepos left: gateway config removed');
+    if (configMapWritten) logger.info('no LogRepos left: gateway config removed');
     const statusWrites = await writeStatuses(
       producers,
       KAFKA_PRODUCERS,
@@ -112,11 +112,11 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
     : undefined;
   let configMapWritten = false;
   if (tooLarge) {
-    logger.warn({ namespace, bytes: rendered.sizeBytes }, 'gateway config too large for a ConfigMap');
+    logger.warn({ bytes: rendered.sizeBytes }, 'gateway config too large for a ConfigMap');
   } else if (await applyConfigMap(namespace, 'stable', rendered, deps)) {
     configMapWritten = true;
     logger.info(
-      { namespace, revision: rendered.revision, bytes: rendered.sizeBytes, repos: repos.length },
+      { revision: rendered.revision, bytes: rendered.sizeBytes, repos: repos.length },
       'gateway config applied',
     );
   }
