@@ -185,7 +185,8 @@ describe('POST /log/repo/:repo', () => {
       { server: { requestTimeoutMs: 300 }, producer: { maxPendingBytes: 65536 } },
       { autoAck: false },
     );
-    const big = lines(300, `,"pad":"${'p'.repeat(150)}"`);
+    // 60 lines of ~180 bytes plus the per-message overhead: one request fits the 64 KiB cap, two do not.
+    const big = lines(60, `,"pad":"${'p'.repeat(150)}"`);
     const first = post(gateway, 'access', big);
     const producer = gateway.runtime.producers.get('main');
     await eventually(

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
@@ -90,10 +91,15 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   app.server.requestTimeout = server.requestTimeoutMs + 30_000;
   app.server.headersTimeout = 15_000;
   app.server.keepAliveTimeout = 65_000;
-  // Neither deadline starts before a request's first byte: without an inactivity timeout a
-  // connection that never sends anything is held forever (a flood of them exhausts file
-  // descriptors). Longer than any request may stay silent while it waits for Kafka.
-  app.server.timeout = server.requestTimeoutMs + 30_000;
+  // Neither deadline starts before a request's first byte, so a connection that never sends
+  // one would be held forever (a flood of them exhausts file descriptors). It gets the headers
+  // deadline too. (server.timeout cannot do this: Node's connection checks re-arm it.)
+  app.server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => {
+      if (socket.bytesRead === 0) socket.destroy();
+    }, app.server.headersTimeout).unref();
+    socket.once('close', () => clearTimeout(timer));
+  });
   logger.info(
     { address, revision: initial.runtime.revision, repos: initial.runtime.repos.size },
     'gateway listening',

@@ -44,6 +44,11 @@ export interface BatchingProducerOptions {
   readonly engine: ProducerEngine;
   readonly batch: BatchConfig;
   readonly maxPendingBytes: number;
+  /**
+   * Counted against `maxPendingBytes` per message on top of its key and value (default 0);
+   * the gateway passes MESSAGE_OVERHEAD_BYTES.
+   */
+  readonly messageOverheadBytes?: number;
   readonly observer: ProducerObserver;
   readonly classifyError: (error: unknown) => EngineErrorKind;
   readonly now?: () => number;
@@ -51,6 +56,15 @@ export interface BatchingProducerOptions {
 
 const messageBytes = (message: OutboundMessage): number =>
   message.value.length + (message.key === null ? 0 : Buffer.byteLength(message.key));
+
+/**
+ * What a message costs in memory beyond its key and value (the message object, the
+ * engine's record and its encoding), counted against `maxPendingBytes` so that a body of
+ * many tiny lines cannot slip a million messages past a cap meant for bytes. Measured with
+ * both engines at 1.5-2 KB per tiny message including garbage; this is a floor, not a
+ * measurement. Batch sizes (`batch.maxBytes`) and the batch metrics count payload bytes only.
+ */
+export const MESSAGE_OVERHEAD_BYTES = 512;
 
 /**
  * Accumulates messages from concurrent requests into per-topic batches and
@@ -64,6 +78,7 @@ export class BatchingProducer {
   readonly #lanes = new Map<string, Lane>();
   readonly #inFlight = new Set<Promise<void>>();
   readonly #now: () => number;
+  readonly #overhead: number;
   #pendingBytes = 0;
   #connected = false;
   #closed = false;
@@ -71,6 +86,7 @@ export class BatchingProducer {
   constructor(options: BatchingProducerOptions) {
     this.#options = options;
     this.#now = options.now ?? performance.now.bind(performance);
+    this.#overhead = options.messageOverheadBytes ?? 0;
   }
 
   get pendingBytes(): number {
@@ -95,7 +111,9 @@ export class BatchingProducer {
     if (this.#closed) return { ok: false, reason: 'closed' };
     if (!this.#connected) return { ok: false, reason: 'unavailable' };
     let requestBytes = 0;
-    for (const group of groups) for (const message of group.messages) requestBytes += messageBytes(message);
+    for (const group of groups) {
+      for (const message of group.messages) requestBytes += messageBytes(message) + this.#overhead;
+    }
     const admission = admitPending(this.#pendingBytes, requestBytes, this.#options.maxPendingBytes);
     if (!admission.accept) return { ok: false, reason: admission.reason };
     this.#adjustPending(requestBytes);
@@ -176,7 +194,7 @@ export class BatchingProducer {
   }
 
   #settle(tickets: Set<Ticket>, count: number, bytes: number, started: number, error: unknown): void {
-    this.#adjustPending(-bytes);
+    this.#adjustPending(-(bytes + count * this.#overhead));
     const kind = error === undefined ? undefined : this.#options.classifyError(error);
     this.#options.observer.batchSettled({
       messages: count,

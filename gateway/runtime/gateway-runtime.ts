@@ -4,7 +4,7 @@ import type { GatewayConfig, ProducerConfig, RepoConfig } from '../config/schema
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { compileRepoPipeline } from '../pipeline/compile-pipeline.ts';
 import type { CompiledPipeline } from '../pipeline/line-outcome.ts';
-import { BatchingProducer } from '../producers/batching-producer.ts';
+import { BatchingProducer, MESSAGE_OVERHEAD_BYTES } from '../producers/batching-producer.ts';
 import type { EngineFactory } from '../producers/create-engine.ts';
 import { type ProducerPlan, planProducers } from './plan-producers.ts';
 
@@ -96,6 +96,7 @@ function buildProducer(name: string, config: ProducerConfig, deps: RuntimeDeps):
     engine,
     batch,
     maxPendingBytes: config.maxPendingBytes,
+    messageOverheadBytes: MESSAGE_OVERHEAD_BYTES,
     classifyError,
     observer: {
       batchSettled: ({ messages, bytes, seconds, error }) => {
