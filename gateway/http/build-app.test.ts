@@ -96,6 +96,14 @@ describe('POST /log/repo/:repo', () => {
       code: 'REPO_NOT_FOUND',
     },
     {
+      name: 'a Content-Type that is not a media type',
+      repo: 'access',
+      payload: lines(1),
+      headers: { 'content-type': ';;;==' },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+    },
+    {
       name: 'brotli',
       repo: 'access',
       payload: lines(1),

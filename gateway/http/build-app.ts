@@ -191,11 +191,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Fastify's own errors (malformed requests) and anything unexpected: a coded
   // answer, never a stack trace or a request body in the response.
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    const status =
-      error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, 'unexpected error');
-    const code = status === 500 ? 'INTERNAL' : 'BAD_REQUEST';
-    const { body } = describeFailure(failure(code, status === 500 ? undefined : error.message));
+    const client = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500;
+    if (!client) request.log.error({ err: error }, 'unexpected error');
+    // Fastify's own client errors: an unparseable Content-Type (415), else a malformed request.
+    const code = !client ? 'INTERNAL' : error.statusCode === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
+    const { status, body } = describeFailure(failure(code, client ? error.message : undefined));
     reply.code(status).send({ error: body });
   });
 

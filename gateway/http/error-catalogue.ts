@@ -17,6 +17,7 @@ export const IngestErrors = {
     message: 'accepted lines exceed what the producer can ever buffer',
   },
   UNSUPPORTED_ENCODING: { status: 415, retryable: false, message: 'unsupported Content-Encoding' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Content-Type is not a media type' },
   BAD_REQUEST: { status: 400, retryable: false, message: 'unusable request' },
   CORRUPT_BODY: { status: 400, retryable: false, message: 'body could not be decompressed' },
   BUFFER_FULL: { status: 429, retryable: true, message: 'producer buffer is full, retry later' },
