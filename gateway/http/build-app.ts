@@ -52,7 +52,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // documented 503 SHUTTING_DOWN with Retry-After (Fastify's own 503 has neither).
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    ...(deps.https ? { https: { key: deps.https.key, cert: deps.https.cert } } : {}),
+    // Node enforces the headers and request deadlines (server.ts) only when it checks its
+    // connections, every 30 s by default: a slow sender would outlive its deadline by as much.
+    ...(deps.https
+      ? { https: { key: deps.https.key, cert: deps.https.cert, connectionsCheckingInterval: 2_000 } }
+      : { http: { connectionsCheckingInterval: 2_000 } }),
     genReqId: (request) => {
       const header = request.headers['x-request-id'];
       if (typeof header === 'string' && REQUEST_ID.test(header)) return header;
