@@ -12,7 +12,7 @@ import type { OutboundMessage } from '../producers/producer-engine.ts';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
 import { decodeBody, parseContentEncoding } from './decode-body.ts';
 import { type IngestSummary, IngestTally } from './ingest-tally.ts';
-import { readBody } from './read-body.ts';
+import { drainBody, readBody } from './read-body.ts';
 import { forEachLine } from './split-lines.ts';
 
 export interface IngestRequest {
@@ -29,7 +29,7 @@ export interface IngestResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly body: Record<string, unknown>;
-  /** Set when the rest of the request body was not read and the connection must close. */
+  /** Set when the rest of the request body could not be drained and the connection must close. */
   readonly closeConnection?: boolean;
 }
 
@@ -61,20 +61,26 @@ export async function handleIngest(
 
   const encoding = parseContentEncoding(request.contentEncoding);
   if (encoding === undefined) {
+    const drained = await drainBody(request.body);
     return failed(
       failure(
         'UNSUPPORTED_ENCODING',
         `Content-Encoding "${truncate(request.contentEncoding ?? '')}" is not supported`,
       ),
       retryAfter,
-      true,
+      !drained,
     );
   }
   if (request.contentLength !== undefined && request.contentLength > server.bodyLimitBytes) {
-    return failed(failure('BODY_TOO_LARGE', `body exceeds ${server.bodyLimitBytes} bytes`), retryAfter, true);
+    const drained = await drainBody(request.body);
+    return failed(
+      failure('BODY_TOO_LARGE', `body exceeds ${server.bodyLimitBytes} bytes`),
+      retryAfter,
+      !drained,
+    );
   }
   const raw = await readBody(request.body, server.bodyLimitBytes);
-  if (!raw.ok) return failed(raw.failure, retryAfter, raw.failure.code === 'BODY_TOO_LARGE');
+  if (!raw.ok) return failed(raw.failure, retryAfter, !raw.drained);
   metrics.bytesIn.inc({ repo: repo.name, encoding }, raw.body.length);
 
   const decoded = await decodeBody(raw.body, encoding, server.maxDecompressedBytes);
