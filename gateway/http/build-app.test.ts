@@ -210,6 +210,18 @@ describe('POST /log/repo/:repo', () => {
     expect((await first).status).toBe(503);
   });
 
+  it('answers 413 at once for more messages than the producer could ever hold, sending none', async () => {
+    gateway = await injectGateway({ server: { maxLineBytes: 1024 }, producer: { maxPendingBytes: 65536 } });
+    // 1000 tiny lines (2 KB of payload, about 500 KB of pending messages), then a line over
+    // the line limit: the walk stops at the capacity, before it ever reaches that line.
+    const tinyLines = Array.from({ length: 1000 }, () => '{}').join('\n');
+    const response = await post(gateway, 'access', `${tinyLines}\n{"pad":"${'p'.repeat(2000)}"}`);
+    expect(response.status).toBe(413);
+    expect(response.body.error.code).toBe('REQUEST_TOO_LARGE_FOR_PRODUCER');
+    expect(gateway.engine.batches).toHaveLength(0);
+    expect(gateway.runtime.producers.get('main')?.pendingBytes).toBe(0);
+  });
+
   it('answers 503 at once while the producer has never connected', async () => {
     gateway = await injectGateway({}, { hangOnConnect: true });
     const response = await post(gateway, 'access', lines(1));

@@ -13,7 +13,7 @@ import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
 import { decodeBody, parseContentEncoding } from './decode-body.ts';
 import { type IngestSummary, IngestTally } from './ingest-tally.ts';
 import { drainBody, readBody } from './read-body.ts';
-import { forEachLine } from './split-lines.ts';
+import { forEachLine, STOP_LINES } from './split-lines.ts';
 
 export interface IngestRequest {
   readonly repo: string;
@@ -89,6 +89,10 @@ export async function handleIngest(
   const tally = new IngestTally(server.maxLineErrors);
   const groups = new Map<string, OutboundMessage[]>();
   const context: LineContext = { ...request.context, repo: repo.name };
+  // Messages cost memory as they are built, before the producer's admission sees them: stop
+  // as soon as they exceed what the producer could ever hold (a body of a million tiny lines).
+  const capacity = repo.producer.maxPendingBytes;
+  let cost = 0;
   const split = forEachLine(decoded.body, server.maxLineBytes, (line, lineNumber) => {
     const outcome = repo.pipeline(line, context);
     tally.record(outcome, lineNumber);
@@ -104,6 +108,8 @@ export async function handleIngest(
     } else {
       return;
     }
+    cost += repo.producer.costOf(message);
+    if (cost > capacity) return STOP_LINES;
     let messages = groups.get(topic);
     if (!messages) {
       messages = [];
@@ -112,6 +118,7 @@ export async function handleIngest(
     messages.push(message);
   });
   if (!split.ok) {
+    if (split.reason === 'stopped') return failed(failure('REQUEST_TOO_LARGE_FOR_PRODUCER'), retryAfter);
     return failed(
       failure('LINE_TOO_LARGE', `line ${split.lineNumber} exceeds ${server.maxLineBytes} bytes`),
       retryAfter,

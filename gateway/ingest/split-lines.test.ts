@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { forEachLine } from './split-lines.ts';
+import { forEachLine, STOP_LINES } from './split-lines.ts';
 
 function lines(text: string | Buffer, max = 1000) {
   const seen: Array<[string, number]> = [];
@@ -61,6 +61,16 @@ describe('forEachLine', () => {
     const { result } = lines(body, max);
     if (lineNumber === undefined) expect(result.ok).toBe(true);
     else expect(result).toEqual({ ok: false, reason: 'line_too_large', lineNumber });
+  });
+
+  it('stops when the visitor returns STOP_LINES, naming the line', () => {
+    const seen: number[] = [];
+    const result = forEachLine(Buffer.from('{"a":1}\n\n{"b":2}\n{"c":3}\n'), 100, (_line, lineNumber) => {
+      seen.push(lineNumber);
+      return lineNumber === 3 ? STOP_LINES : undefined;
+    });
+    expect(result).toEqual({ ok: false, reason: 'stopped', lineNumber: 3 });
+    expect(seen).toEqual([1, 3]);
   });
 
   it('yields views, not copies', () => {

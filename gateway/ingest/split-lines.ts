@@ -3,18 +3,20 @@ const CR = 0x0d;
 const SPACE = 0x20;
 const TAB = 0x09;
 
-export type LineVisitor = (line: Buffer, lineNumber: number) => void;
+/** What a visitor returns to stop the walk early (any other value goes on). */
+export const STOP_LINES: unique symbol = Symbol('stop-lines');
+export type LineVisitor = (line: Buffer, lineNumber: number) => unknown;
 
 export type SplitResult =
   | { readonly ok: true; readonly lines: number }
-  | { readonly ok: false; readonly reason: 'line_too_large'; readonly lineNumber: number };
+  | { readonly ok: false; readonly reason: 'line_too_large' | 'stopped'; readonly lineNumber: number };
 
 /**
  * Calls `visit` for every non-empty line of a JSONL body, without copying:
  * lines are views into `body`. Accepts `\n` and `\r\n`, a missing final
  * newline and a leading UTF-8 BOM; skips lines that are empty or hold only
  * blanks. Stops at the first line longer than `maxLineBytes` (excluding the
- * line terminator). `lineNumber` is 1-based and counts skipped lines too, so it
+ * line terminator), or when `visit` returns STOP_LINES. `lineNumber` is 1-based and counts skipped lines too, so it
  * points into the sender's file.
  */
 export function forEachLine(body: Buffer, maxLineBytes: number, visit: LineVisitor): SplitResult {
@@ -31,7 +33,9 @@ export function forEachLine(body: Buffer, maxLineBytes: number, visit: LineVisit
     if (stop - start > maxLineBytes) return { ok: false, reason: 'line_too_large', lineNumber };
     if (!isBlank(body, start, stop)) {
       visited += 1;
-      visit(body.subarray(start, stop), lineNumber);
+      if (visit(body.subarray(start, stop), lineNumber) === STOP_LINES) {
+        return { ok: false, reason: 'stopped', lineNumber };
+      }
     }
     start = end + 1;
   }

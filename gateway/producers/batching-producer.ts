@@ -93,6 +93,15 @@ export class BatchingProducer {
     return this.#pendingBytes;
   }
 
+  get maxPendingBytes(): number {
+    return this.#options.maxPendingBytes;
+  }
+
+  /** What `message` counts against `maxPendingBytes` while it is pending. */
+  costOf(message: OutboundMessage): number {
+    return messageBytes(message) + this.#overhead;
+  }
+
   get connected(): boolean {
     return this.#connected;
   }
@@ -112,7 +121,7 @@ export class BatchingProducer {
     if (!this.#connected) return { ok: false, reason: 'unavailable' };
     let requestBytes = 0;
     for (const group of groups) {
-      for (const message of group.messages) requestBytes += messageBytes(message) + this.#overhead;
+      for (const message of group.messages) requestBytes += this.costOf(message);
     }
     const admission = admitPending(this.#pendingBytes, requestBytes, this.#options.maxPendingBytes);
     if (!admission.accept) return { ok: false, reason: admission.reason };
