@@ -16,9 +16,22 @@ describe('parseBenchArgs', () => {
     { argv: ['--max-messages', '5000'], field: 'maxMessages', value: 5000 },
     { argv: ['--engine', 'platformatic'], field: 'engine', value: 'platformatic' },
     { argv: ['--engine=kafkajs'], field: 'engine', value: 'kafkajs' },
+    { argv: ['--workers', '2'], field: 'workers', value: 2 },
+    { argv: ['--matrix', 'quick'], field: 'matrix', value: 'quick' },
   ])('reads $argv', ({ argv, field, value }) => {
     const parsed = parseBenchArgs(argv);
     expect(parsed.ok && parsed.options[field as keyof typeof parsed.options]).toBe(value);
+  });
+
+  it.each([
+    { argv: ['--matrix', 'full'], phases: [2, 8, 5] },
+    { argv: ['--matrix', 'full', '--duration', '20', '--half-duration', '0'], phases: [2, 20, 0] },
+    { argv: ['--duration', '20'], phases: [3, 20, 15] },
+  ])('a matrix shortens the phases not given: $argv', ({ argv, phases }) => {
+    const parsed = parseBenchArgs(argv);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const { warmupS, durationS, halfRateS } = parsed.options;
+    expect([warmupS, durationS, halfRateS]).toEqual(phases);
   });
 
   it('recognises --help', () => {
@@ -36,6 +49,8 @@ describe('parseBenchArgs', () => {
       argv: ['--max-bytes', '10'],
       message: '--max-bytes must be an integer from 1024 to 67108864, got "10"',
     },
+    { argv: ['--matrix', 'huge'], message: '--matrix must be one of quick, full, got "huge"' },
+    { argv: ['--workers', '0'], message: '--workers must be an integer from 1 to 64, got "0"' },
     {
       argv: ['--engine', 'rdkafka'],
       message: '--engine must be one of kafkajs, platformatic, got "rdkafka"',

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { KafkaProducerSchema } from '../gateway/config/schema.ts';
+import { MATRIX_KINDS, type MatrixKind } from './bench-matrix.ts';
 
 export type BenchEngine = (typeof KafkaProducerSchema.properties.engine.anyOf)[number]['const'];
 /** Kafka engines the gateway's producer can use, as the config schema lists them. */
@@ -27,6 +28,10 @@ export interface BenchOptions {
   maxBytes: number;
   /** The gateway producer's Kafka engine. */
   engine: BenchEngine;
+  /** Gateway processes (`--workers`); 1 runs the gateway without node:cluster. */
+  workers: number;
+  /** Measure a matrix of cells instead of repeated single runs; undefined for single runs. */
+  matrix: MatrixKind | undefined;
 }
 
 type NumericOption = {
@@ -44,8 +49,14 @@ export const DEFAULT_BENCH_OPTIONS: BenchOptions = {
   lingerMs: 5,
   maxMessages: 2000,
   maxBytes: 1024 * 1024,
-  engine: 'kafkajs',
+  // The gateway's own default, so a bare `npm run bench` measures what a config without `engine` gets.
+  engine: KafkaProducerSchema.properties.engine.default as BenchEngine,
+  workers: 1,
+  matrix: undefined,
 };
+
+/** Per-cell phases of a matrix unless given on the command line: 40 cells fit in ~20 min. */
+export const MATRIX_PHASE_DEFAULTS = { warmupS: 2, durationS: 8, halfRateS: 5 } as const;
 
 export const BENCH_USAGE = `usage: npm run bench -- [options]
   --duration S           measured peak phase, seconds (default ${DEFAULT_BENCH_OPTIONS.durationS})
@@ -59,6 +70,9 @@ export const BENCH_USAGE = `usage: npm run bench -- [options]
   --max-messages N       gateway batch.maxMessages (default ${DEFAULT_BENCH_OPTIONS.maxMessages})
   --max-bytes N          gateway batch.maxBytes (default ${DEFAULT_BENCH_OPTIONS.maxBytes})
   --engine NAME          gateway Kafka engine: ${BENCH_ENGINES.join(' | ')} (default ${DEFAULT_BENCH_OPTIONS.engine})
+  --workers N            gateway --workers N (node:cluster; default 1)
+  --matrix quick|full    engines × compressions × modes × pipelines, one row per cell, Markdown and SVG
+                         to docs/benchmarks/ (phases default to warm-up ${MATRIX_PHASE_DEFAULTS.warmupS} s, peak ${MATRIX_PHASE_DEFAULTS.durationS} s, half rate ${MATRIX_PHASE_DEFAULTS.halfRateS} s)
 env: KAFKA_BROKERS=host:port uses that cluster instead of starting a local broker;
      SLUICE_BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" passes Node flags to the gateway.`;
 
@@ -78,6 +92,7 @@ const NUMERIC_FLAGS: Record<string, readonly [NumericOption, number, number]> = 
   'linger-ms': ['lingerMs', 0, 1000],
   'max-messages': ['maxMessages', 1, 100_000],
   'max-bytes': ['maxBytes', 1024, 64 * 1024 * 1024],
+  workers: ['workers', 1, 64],
 };
 
 /** Parses the command line (without node and script); errors are values, not throws. */
@@ -91,6 +106,7 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       options: {
         ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
         engine: { type: 'string' },
+        matrix: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -117,6 +133,19 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
       };
     }
     options.engine = engine;
+  }
+  if (typeof values.matrix === 'string') {
+    const matrix = MATRIX_KINDS.find((kind) => kind === values.matrix);
+    if (matrix === undefined) {
+      return {
+        ok: false,
+        message: `--matrix must be one of ${MATRIX_KINDS.join(', ')}, got "${values.matrix}"`,
+      };
+    }
+    options.matrix = matrix;
+    if (values.warmup === undefined) options.warmupS = MATRIX_PHASE_DEFAULTS.warmupS;
+    if (values.duration === undefined) options.durationS = MATRIX_PHASE_DEFAULTS.durationS;
+    if (values['half-duration'] === undefined) options.halfRateS = MATRIX_PHASE_DEFAULTS.halfRateS;
   }
   return { ok: true, help: values.help === true, options };
 }

@@ -38,6 +38,8 @@ export interface StartGatewayOptions {
   cwd: string;
   /** Bound on start until the producer reports it connected. */
   startTimeoutMs?: number;
+  /** With `--workers N`: ready once N workers listen and connected (default 1). */
+  expectedWorkers?: number;
 }
 
 interface PinoLine {
@@ -89,7 +91,9 @@ export async function startGatewayProcess(options: StartGatewayOptions): Promise
 
   const logs: GatewayLogSummary = { warnings: 0, firstWarnings: [] };
   let url: string | undefined;
-  let connected = false;
+  let listening = 0;
+  let connected = 0;
+  const expected = options.expectedWorkers ?? 1;
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => {
     markReady = resolve;
@@ -104,9 +108,12 @@ export async function startGatewayProcess(options: StartGatewayOptions): Promise
       return;
     }
     // The producer may connect before the listener is up or after; ready needs both.
-    if (entry.msg === 'gateway listening' && typeof entry.address === 'string') url = entry.address;
-    if (entry.msg === 'producer connected') connected = true;
-    if (url !== undefined && connected) markReady();
+    if (entry.msg === 'gateway listening' && typeof entry.address === 'string') {
+      url = entry.address;
+      listening += 1;
+    }
+    if (entry.msg === 'producer connected') connected += 1;
+    if (url !== undefined && listening >= expected && connected >= expected) markReady();
     if ((entry.level ?? 0) >= WARN) {
       logs.warnings += 1;
       if (logs.firstWarnings.length < 5) {

@@ -5,7 +5,7 @@
 // Usage: npm run bench -- [--duration S] [--connections N] [--runs N] … (--help lists them)
 
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,10 @@ import {
   kafkaVersion,
   startKafkaBroker,
 } from '../test/infra/kafka-broker.ts';
-import { ensureKcat, kcatProduce } from '../test/infra/kcat.ts';
+import { ensureKcat, type KcatCompression, kcatProduce } from '../test/infra/kcat.ts';
 import { generateAccessLogLines } from './access-log-data.ts';
-import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from './bench-args.ts';
+import { BENCH_ENGINES, BENCH_USAGE, type BenchOptions, parseBenchArgs } from './bench-args.ts';
+import { cellLabel, expandMatrix, type MatrixCell, typicalPipeline } from './bench-matrix.ts';
 import { type RunFigures, renderReport } from './bench-report.ts';
 import { summarizeLatencies } from './bench-stats.ts';
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts';
@@ -37,13 +38,16 @@ import {
   runClosedLoop,
   runOpenLoop,
 } from './load-generator.ts';
+import { type CellFigures, medianFigures, renderMatrixMarkdown, spliceSection } from './matrix-report.ts';
 import { sumSamples } from './metric-samples.ts';
 import {
   parseCpuModel,
+  readChildPids,
   readProcessCpuSeconds,
   readProcessMemory,
   readSystemCpuSeconds,
 } from './proc-stats.ts';
+import { renderThroughputSvg } from './throughput-svg.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GATEWAY_MAIN = join(ROOT, 'gateway', 'main.ts');
@@ -105,6 +109,8 @@ interface Broker {
   external: boolean;
   description: string;
   pid: () => number | undefined;
+  /** The local broker's log.dirs, where topic sizes on disk are read; undefined for a cluster. */
+  dataDir: string | undefined;
 }
 
 async function provideBroker(): Promise<Broker> {
@@ -116,6 +122,7 @@ async function provideBroker(): Promise<Broker> {
       external: true,
       description: `existing cluster KAFKA_BROKERS=${external} (version not probed; broker CPU not measured)`,
       pid: () => undefined,
+      dataDir: undefined,
     };
   }
   const libsDir = await ensureKafkaDistribution({ log: progress });
@@ -127,6 +134,7 @@ async function provideBroker(): Promise<Broker> {
     external: false,
     description: `Apache Kafka ${await kafkaVersion()}, local single-node KRaft broker on loopback (JVM heap 512 MB)`,
     pid: () => broker.pid,
+    dataDir: broker.dataDir,
   };
 }
 
@@ -155,22 +163,54 @@ async function scrapeMetrics(pool: Pool): Promise<string> {
   return response.body.text();
 }
 
-function gatewayConfig(options: BenchOptions, brokers: string, topic: string): string {
+/** What the single-run mode measures, as a matrix cell. */
+const singleCell = (options: BenchOptions): MatrixCell => ({
+  engine: options.engine,
+  compression: 'lz4',
+  mode: 'sync',
+  pipeline: 'pass-through',
+});
+
+/**
+ * Bytes of a topic's log segments in the broker's data dir: the record batches as the
+ * producer compressed them (plus Kafka's per-batch framing). NaN without a local broker.
+ */
+async function topicBytesOnDisk(broker: Broker, topic: string): Promise<number> {
+  if (broker.dataDir === undefined) return Number.NaN;
+  const dataDir = broker.dataDir;
+  let total = 0;
+  for (const dir of await readdir(dataDir)) {
+    if (!dir.startsWith(`${topic}-`) || !/^\d+$/.test(dir.slice(topic.length + 1))) continue;
+    for (const file of await readdir(join(dataDir, dir))) {
+      if (file.endsWith('.log')) total += (await stat(join(dataDir, dir, file))).size;
+    }
+  }
+  return total;
+}
+
+function gatewayConfig(
+  options: BenchOptions,
+  brokers: string,
+  topic: string,
+  cell: MatrixCell,
+  errorTopic: string,
+): string {
+  const pipeline = cell.pipeline === 'typical' ? typicalPipeline(errorTopic) : {};
   return stringify({
     revision: 'bench',
     server: { host: '127.0.0.1', port: 0 },
     producers: {
       kafka: {
         type: 'kafka',
-        engine: options.engine,
+        engine: cell.engine,
         brokers: brokers.split(',').map((b) => b.trim()),
         clientId: 'sluice-bench',
-        compression: 'lz4',
+        compression: cell.compression,
         acks: 'all',
         batch: { maxMessages: options.maxMessages, maxBytes: options.maxBytes, lingerMs: options.lingerMs },
       },
     },
-    repos: { [REPO]: { producer: 'kafka', topic, mode: 'sync' } },
+    repos: { [REPO]: { producer: 'kafka', topic, mode: cell.mode, ...pipeline } },
   });
 }
 
@@ -183,10 +223,31 @@ interface CpuSnapshot {
   at: number;
 }
 
+/** The gateway and, with --workers, its workers: CPU seconds and RSS summed over them. */
+async function gatewayPids(pid: number): Promise<number[]> {
+  return [pid, ...(await readChildPids(pid))];
+}
+
+async function sumOver(pids: readonly number[], read: (pid: number) => Promise<number | null>) {
+  const values = await Promise.all(pids.map(read));
+  return values.every((v) => v === null) ? null : values.reduce<number>((sum, v) => sum + (v ?? 0), 0);
+}
+
+async function treeMemory(pid: number): Promise<{ rssBytes: number; peakRssBytes: number } | null> {
+  const memories = await Promise.all((await gatewayPids(pid)).map(readProcessMemory));
+  const known = memories.filter((m) => m !== null);
+  if (known.length === 0) return null;
+  return {
+    rssBytes: known.reduce((sum, m) => sum + m.rssBytes, 0),
+    peakRssBytes: known.reduce((sum, m) => sum + m.peakRssBytes, 0),
+  };
+}
+
 async function cpuSnapshot(gatewayPid: number, brokerPid: number | undefined): Promise<CpuSnapshot> {
+  const pids = await gatewayPids(gatewayPid);
   const [gateway, gatewayMainThread, broker, system] = await Promise.all([
-    readProcessCpuSeconds(gatewayPid),
-    readProcessCpuSeconds(gatewayPid, true),
+    sumOver(pids, (pid) => readProcessCpuSeconds(pid)),
+    sumOver(pids, (pid) => readProcessCpuSeconds(pid, true)),
     brokerPid === undefined ? Promise.resolve(null) : readProcessCpuSeconds(brokerPid),
     readSystemCpuSeconds(),
   ]);
@@ -205,6 +266,55 @@ function failureCount(tally: PhaseTally): number {
   return Object.values(tally.failures).reduce((a, b) => a + b, 0);
 }
 
+interface KcatFigures {
+  lines: number;
+  linesPerS: number;
+  mbPerS: number;
+  topicMessages: number;
+  /** Topic bytes on disk / bytes fed to kcat. */
+  wireRatio: number;
+}
+
+/** The reference: `kcat -P -z COMPRESSION -X acks=all` with `count` of the same lines. */
+async function measureKcat(
+  broker: Broker,
+  lines: readonly string[],
+  count: number,
+  compression: KcatCompression,
+  options: BenchOptions,
+  label: string,
+): Promise<KcatFigures> {
+  const kcatTopic = uniqueTopicName(`bench-kcat-${label.replace(/[^a-zA-Z0-9._-]/g, '-')}`);
+  await createTopic(broker.brokers, kcatTopic, options.partitions);
+  if (broker.external) cleanups.push(() => deleteTopic(broker.brokers, kcatTopic));
+  progress(`${label}: kcat -P -z ${compression} -X acks=all, ${count} lines`);
+  const kcat = await kcatProduce({
+    brokers: broker.brokers,
+    topic: kcatTopic,
+    lines: cycle(lines, count),
+    compression,
+    properties: { acks: 'all' },
+    timeoutMs: 600_000,
+  });
+  const kcatSeconds = kcat.durationMs / 1000;
+  return {
+    lines: kcat.messages,
+    linesPerS: kcat.messages / kcatSeconds,
+    mbPerS: kcat.bytes / kcatSeconds / 1e6,
+    topicMessages: await topicMessageCount(broker.brokers, kcatTopic),
+    wireRatio: (await topicBytesOnDisk(broker, kcatTopic)) / kcat.bytes,
+  };
+}
+
+interface CellRun {
+  figures: RunFigures;
+  /** JSONL bytes of every request accepted in all phases. */
+  receivedBytes: number;
+  wireBytes: number;
+  /** After the gateway drained: messages in its topics ≥ lines acknowledged in all phases. */
+  lossFree: boolean;
+}
+
 async function runOnce(
   run: number,
   options: BenchOptions,
@@ -213,18 +323,33 @@ async function runOnce(
   bodies: readonly RequestBody[],
   workDir: string,
   nodeArgs: readonly string[],
-): Promise<RunFigures> {
+  cell: MatrixCell = singleCell(options),
+  reference?: KcatFigures,
+): Promise<CellRun> {
   const gatewayTopic = uniqueTopicName(`bench-gateway-r${run}`);
-  const kcatTopic = uniqueTopicName(`bench-kcat-r${run}`);
-  for (const topic of [gatewayTopic, kcatTopic]) {
+  const errorTopic = uniqueTopicName(`bench-errors-r${run}`);
+  const topics = cell.pipeline === 'typical' ? [gatewayTopic, errorTopic] : [gatewayTopic];
+  for (const topic of topics) {
     await createTopic(broker.brokers, topic, options.partitions);
     if (broker.external) cleanups.push(() => deleteTopic(broker.brokers, topic));
   }
   const configFile = join(workDir, `gateway-run${run}.yaml`);
-  await writeFile(configFile, gatewayConfig(options, broker.brokers, gatewayTopic));
+  await writeFile(configFile, gatewayConfig(options, broker.brokers, gatewayTopic, cell, errorTopic));
+  const topicMessages = async () => {
+    let sum = 0;
+    for (const topic of topics) sum += await topicMessageCount(broker.brokers, topic);
+    return sum;
+  };
 
-  progress(`run ${run}: starting the gateway`);
-  const gateway = await startGatewayProcess({ mainFile: GATEWAY_MAIN, configFile, nodeArgs, cwd: ROOT });
+  progress(`run ${run} (${cellLabel(cell)}): starting the gateway`);
+  const gateway = await startGatewayProcess({
+    mainFile: GATEWAY_MAIN,
+    configFile,
+    nodeArgs,
+    cwd: ROOT,
+    gatewayArgs: options.workers > 1 ? ['--workers', String(options.workers)] : [],
+    expectedWorkers: options.workers,
+  });
   liveGateways.add(gateway);
   cleanups.push(() => gateway.stop(5_000));
   const pool = new Pool(gateway.url, {
@@ -237,9 +362,10 @@ async function runOnce(
   cleanups.push(() => pool.destroy());
   const target: IngestTarget = { pool, path: `/log/repo/${REPO}`, bodies };
   await new Promise((resolve) => setTimeout(resolve, 500));
-  const idle = await readProcessMemory(gateway.pid);
+  const idle = await treeMemory(gateway.pid);
 
   let warmLines = 0;
+  let warmBytes = 0;
   if (options.warmupS > 0) {
     progress(`run ${run}: warm-up ${options.warmupS} s`);
     const warm = await runClosedLoop(target, {
@@ -248,6 +374,7 @@ async function runOnce(
       signal: abort.signal,
     });
     warmLines = warm.linesAcked;
+    warmBytes = warm.bytesAcked;
     if (failureCount(warm) > 0) progress(`run ${run}: warm-up failures ${JSON.stringify(warm.failures)}`);
   }
 
@@ -267,7 +394,7 @@ async function runOnce(
 
   // Every line answered 200 so far must be in the topic (duplicates from retries may add more).
   const linesAckedBeforeCheck = warmLines + peak.linesAcked;
-  const topicMessagesAtCheck = await topicMessageCount(broker.brokers, gatewayTopic);
+  const topicMessagesAtCheck = await topicMessages();
   progress(
     `run ${run}: ${Math.round(peakLinesPerS)} lines/s, p99 ${peakLatency.p99.toFixed(1)} ms; ` +
       `topic holds ${topicMessagesAtCheck} messages for ${linesAckedBeforeCheck} acknowledged lines`,
@@ -288,26 +415,28 @@ async function runOnce(
   }
   const halfLatency = summarizeLatencies(half?.latenciesMs ?? []);
 
-  const finalMemory = await readProcessMemory(gateway.pid);
+  const finalMemory = await treeMemory(gateway.pid);
   await pool.close();
   const stopped = await gateway.stop();
   liveGateways.delete(gateway);
   if (stopped.code !== 0) progress(`run ${run}: the gateway exited with ${stopped.code ?? stopped.signal}`);
+  // After the drain, async lines are delivered too: every acknowledged line must be there.
+  const linesAckedTotal = linesAckedBeforeCheck + (half?.linesAcked ?? 0);
+  const topicMessagesFinal = await topicMessages();
+  let wireBytes = 0;
+  for (const topic of topics) wireBytes += await topicBytesOnDisk(broker, topic);
 
   // The reference: as many lines as the gateway took at peak, at least one second's worth.
-  const kcatCount = Math.max(peak.linesAcked, options.linesPerRequest * 100);
-  progress(`run ${run}: kcat -P -z lz4 -X acks=all, ${kcatCount} lines`);
-  const kcat = await kcatProduce({
-    brokers: broker.brokers,
-    topic: kcatTopic,
-    lines: cycle(lines, kcatCount),
-    compression: 'lz4',
-    properties: { acks: 'all' },
-    timeoutMs: 600_000,
-  });
-  const kcatTopicMessages = await topicMessageCount(broker.brokers, kcatTopic);
-  const kcatSeconds = kcat.durationMs / 1000;
-  const kcatLinesPerS = kcat.messages / kcatSeconds;
+  const kcat =
+    reference ??
+    (await measureKcat(
+      broker,
+      lines,
+      Math.max(peak.linesAcked, options.linesPerRequest * 100),
+      cell.compression,
+      options,
+      `run ${run}`,
+    ));
 
   const elapsed = (cpuAfter.at - cpuBefore.at) / 1000;
   const gatewayCpuS = cpuAfter.gateway - cpuBefore.gateway;
@@ -318,7 +447,7 @@ async function runOnce(
   const delta = (name: string) => sumSamples(metricsAfter, name) - sumSamples(metricsBefore, name);
   const batches = delta('sluice_batch_messages_count');
 
-  return {
+  const figures: RunFigures = {
     peakLinesPerS,
     peakMbPerS: peak.bytesAcked / peakSeconds / 1e6,
     peakP50Ms: peakLatency.p50,
@@ -350,14 +479,113 @@ async function runOnce(
     brokerCpuCores: brokerCpuS / elapsed,
     loadGeneratorCpuCores: selfCpuS / elapsed,
     otherCpuCores: Math.max(0, systemBusyS - known) / elapsed,
-    kcatLines: kcat.messages,
-    kcatLinesPerS,
-    kcatMbPerS: kcat.bytes / kcatSeconds / 1e6,
-    ratio: peakLinesPerS / kcatLinesPerS,
-    linesAckedBeforeCheck,
-    topicMessagesAtCheck,
-    kcatTopicMessages,
+    kcatLines: kcat.lines,
+    kcatLinesPerS: kcat.linesPerS,
+    kcatMbPerS: kcat.mbPerS,
+    ratio: peakLinesPerS / kcat.linesPerS,
+    // Sync answers mean delivered: checked right after the peak. Async ones after the drain.
+    linesAckedBeforeCheck: cell.mode === 'sync' ? linesAckedBeforeCheck : linesAckedTotal,
+    topicMessagesAtCheck: cell.mode === 'sync' ? topicMessagesAtCheck : topicMessagesFinal,
+    kcatTopicMessages: kcat.topicMessages,
   };
+  return {
+    figures,
+    receivedBytes: warmBytes + peak.bytesAcked + (half?.bytesAcked ?? 0),
+    wireBytes,
+    lossFree:
+      topicMessagesFinal >= linesAckedTotal && figures.topicMessagesAtCheck >= figures.linesAckedBeforeCheck,
+  };
+}
+
+/** Lines per kcat reference in a matrix: a few seconds of kcat on this machine. */
+const KCAT_REFERENCE_LINES = 400_000;
+const DOCS_DIR = join(ROOT, 'docs', 'benchmarks');
+
+function toCellFigures(cell: MatrixCell, result: CellRun, kcat: KcatFigures): CellFigures {
+  const f = result.figures;
+  const failures = (tally: Record<string, number>) => Object.values(tally).reduce((a, b) => a + b, 0);
+  return {
+    cell,
+    linesPerS: f.peakLinesPerS,
+    mbPerS: f.peakMbPerS,
+    p50Ms: f.peakP50Ms,
+    p99Ms: f.peakP99Ms,
+    halfP99Ms: f.halfP99Ms,
+    peakRssMb: f.peakRssMb,
+    cpuSPerMillionLines: f.cpuSPerMillionLines,
+    receivedBytes: result.receivedBytes,
+    wireBytes: result.wireBytes,
+    kcatLinesPerS: kcat.linesPerS,
+    kcatWireRatio: kcat.wireRatio,
+    failures: failures(f.peakFailures) + failures(f.halfFailures),
+    lossFree: result.lossFree,
+  };
+}
+
+/** Every cell of the matrix, each against the kcat reference of its compression. */
+async function runMatrix(
+  options: BenchOptions,
+  broker: Broker,
+  lines: readonly string[],
+  bodies: readonly RequestBody[],
+  workDir: string,
+  nodeArgs: readonly string[],
+): Promise<CellFigures[]> {
+  const cells = expandMatrix(options.matrix ?? 'quick', BENCH_ENGINES);
+  const results: CellFigures[] = [];
+  let reference: { compression: string; kcat: KcatFigures } | undefined;
+  let run = 0;
+  for (const [index, cell] of cells.entries()) {
+    if (abort.signal.aborted) break;
+    if (reference?.compression !== cell.compression) {
+      const kcat = await measureKcat(
+        broker,
+        lines,
+        KCAT_REFERENCE_LINES,
+        cell.compression,
+        options,
+        `kcat-${cell.compression}`,
+      );
+      reference = { compression: cell.compression, kcat };
+    }
+    const repeats: CellFigures[] = [];
+    for (let r = 0; r < options.runs && !abort.signal.aborted; r++) {
+      run += 1;
+      progress(`cell ${index + 1}/${cells.length}: ${cellLabel(cell)}`);
+      const result = await runOnce(
+        run,
+        options,
+        broker,
+        lines,
+        bodies,
+        workDir,
+        nodeArgs,
+        cell,
+        reference.kcat,
+      );
+      repeats.push(toCellFigures(cell, result, reference.kcat));
+    }
+    if (repeats.length > 0) results.push(medianFigures(repeats));
+  }
+  return results;
+}
+
+/**
+ * Puts the results into docs/benchmarks/README.md between this matrix kind's markers
+ * (appended when absent) and writes its chart: throughput.svg for the full matrix,
+ * throughput-quick.svg for the quick one.
+ */
+async function writeMatrixDocs(kind: string, markdown: string, cells: readonly CellFigures[]): Promise<void> {
+  await mkdir(DOCS_DIR, { recursive: true });
+  const readme = join(DOCS_DIR, 'README.md');
+  const current = await readFile(readme, 'utf8').catch(() => '# Benchmarks\n');
+  await writeFile(readme, spliceSection(current, `bench-matrix:${kind}`, markdown));
+  const chart = kind === 'full' ? 'throughput.svg' : `throughput-${kind}.svg`;
+  await writeFile(
+    join(DOCS_DIR, chart),
+    renderThroughputSvg(cells, `Gateway lines/s per cell (${kind} matrix)`),
+  );
+  progress(`wrote ${readme} and ${join(DOCS_DIR, chart)}`);
 }
 
 function firstLine(command: string, args: string[]): string {
@@ -382,7 +610,8 @@ async function main(): Promise<number> {
   }
   const options = parsed.options;
   const perRunS = options.warmupS + options.durationS + options.halfRateS + 150;
-  installInterruptHandlers((300 + options.runs * perRunS) * 1000);
+  const cellCount = options.matrix === undefined ? 1 : expandMatrix(options.matrix, BENCH_ENGINES).length;
+  installInterruptHandlers((300 + cellCount * options.runs * perRunS) * 1000);
   const nodeArgs = (process.env.SLUICE_BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
   const loadBefore = loadavg();
 
@@ -396,35 +625,74 @@ async function main(): Promise<number> {
   const bodyBytes = bodies.reduce((sum, b) => sum + b.data.length, 0) / bodies.length;
   const lineBytes = lines.reduce((sum, l) => sum + Buffer.byteLength(l), 0) / lines.length;
 
-  const runs: RunFigures[] = [];
-  for (let run = 1; run <= options.runs && !abort.signal.aborted; run++) {
-    runs.push(await runOnce(run, options, broker, lines, bodies, workDir, nodeArgs));
-  }
-  const loadAfter = loadavg();
-
   const cpuModel = parseCpuModel(await readFile('/proc/cpuinfo', 'utf8').catch(() => '')) ?? 'unknown CPU';
   const argv = process.argv.slice(2);
   const env = [
     process.env.KAFKA_BROKERS ? `KAFKA_BROKERS=${process.env.KAFKA_BROKERS}` : '',
     nodeArgs.length > 0 ? `SLUICE_BENCH_GATEWAY_NODE_ARGS="${nodeArgs.join(' ')}"` : '',
   ].filter((e) => e !== '');
+  const command = [...env, 'npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
+  const machine = (loadAfter: number[]) => [
+    `${availableParallelism()} CPUs (${cpuModel}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Linux ${release()}`,
+    `Node ${process.version} for the gateway and the load generator`,
+    broker.description,
+    `kcat ${firstLine(kcatPath, ['-V'])}`,
+    `load average (1/5/15 min) ${load(loadBefore)} before, ${load(loadAfter)} after`,
+  ];
+
+  if (options.matrix !== undefined) {
+    const cells = await runMatrix(options, broker, lines, bodies, workDir, nodeArgs);
+    const markdown = renderMatrixMarkdown({
+      title: `Matrix (${options.matrix}), ${new Date().toISOString().slice(0, 10)}`,
+      command,
+      machine: machine(loadavg()),
+      settings: [
+        `per cell: a fresh gateway process${options.workers > 1 ? ` with --workers ${options.workers}` : ''}, ` +
+          `${options.warmupS} s warm-up, ${options.durationS} s closed loop (${options.connections} connections, ` +
+          `${options.linesPerRequest} lines of ~${lineBytes.toFixed(0)} B per request, ${(bodyBytes / 1024).toFixed(1)} KiB), ` +
+          `then ${options.halfRateS} s open loop at half that peak rate; ${options.runs} run(s) per cell, medians`,
+        `producer: acks all, batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}; ` +
+          `topics ${options.partitions} partitions` +
+          (nodeArgs.length > 0 ? `; gateway node flags ${nodeArgs.join(' ')}` : ''),
+        'pipelines: pass-through = JSON decoder only (the original line bytes are forwarded); typical = ' +
+          'key host, constraint status exists, splitter + assigner on edge, drop-if path, rename ua, remove referer, ' +
+          'timestamp to epoch-ms, route 5xx to a second topic (bench/bench-matrix.ts)',
+        `kcat: -P -z COMPRESSION -X acks=all with ${KCAT_REFERENCE_LINES.toLocaleString('en-US')} of the same lines, ` +
+          "once per compression just before that compression's cells; its time includes process start",
+        'wire / raw: bytes of the topic log segments on the broker after the gateway drained, over the JSONL bytes ' +
+          'of the requests it accepted (typical rewrites lines, so its numerator is of different content)',
+      ],
+      notes: [
+        `the gateway, the broker, the load generator and kcat share the same ${availableParallelism()} cores, ` +
+          'with other users of the machine: compare ratios within one run rather than absolute figures.',
+        'RSS is VmHWM in MiB, summed over the workers with --workers; CPU s per million lines is the gateway ' +
+          "processes' CPU in the peak phase.",
+      ],
+      cells,
+    });
+    process.stdout.write(markdown);
+    await writeMatrixDocs(options.matrix, markdown, cells);
+    return cells.every((cell) => cell.lossFree) ? 0 : 1;
+  }
+
+  const runs: RunFigures[] = [];
+  for (let run = 1; run <= options.runs && !abort.signal.aborted; run++) {
+    runs.push((await runOnce(run, options, broker, lines, bodies, workDir, nodeArgs)).figures);
+  }
+  const loadAfter = loadavg();
+
   const report = renderReport({
-    command: [...env, 'npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
-    machine: [
-      `${availableParallelism()} CPUs (${cpuModel}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Linux ${release()}`,
-      `Node ${process.version} for the gateway and the load generator`,
-      broker.description,
-      `kcat ${firstLine(kcatPath, ['-V'])}`,
-      `load average (1/5/15 min) ${load(loadBefore)} before, ${load(loadAfter)} after`,
-    ],
+    command,
+    machine: machine(loadAfter),
     settings: [
       `load: ${options.connections} keep-alive connections (undici), one request in flight each, ` +
         `${options.linesPerRequest} lines per request (${(bodyBytes / 1024).toFixed(1)} KiB), ` +
         `${options.warmupS} s warm-up + ${options.durationS} s closed loop, ` +
         `then ${options.halfRateS} s open loop at half the peak rate (latency from the scheduled send time)`,
       `data: ${lines.length} distinct access-log lines (seed ${DATA_SEED}, avg ${lineBytes.toFixed(0)} bytes) posted round-robin`,
-      `gateway: separate process, repo mode sync, kafka producer engine ${options.engine}, compression lz4, acks all, ` +
+      `gateway: separate process${options.workers > 1 ? ` with --workers ${options.workers} (figures summed over them)` : ''}, ` +
+        `repo mode sync, kafka producer engine ${options.engine}, compression lz4, acks all, ` +
         `batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}` +
         (nodeArgs.length > 0 ? `, node flags ${nodeArgs.join(' ')}` : ''),
       `kcat: -P -z lz4 -X acks=all, other librdkafka settings default; its time includes process start and the final flush`,

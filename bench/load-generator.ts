@@ -1,8 +1,8 @@
 import type { Pool } from 'undici';
 
 // Drives POST /log/repo/{repo} over keep-alive connections, closed loop (as fast as the
-// gateway answers) or open loop (at a fixed rate). Only a 200 whose body reports every line
-// accepted counts as success; everything else is tallied by status or error code.
+// gateway answers) or open loop (at a fixed rate). Only a 200 (sync repo) or 202 (async repo)
+// whose body reports every line accepted counts as success; everything else is tallied by status or error code.
 
 export interface RequestBody {
   readonly data: Buffer;
@@ -68,7 +68,7 @@ async function postOnce(
     const text = await response.body.text();
     tally.requests += 1;
     tally.latenciesMs.push(performance.now() - startedAt);
-    if (response.statusCode !== 200) {
+    if (response.statusCode !== 200 && response.statusCode !== 202) {
       countFailure(tally, String(response.statusCode));
       return;
     }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseCpuModel, parseProcStat, parseProcStatus, parseSystemCpu } from './proc-stats.ts';
+import {
+  parseChildPids,
+  parseCpuModel,
+  parseProcStat,
+  parseProcStatus,
+  parseSystemCpu,
+} from './proc-stats.ts';
 
 describe('parseProcStat', () => {
   const tail = 'S 1 2 3 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 11 0 1234 5678 9 18446744073709551615';
@@ -46,5 +52,15 @@ describe('parseCpuModel', () => {
     { text: 'processor\t: 0\nCPU implementer\t: 0x41\n', expected: null },
   ])('reads $expected', ({ text, expected }) => {
     expect(parseCpuModel(text)).toBe(expected);
+  });
+});
+
+describe('parseChildPids', () => {
+  it.each([
+    ['', []],
+    ['123 456 \n', [123, 456]],
+    ['7', [7]],
+  ])('%j → %j', (text, pids) => {
+    expect(parseChildPids(text)).toEqual(pids);
   });
 });

@@ -112,3 +112,18 @@ export async function readSystemCpuSeconds(): Promise<{ busy: number; total: num
   const hz = clockTicksPerSecond();
   return { busy: cpu.busyTicks / hz, total: cpu.totalTicks / hz };
 }
+
+/** Direct children of a process (a cluster primary's workers); empty when it has none or is gone. */
+export async function readChildPids(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return parseChildPids(text);
+}
+
+/** `/proc/PID/task/TID/children`: space-separated PIDs. */
+export function parseChildPids(text: string): number[] {
+  return text
+    .trim()
+    .split(/\s+/)
+    .filter((field) => /^\d+$/.test(field))
+    .map(Number);
+}

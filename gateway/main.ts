@@ -1,21 +1,26 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseCommandLine } from './cli/parse-command-line.ts';
 import type { CommandIo } from './cli/pipeline-command.ts';
-import { formatIssues } from './config/load-config-file.ts';
-import { exitOnSignals } from './http/server.ts';
+import { followPrimary, isClusterWorker, runClusterPrimary } from './cluster/run-cluster.ts';
+import { parseWorkerCount } from './cluster/worker-policy.ts';
 import { createLogger } from './observability/logger.ts';
 import { routeProcessWarnings } from './observability/process-warnings.ts';
-import { runGateway } from './run-gateway.ts';
 
 // `sluice gateway --config FILE`: serve the ingest API and hot-reload FILE when
 // it changes (a ConfigMap volume mounted as a directory, or a plain file).
-const usage = (program: string) => `usage: ${program} --config FILE [--port N] [--no-watch] [--poll-ms N]
+const usage = (
+  program: string,
+) => `usage: ${program} --config FILE [--port N] [--no-watch] [--poll-ms N] [--workers N]
 
   --config FILE   gateway config (YAML); in Kubernetes the file inside the mounted
                   ConfigMap directory, e.g. /etc/sluice/config/gateway.yaml
   --port N        listen port, overriding server.port
   --no-watch      do not reload when FILE changes (SIGHUP still reloads)
-  --poll-ms N     fallback content check interval (default 10000)`;
+  --poll-ms N     fallback content check interval (default 10000)
+  --workers N     serve from N processes sharing the port (node:cluster), one per core
+                  with "auto"; each has its own producers and reloads the config itself
+                  (default 1: this process serves)`;
 
 /**
  * Starts the gateway from command-line arguments and resolves with an exit status: 0 once
@@ -34,8 +39,25 @@ export async function gatewayMain(
     io.stderr.write(`${usage(program)}\n`);
     return 2;
   }
+  const workers = parseWorkerCount(values.workers, availableParallelism());
+  if (!workers.ok) {
+    io.stderr.write(`${workers.message}\n\n${usage(program)}\n`);
+    return 2;
+  }
   const logger = createLogger();
   routeProcessWarnings(logger);
+  if (workers.workers > 1 && !isClusterWorker()) {
+    // The primary serves nothing itself; every worker runs this same command line.
+    runClusterPrimary({ workers: workers.workers, logger });
+    return 0;
+  }
+  // Loaded here, not at the top: a cluster primary never serves, and without the HTTP
+  // server and Kafka clients it stays at a fraction of a worker's memory.
+  const [{ runGateway }, { exitOnSignals }, { formatIssues }] = await Promise.all([
+    import('./run-gateway.ts'),
+    import('./http/server.ts'),
+    import('./config/load-config-file.ts'),
+  ]);
   const result = await runGateway({
     file: values.config,
     logger,
@@ -48,11 +70,18 @@ export async function gatewayMain(
     return 2;
   }
   const { running } = result;
+  const reload = () => void running.reloader.check(true);
   process.on('SIGHUP', () => {
     logger.info('SIGHUP: reloading config');
-    void running.reloader.check(true);
+    reload();
   });
   exitOnSignals({ shutdown: running.stop }, logger);
+  if (isClusterWorker()) {
+    followPrimary({
+      shutdown: () => void running.stop().then((clean) => process.exit(clean ? 0 : 1)),
+      reload,
+    });
+  }
   return 0;
 }
 
@@ -64,6 +93,7 @@ function parse(argv: string[]) {
       port: { type: 'string' },
       'no-watch': { type: 'boolean' },
       'poll-ms': { type: 'string', default: '10000' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,7 +1,6 @@
+import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import type { KafkaProducerConfig, ProducerConfig } from '../config/schema.ts';
-import { classifyKafkajsError, createKafkajsEngine } from '../kafka/kafkajs-engine.ts';
-import { classifyPlatformaticError, createPlatformaticEngine } from '../kafka/platformatic-engine.ts';
 import type { EngineErrorKind, ProducerEngine } from './producer-engine.ts';
 import { createStreamSinkEngine } from './stream-sink-engine.ts';
 
@@ -20,11 +19,29 @@ export const createEngine: EngineFactory = (name, config, logger) => {
   return { engine: createStreamSinkEngine(target), classifyError: () => 'unknown' };
 };
 
+// Each engine module, and the Kafka library behind it, loads on first use: a gateway that
+// only uses one engine does not carry the other (kafkajs ~18 MiB RSS, @platformatic/kafka
+// ~55 MiB, which imports its schema registries and WebAssembly codecs). `require` keeps
+// this factory synchronous; Node 24 loads the ES modules (TypeScript) through it.
+const load = createRequire(import.meta.url);
+type PlatformaticModule = typeof import('../kafka/platformatic-engine.ts');
+type KafkajsModule = typeof import('../kafka/kafkajs-engine.ts');
+
 function createKafkaEngine(config: KafkaProducerConfig, logger: Logger): EngineBinding {
   switch (config.engine) {
-    case 'platformatic':
-      return { engine: createPlatformaticEngine(config, logger), classifyError: classifyPlatformaticError };
-    case 'kafkajs':
-      return { engine: createKafkajsEngine(config, logger), classifyError: classifyKafkajsError };
+    case 'platformatic': {
+      const engine = load('../kafka/platformatic-engine.ts') as PlatformaticModule;
+      return {
+        engine: engine.createPlatformaticEngine(config, logger),
+        classifyError: engine.classifyPlatformaticError,
+      };
+    }
+    case 'kafkajs': {
+      const engine = load('../kafka/kafkajs-engine.ts') as KafkajsModule;
+      return {
+        engine: engine.createKafkajsEngine(config, logger),
+        classifyError: engine.classifyKafkajsError,
+      };
+    }
   }
 }
