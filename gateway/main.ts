@@ -20,7 +20,7 @@ const usage = (
   --poll-ms N     fallback content check interval (default 10000)
   --workers N     serve from N processes sharing the port (node:cluster), one per core
                   with "auto"; each has its own producers and reloads the config itself
-                  (default 1: this process serves)`;
+                  (default $SLUICE_GATEWAY_WORKERS, else 1: this process serves)`;
 
 /**
  * Starts the gateway from command-line arguments and resolves with an exit status: 0 once
@@ -93,7 +93,7 @@ function parse(argv: string[]) {
       port: { type: 'string' },
       'no-watch': { type: 'boolean' },
       'poll-ms': { type: 'string', default: '10000' },
-      workers: { type: 'string' },
+      workers: { type: 'string', default: process.env.SLUICE_GATEWAY_WORKERS },
       help: { type: 'boolean', short: 'h' },
     },
   });

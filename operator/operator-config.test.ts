@@ -35,6 +35,13 @@ describe('operatorConfig', () => {
       want: { secretName: 'gateway-tls' },
     },
     {
+      name: 'gateway workers per pod, per track (absent: one process)',
+      flags: { 'stable-workers': '2' },
+      env: { SLUICE_CANARY_WORKERS: '' },
+      pick: (c: ReturnType<typeof read>) => [c.fleet.stable.workers, c.fleet.canary.workers],
+      want: [2, undefined],
+    },
+    {
       name: 'flags over environment',
       flags: { 'canary-replicas': '3' },
       env: { SLUICE_CANARY_REPLICAS: '2' },
@@ -88,6 +95,7 @@ describe('operatorConfig', () => {
       message: /expected one of apisix, gateway-api, none/,
     },
     { flags: { 'canary-grace-seconds': 'soon' }, path: '/fleet/canaryGraceSeconds', message: /integer/ },
+    { flags: { 'stable-workers': '0' }, path: '/fleet/stable/workers', message: /1/ },
     { flags: { 'stable-resources': '{cpu: 1}' }, path: '/fleet/stable/resources', message: /must be JSON/ },
     {
       flags: { 'canary-resources': '{"requests":{"cpu":"lots"}}' },

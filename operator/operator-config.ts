@@ -32,6 +32,14 @@ export const TrackSettingsSchema = Type.Object(
       description: 'Gateway pods of this track (at least one: a route may send it traffic).',
     }),
     resources: ResourcesSchema,
+    workers: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 64,
+        description:
+          'Gateway processes per pod sharing its port (sluice gateway --workers); match the pod CPU limit. Default 1.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -166,6 +174,9 @@ export function operatorConfig(
       return fallback;
     }
   };
+  // Absent or empty leaves the optional setting out; anything else goes to the schema as a number.
+  const optionalNumber = (text: string | undefined, key: string) =>
+    text === undefined || text.trim() === '' ? {} : { [key]: Number(text) };
   const list = (text: string | undefined) =>
     (text ?? '')
       .split(',')
@@ -194,6 +205,7 @@ export function operatorConfig(
         image: stableImage,
         replicas: Number(pick('stable-replicas', 'SLUICE_STABLE_REPLICAS') ?? 2),
         resources: stableResources,
+        ...optionalNumber(pick('stable-workers', 'SLUICE_STABLE_WORKERS'), 'workers'),
       },
       canary: {
         // The canary track runs the stable image unless told otherwise: a config-only canary.
@@ -205,6 +217,7 @@ export function operatorConfig(
           '/fleet/canary/resources',
           stableResources,
         ),
+        ...optionalNumber(pick('canary-workers', 'SLUICE_CANARY_WORKERS'), 'workers'),
       },
       canaryGraceSeconds: Number(pick('canary-grace-seconds', 'SLUICE_CANARY_GRACE_SECONDS') ?? 300),
       ...(pick('gateway-tls-secret', 'SLUICE_GATEWAY_TLS_SECRET')

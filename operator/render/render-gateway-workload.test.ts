@@ -70,6 +70,21 @@ describe('renderGatewayWorkload', () => {
   });
 
   it.each([
+    { workers: undefined, env: [] },
+    { workers: 1, env: [] },
+    { workers: 4, env: [{ name: 'SLUICE_GATEWAY_WORKERS', value: '4' }] },
+  ])('runs $workers gateway process(es) per pod', ({ workers, env }) => {
+    const container = podOf(
+      renderGatewayWorkload(
+        inputs({ settings: { ...settings, ...(workers === undefined ? {} : { workers }) } }),
+      ),
+    ).spec.containers[0];
+    expect(
+      ((container?.env ?? []) as Array<{ name: string }>).filter((e) => e.name === 'SLUICE_GATEWAY_WORKERS'),
+    ).toEqual(env);
+  });
+
+  it.each([
     { secrets: [], volumes: [] },
     {
       secrets: ['kafka-ca', 'kafka-sasl'],

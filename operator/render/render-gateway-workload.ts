@@ -76,6 +76,10 @@ function podSpec(inputs: WorkloadInputs): Record<string, unknown> {
           // The file inside the ConfigMap directory: the kubelet swaps the directory's
           // ..data symlink on every change and the gateway reloads in place.
           { name: 'SLUICE_CONFIG', value: `${CONFIG_MOUNT_DIR}/${GATEWAY_CONFIG_KEY}` },
+          // Several gateway processes share the pod's port (node:cluster), one per core.
+          ...(settings.workers !== undefined && settings.workers > 1
+            ? [{ name: 'SLUICE_GATEWAY_WORKERS', value: String(settings.workers) }]
+            : []),
         ],
         ports: [{ name: 'http', containerPort: GATEWAY_CONTAINER_PORT, protocol: 'TCP' }],
         startupProbe: probe('/healthz', 2, 30),

@@ -171,8 +171,8 @@ describe('helm chart charts/sluice', () => {
       leaseNamespace: releaseNs,
       leaseName: 'sluice-operator',
       fleet: {
-        stable: { image: 'sluice/gateway:0.1.0', replicas: 2 },
-        canary: { image: 'sluice/gateway:0.1.0', replicas: 1 },
+        stable: { image: 'sluice/gateway:0.1.0', replicas: 2, workers: 1 },
+        canary: { image: 'sluice/gateway:0.1.0', replicas: 1, workers: 1 },
         canaryGraceSeconds: 300,
       },
       routes: { provider: 'apisix', hosts: [], priorities: { exact: 100, prefix: 0 }, parentRefs: [] },
@@ -190,10 +190,16 @@ describe('helm chart charts/sluice', () => {
         stable: {
           image: 'sluice/gateway:0.1.0',
           replicas: 3,
+          workers: 2,
           resources: { requests: { cpu: '200m', memory: '256Mi' }, limits: { memory: '512Mi' } },
         },
-        // Canary resources left empty: the stable track's.
-        canary: { image: 'sluice/gateway:0.2.0', replicas: 1, resources: { limits: { memory: '512Mi' } } },
+        // Canary resources and workers left empty: the stable track's.
+        canary: {
+          image: 'sluice/gateway:0.2.0',
+          replicas: 1,
+          workers: 2,
+          resources: { limits: { memory: '512Mi' } },
+        },
         canaryGraceSeconds: 120,
         listenerTls: { secretName: 'gateway-tls' },
       },
