@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
+import { configuredOperatorOptions } from './configured-operator.ts';
 import { startOperator } from './controller/operator-controller.ts';
 import { routeApiServed } from './controller/route-api.ts';
 import { startHealthServer } from './health-server.ts';
-import { createEventRecorder } from './kube/event-recorder.ts';
 import { createKubeClient, loadKubeConfig } from './kube/kube-client.ts';
 import { operatorConfig } from './operator-config.ts';
 
@@ -20,6 +20,7 @@ const usage = (
                              [--workers N] [--no-leader-election] [--lease-namespace NS] [--lease-name NAME]
   gateway fleet:  [--stable-image IMG] [--canary-image IMG] [--stable-replicas N] [--canary-replicas N]
                   [--stable-resources JSON] [--canary-resources JSON] [--canary-grace-seconds N]
+                  [--stable-workers N] [--canary-workers N]
                   [--gateway-tls-secret NAME]
   routes:         [--route-provider apisix|gateway-api|none] [--ingress-class NAME] [--route-hosts a,b]
                   [--exact-route-priority N] [--prefix-route-priority N] [--parent-refs JSON]
@@ -27,6 +28,7 @@ Environment: SLUICE_NAMESPACES, KUBECONFIG, SLUICE_HEALTH_PORT, SLUICE_WORKERS,
              SLUICE_LEADER_ELECTION=false, POD_NAMESPACE, SLUICE_LEASE_NAME, LOG_LEVEL,
              SLUICE_STABLE_IMAGE, SLUICE_CANARY_IMAGE, SLUICE_STABLE_REPLICAS, SLUICE_CANARY_REPLICAS,
              SLUICE_STABLE_RESOURCES, SLUICE_CANARY_RESOURCES, SLUICE_CANARY_GRACE_SECONDS,
+             SLUICE_STABLE_WORKERS, SLUICE_CANARY_WORKERS,
              SLUICE_GATEWAY_TLS_SECRET,
              SLUICE_ROUTE_PROVIDER, SLUICE_INGRESS_CLASS, SLUICE_ROUTE_HOSTS,
              SLUICE_EXACT_ROUTE_PRIORITY, SLUICE_PREFIX_ROUTE_PRIORITY, SLUICE_PARENT_REFS`;
@@ -69,15 +71,7 @@ export async function operatorMain(
     return 2;
   }
   const operator = startOperator({
-    client,
-    logger,
-    events: createEventRecorder(client, logger),
-    namespaces: config.namespaces,
-    workers: config.workers,
-    fleet: { settings: config.fleet, routes: config.routes },
-    ...(config.leaderElection
-      ? { leaderElection: { namespace: config.leaseNamespace, name: config.leaseName } }
-      : {}),
+    ...configuredOperatorOptions(config, client, logger),
     onLostLeadership: () => {
       logger.error('leadership lost: exiting');
       process.exit(1);
@@ -137,6 +131,8 @@ function parse(argv: string[]) {
       'canary-replicas': { type: 'string' },
       'stable-resources': { type: 'string' },
       'canary-resources': { type: 'string' },
+      'stable-workers': { type: 'string' },
+      'canary-workers': { type: 'string' },
       'canary-grace-seconds': { type: 'string' },
       'gateway-tls-secret': { type: 'string' },
       'route-provider': { type: 'string' },

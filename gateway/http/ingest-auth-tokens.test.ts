@@ -6,11 +6,12 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConfigMapVolume } from '../../test/support/atomic-writer.ts';
 import { eventually } from '../../test/support/eventually.ts';
+import { startTestGatewayWith } from '../../test/support/start-test-gateway.ts';
 import { validateConfig } from '../config/parse-config.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import { REDACTED_PATHS } from '../observability/logger.ts';
 import { IngestAuth } from './ingest-auth-tokens.ts';
-import { type GatewayServer, startGateway } from './server.ts';
+import type { GatewayServer } from './server.ts';
 
 // The ingest-auth contract through the real server: token files read at start and reload,
 // rotated in place like a Secret volume, and answers that never tell a protected repo
@@ -57,13 +58,10 @@ beforeAll(async () => {
       done();
     },
   });
-  gateway = await startGateway(configFor(join(secretDir, 'tokens')), {
+  gateway = await startTestGatewayWith(configFor(join(secretDir, 'tokens')), {
     logger: pino({ level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, capture),
-    host: '127.0.0.1',
-    port: 0,
     secretPollIntervalMs: 200,
   });
-  await gateway.connected;
 });
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { type ConfigWatcher, watchConfigFile } from '../config/config-watcher.ts';
 import type { GatewayConfig } from '../config/schema.ts';
+import { WatchedFiles } from '../config/watched-files.ts';
 import {
   buildAuthTable,
   type IngestAuthTable,
@@ -33,7 +33,7 @@ export interface PreparedAuth {
  */
 export class IngestAuth {
   readonly #options: IngestAuthOptions;
-  readonly #watchers = new Map<string, ConfigWatcher>();
+  readonly #files: WatchedFiles;
   #prepared: PreparedAuth;
   #fingerprint: string;
   #closed = false;
@@ -44,6 +44,11 @@ export class IngestAuth {
     this.#options = options;
     this.#prepared = prepared;
     this.#fingerprint = tableFingerprint(prepared.table);
+    this.#files = new WatchedFiles({
+      logger: options.logger,
+      onChange: () => void this.refresh(),
+      pollIntervalMs: options.pollIntervalMs,
+    });
     this.#watch();
   }
 
@@ -99,32 +104,11 @@ export class IngestAuth {
 
   close(): void {
     this.#closed = true;
-    for (const watcher of this.#watchers.values()) watcher.close();
-    this.#watchers.clear();
+    this.#files.close();
   }
 
   #watch(): void {
-    if (this.#closed) return;
-    const wanted = new Set(tokenFiles(this.#prepared.config));
-    for (const [file, watcher] of this.#watchers) {
-      if (wanted.has(file)) continue;
-      watcher.close();
-      this.#watchers.delete(file);
-    }
-    for (const file of wanted) {
-      if (this.#watchers.has(file)) continue;
-      this.#watchers.set(
-        file,
-        watchConfigFile({
-          file,
-          logger: this.#options.logger,
-          onChange: () => void this.refresh(),
-          ...(this.#options.pollIntervalMs === undefined
-            ? {}
-            : { pollIntervalMs: this.#options.pollIntervalMs }),
-        }),
-      );
-    }
+    if (!this.#closed) this.#files.follow(tokenFiles(this.#prepared.config));
   }
 }
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import { type ConfigWatcher, watchConfigFile } from '../config/config-watcher.ts';
 import type { ListenerTlsConfig } from '../config/schema.ts';
+import { WatchedFiles } from '../config/watched-files.ts';
 
 export interface ListenerCertificate {
   readonly key: string;
@@ -65,7 +65,7 @@ export class ListenerTls {
   #config: ListenerTlsConfig;
   #digest: string;
   #server: TlsServer | undefined;
-  #watchers: ConfigWatcher[] = [];
+  readonly #files: WatchedFiles;
   #closed = false;
   #checking: Promise<boolean> = Promise.resolve(false);
 
@@ -78,6 +78,11 @@ export class ListenerTls {
     this.#options = options;
     this.initial = first.certificate;
     this.#digest = first.digest;
+    this.#files = new WatchedFiles({
+      logger: options.logger,
+      onChange: () => void this.check(),
+      pollIntervalMs: options.pollIntervalMs,
+    });
   }
 
   /** Reads the first certificate; throws when it is unusable (the listener cannot start without one). */
@@ -125,24 +130,10 @@ export class ListenerTls {
 
   close(): void {
     this.#closed = true;
-    for (const watcher of this.#watchers) watcher.close();
-    this.#watchers = [];
+    this.#files.close();
   }
 
   #watch(): void {
-    for (const watcher of this.#watchers) watcher.close();
-    this.#watchers = [];
-    if (this.#closed || !this.#server) return;
-    const files = new Set([this.#config.certFile, this.#config.keyFile]);
-    this.#watchers = [...files].map((file) =>
-      watchConfigFile({
-        file,
-        logger: this.#options.logger,
-        onChange: () => void this.check(),
-        ...(this.#options.pollIntervalMs === undefined
-          ? {}
-          : { pollIntervalMs: this.#options.pollIntervalMs }),
-      }),
-    );
+    if (!this.#closed && this.#server) this.#files.follow([this.#config.certFile, this.#config.keyFile]);
   }
 }

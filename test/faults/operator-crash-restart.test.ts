@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { APISIX_ROUTES } from '../../operator/controller/fleet-resources.ts';
 import { kubectlOk } from '../infra/kubectl.ts';
 import {
-  type ChildOperator,
+  childOperators,
   childWrites,
   convergence,
   freshNamespace,
@@ -15,7 +12,6 @@ import {
   quietWrites,
   renderedSnapshot,
   repoNames,
-  startChildOperator,
   waitForConvergence,
 } from './operator-fault-kit.ts';
 
@@ -29,21 +25,8 @@ const reposYaml = (namespace: string) => REPOS.map((name) => logRepoYaml(namespa
 
 describe('operator killed mid-reconcile', () => {
   const client = newClient();
-  let logs: string;
-  const children: ChildOperator[] = [];
-  const start = async (namespace: string, name: string) => {
-    const child = await startChildOperator({ namespaces: [namespace], logFile: join(logs, `${name}.log`) });
-    children.push(child);
-    return child;
-  };
-
-  beforeAll(async () => {
-    logs = await mkdtemp(join(tmpdir(), 'sluice-operator-crash-'));
-  });
-  afterAll(async () => {
-    for (const child of children) await child.process.kill();
-    await rm(logs, { recursive: true, force: true });
-  });
+  const operators = childOperators('sluice-operator-crash-');
+  const start = (namespace: string, name: string) => operators.start(name, { namespaces: [namespace] });
 
   it('a new process converges to what one clean run renders, then writes nothing', async () => {
     const crashed = await freshNamespace('fault-crash');

@@ -1,6 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { parseConfigText } from '../../gateway/config/parse-config.ts';
 import {
   ANNOTATIONS,
@@ -338,6 +341,40 @@ export async function startChildOperator(options: {
         await scrape(healthPort),
       );
       return Number(match?.[1] ?? 0);
+    },
+  };
+}
+
+export interface ChildOperators {
+  /** Every child started so far, in start order. */
+  readonly children: readonly ChildOperator[];
+  /** startChildOperator() with its log in `<name>.log` of the file's log folder. */
+  start(
+    name: string,
+    options: { namespaces: readonly string[]; leaseNamespace?: string },
+  ): Promise<ChildOperator>;
+}
+
+/**
+ * The child operators of one describe block: their logs go to a temp folder made before its
+ * tests, and after them every child still running is killed and the folder removed.
+ */
+export function childOperators(prefix: string): ChildOperators {
+  let logs: string;
+  const children: ChildOperator[] = [];
+  beforeAll(async () => {
+    logs = await mkdtemp(join(tmpdir(), prefix));
+  });
+  afterAll(async () => {
+    for (const child of children) await child.process.kill();
+    await rm(logs, { recursive: true, force: true });
+  });
+  return {
+    children,
+    async start(name, options) {
+      const child = await startChildOperator({ ...options, logFile: join(logs, `${name}.log`) });
+      children.push(child);
+      return child;
     },
   };
 }

@@ -1,7 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
 import { LEASES } from '../../operator/controller/leader-election.ts';
 import type { LeaseSpec } from '../../operator/controller/lease-decision.ts';
 import { kubectlOk } from '../infra/kubectl.ts';
@@ -9,13 +7,13 @@ import { patchLogRepo } from '../kube/kubectl-steps.ts';
 import { eventually } from '../support/eventually.ts';
 import {
   type ChildOperator,
+  childOperators,
   freshNamespace,
   logRepoYaml,
   newClient,
   printFigures,
   quietWrites,
   repoNames,
-  startChildOperator,
   waitForConvergence,
 } from './operator-fault-kit.ts';
 
@@ -34,31 +32,16 @@ const reconcileWrites = (requests: Record<string, number>) =>
 
 describe('leader hand-over after the leader is killed', () => {
   const client = newClient();
-  let logs: string;
-  const children: ChildOperator[] = [];
-
-  beforeAll(async () => {
-    logs = await mkdtemp(join(tmpdir(), 'sluice-operator-handover-'));
-  });
-  afterAll(async () => {
-    for (const child of children) await child.process.kill();
-    await rm(logs, { recursive: true, force: true });
-  });
+  const operators = childOperators('sluice-operator-handover-');
+  const { children } = operators;
 
   it('the standby takes the Lease within the lease duration and converges, then stays quiet', async () => {
     const namespace = await freshNamespace('fault-leader');
     const holder = async () =>
       ((await client.get(LEASES, namespace, 'sluice-operator'))?.spec as LeaseSpec | undefined)
         ?.holderIdentity;
-    for (const name of ['a', 'b']) {
-      children.push(
-        await startChildOperator({
-          namespaces: [namespace],
-          leaseNamespace: namespace,
-          logFile: join(logs, `${name}.log`),
-        }),
-      );
-    }
+    for (const name of ['a', 'b'])
+      await operators.start(name, { namespaces: [namespace], leaseNamespace: namespace });
     const identityOf = (child: ChildOperator) => `${hostname()}-${child.process.pid}`;
     const leaderIdentity = await eventually(holder, (identity) =>
       children.some((child) => identityOf(child) === identity),

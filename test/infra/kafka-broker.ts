@@ -443,7 +443,7 @@ async function securedListeners(dir: string, taken: number[]): Promise<SecuredLi
     'scram-sha-256': { username: 'sluice-scram256', password: secret() },
     'scram-sha-512': { username: 'sluice-scram512', password: secret() },
   } as const;
-  const pki = await createTestPki(join(dir, 'pki'), 'kafka-test-ca');
+  const pki = await createTestPki(join(dir, 'pki'), { caName: 'kafka-test-ca' });
   const broker = await pki.issue('kafka-broker');
   // A PEM keystore is one file: the PKCS#8 key, then the certificate chain.
   const keystore = join(dir, 'pki', 'kafka-broker-keystore.pem');

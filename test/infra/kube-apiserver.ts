@@ -1,12 +1,13 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ensureKubeBinaries, type KubeBinaries } from './kube-binaries.ts';
 import { killAtExit, ManagedProcess } from './managed-process.ts';
-import { ensureDebianTool, freePorts, runCommand, sleep, tail } from './system-tools.ts';
+import { freePorts, sleep } from './system-tools.ts';
+import { certificateFiles, createTestPki } from './test-pki.ts';
 
 export { ensureKubeBinaries, type KubeBinaries } from './kube-binaries.ts';
 
@@ -17,6 +18,9 @@ export { ensureKubeBinaries, type KubeBinaries } from './kube-binaries.ts';
 /** The service network the apiserver allocates ClusterIPs from; nothing is routed there. */
 const SERVICE_CIDR = '10.96.0.0/24';
 const KUBERNETES_SERVICE_IP = '10.96.0.1';
+/** The test PKI's names (test-pki.ts) of the CA and of the apiserver's serving certificate. */
+const CA_NAME = 'sluice-test-ca';
+const SERVING_CERT = 'apiserver';
 
 export interface KubeUser {
   name: string;
@@ -84,22 +88,12 @@ export interface KubeApiserverHandle {
   stop(): Promise<void>;
 }
 
-/** openssl, which makes the test CA and serving certificate (node:crypto cannot make X.509). */
-export function ensureOpenssl(): Promise<string> {
-  return ensureDebianTool({
-    command: 'openssl',
-    pkg: 'openssl',
-    purpose: "to make the local kube-apiserver's certificates",
-  });
-}
-
 /**
  * Starts etcd and kube-apiserver on free loopback ports with fresh data and credentials, and
  * resolves once /readyz answers ok.
  */
 export async function startKubeApiserver(options: KubeApiserverOptions = {}): Promise<KubeApiserverHandle> {
   const binaries = options.binaries ?? (await ensureKubeBinaries());
-  const openssl = await ensureOpenssl();
   const [port, etcdClientPort, etcdPeerPort] = (await freePorts(3)) as [number, number, number];
   const dir = await mkdtemp(join(tmpdir(), 'sluice-kube-'));
   const server = new LocalKubeApiserver({
@@ -115,7 +109,7 @@ export async function startKubeApiserver(options: KubeApiserverOptions = {}): Pr
     stopTimeoutMs: options.stopTimeoutMs ?? 20_000,
   });
   try {
-    await server.writeCredentials(openssl);
+    await server.writeCredentials();
     await server.ensureRunning();
     return server;
   } catch (error) {
@@ -166,8 +160,7 @@ class LocalKubeApiserver implements KubeApiserverHandle {
     this.server = `https://127.0.0.1:${setup.port}`;
     this.etcdEndpoint = `http://127.0.0.1:${setup.etcdClientPort}`;
     this.#pki = join(setup.dir, 'pki');
-    this.caFile = join(this.#pki, 'ca.crt');
-    this.caKeyFile = join(this.#pki, 'ca.key');
+    ({ certFile: this.caFile, keyFile: this.caKeyFile } = certificateFiles(this.#pki, CA_NAME));
     this.serviceAccountKeyFile = join(this.#pki, 'sa.key');
     this.serviceAccountPublicKeyFile = join(this.#pki, 'sa.pub');
     this.kubeconfig = join(setup.dir, 'kubeconfig.yaml');
@@ -230,8 +223,8 @@ class LocalKubeApiserver implements KubeApiserverHandle {
       '--advertise-address=127.0.0.1',
       `--secure-port=${s.port}`,
       `--cert-dir=${this.#pki}`,
-      `--tls-cert-file=${join(this.#pki, 'apiserver.crt')}`,
-      `--tls-private-key-file=${join(this.#pki, 'apiserver.key')}`,
+      `--tls-cert-file=${certificateFiles(this.#pki, SERVING_CERT).certFile}`,
+      `--tls-private-key-file=${certificateFiles(this.#pki, SERVING_CERT).keyFile}`,
       `--client-ca-file=${this.caFile}`,
       `--token-auth-file=${join(this.#pki, 'tokens.csv')}`,
       '--authorization-mode=Node,RBAC',
@@ -249,80 +242,22 @@ class LocalKubeApiserver implements KubeApiserverHandle {
   }
 
   /** CA, serving certificate, service-account keys, token file and kubeconfig. */
-  async writeCredentials(openssl: string): Promise<void> {
-    await mkdir(this.#pki, { recursive: true });
+  async writeCredentials(): Promise<void> {
     const pki = (name: string) => join(this.#pki, name);
-    const ssl = async (args: string[]) => {
-      const result = await runCommand(openssl, args, { cwd: this.#pki, timeoutMs: 30_000 });
-      if (result.code !== 0) {
-        throw new Error(`openssl ${args[0]} failed (exit ${result.code}):\n${tail(result.stderr, 20)}`);
-      }
-    };
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    await ssl([
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      pki('ca.key'),
-      '-out',
-      pki('ca.crt'),
-      '-days',
-      '3650',
-      '-subj',
-      '/CN=sluice-test-ca',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ]);
-    await ssl([
-      'req',
-      '-new',
-      ...ec,
-      '-keyout',
-      pki('apiserver.key'),
-      '-out',
-      pki('apiserver.csr'),
-      '-subj',
-      '/CN=kube-apiserver',
-    ]);
-    const sans = [
-      'IP:127.0.0.1',
-      `IP:${KUBERNETES_SERVICE_IP}`,
-      'DNS:localhost',
-      'DNS:kubernetes',
-      'DNS:kubernetes.default',
-      'DNS:kubernetes.default.svc',
-      'DNS:kubernetes.default.svc.cluster.local',
-    ];
-    await writeFile(
-      pki('apiserver.ext'),
-      [
-        `subjectAltName=${sans.join(',')}`,
-        'basicConstraints=critical,CA:FALSE',
-        'keyUsage=critical,digitalSignature,keyEncipherment',
-        'extendedKeyUsage=serverAuth',
-        '',
-      ].join('\n'),
-    );
-    await ssl([
-      'x509',
-      '-req',
-      '-in',
-      pki('apiserver.csr'),
-      '-CA',
-      pki('ca.crt'),
-      '-CAkey',
-      pki('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      pki('apiserver.crt'),
-      '-days',
-      '3650',
-      '-extfile',
-      pki('apiserver.ext'),
-    ]);
+    // Ten years: restarts reuse these certificates for as long as the server's folder lives.
+    const ca = await createTestPki(this.#pki, { caName: CA_NAME, days: 3650 });
+    await ca.issue(SERVING_CERT, {
+      cn: 'kube-apiserver',
+      sans: [
+        'IP:127.0.0.1',
+        `IP:${KUBERNETES_SERVICE_IP}`,
+        'DNS:localhost',
+        'DNS:kubernetes',
+        'DNS:kubernetes.default',
+        'DNS:kubernetes.default.svc',
+        'DNS:kubernetes.default.svc.cluster.local',
+      ],
+    });
 
     const sa = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     await writeFile(this.serviceAccountKeyFile, sa.privateKey.export({ type: 'pkcs8', format: 'pem' }), {

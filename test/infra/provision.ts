@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { ensureHelm, prometheusOperatorCrdDir } from './helm.ts';
 import { ensureJava, ensureKafkaDistribution, kafkaVersion } from './kafka-broker.ts';
 import { ensureKcat } from './kcat.ts';
-import { ensureOpenssl } from './kube-apiserver.ts';
 import { ensureKubeBinaries, KUBE_COMPONENTS } from './kube-binaries.ts';
+import { ensureOpenssl } from './test-pki.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const say = (line: string) => process.stdout.write(`[provision] ${line}\n`);

@@ -10,6 +10,8 @@ export interface TestPki {
   readonly dir: string;
   /** PEM of the CA certificate, to trust. */
   readonly caFile: string;
+  /** The CA's private key (PKCS#8 PEM), for what signs with the CA too (kube-controller-manager). */
+  readonly caKeyFile: string;
   /** Issues a server certificate for `sans` (e.g. IP:127.0.0.1, DNS:localhost). */
   issue(name: string, options?: { sans?: readonly string[]; cn?: string }): Promise<IssuedCertificate>;
 }
@@ -19,14 +21,33 @@ export interface IssuedCertificate {
   readonly keyFile: string;
 }
 
+export interface TestPkiOptions {
+  /** The CA's common name, also its files' stem (default sluice-test-ca). */
+  readonly caName?: string;
+  /** Validity of the CA and of every certificate it issues (default 30). */
+  readonly days?: number;
+}
+
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
-export async function createTestPki(dir: string, caName = 'sluice-test-ca'): Promise<TestPki> {
-  const openssl = await ensureDebianTool({
+/** openssl, which makes the certificates (node:crypto cannot make X.509). */
+export function ensureOpenssl(): Promise<string> {
+  return ensureDebianTool({
     command: 'openssl',
     pkg: 'openssl',
     purpose: 'to make test certificates',
   });
+}
+
+/** Where `name`'s certificate and key are (or will be) in a test PKI's folder `dir`. */
+export function certificateFiles(dir: string, name: string): IssuedCertificate {
+  return { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
+}
+
+/** A new CA in `dir` (created if missing), its files `certificateFiles(dir, caName)`. */
+export async function createTestPki(dir: string, options: TestPkiOptions = {}): Promise<TestPki> {
+  const { caName = 'sluice-test-ca', days = 30 } = options;
+  const openssl = await ensureOpenssl();
   await mkdir(dir, { recursive: true });
   const file = (name: string) => join(dir, name);
   const ssl = async (args: string[]) => {
@@ -35,18 +56,17 @@ export async function createTestPki(dir: string, caName = 'sluice-test-ca'): Pro
       throw new Error(`openssl ${args[0]} failed (exit ${result.code}):\n${tail(result.stderr, 20)}`);
     }
   };
-  const caKey = file(`${caName}.key`);
-  const caFile = file(`${caName}.crt`);
+  const { certFile: caFile, keyFile: caKeyFile } = certificateFiles(dir, caName);
   await ssl([
     'req',
     '-x509',
     ...EC_KEY,
     '-keyout',
-    caKey,
+    caKeyFile,
     '-out',
     caFile,
     '-days',
-    '30',
+    String(days),
     '-subj',
     `/CN=${caName}`,
     '-addext',
@@ -58,10 +78,10 @@ export async function createTestPki(dir: string, caName = 'sluice-test-ca'): Pro
   return {
     dir,
     caFile,
+    caKeyFile,
     async issue(name, options = {}) {
       serial += 1;
-      const keyFile = file(`${name}.key`);
-      const certFile = file(`${name}.crt`);
+      const { certFile, keyFile } = certificateFiles(dir, name);
       await ssl([
         'req',
         '-new',
@@ -92,13 +112,13 @@ export async function createTestPki(dir: string, caName = 'sluice-test-ca'): Pro
         '-CA',
         caFile,
         '-CAkey',
-        caKey,
+        caKeyFile,
         '-set_serial',
         String(serial),
         '-out',
         certFile,
         '-days',
-        '30',
+        String(days),
         '-extfile',
         file(`${name}.ext`),
       ]);

@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { type RunningGateway, runGateway } from '../../gateway/run-gateway.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { kcatConsume } from '../infra/kcat.ts';
-import { writeConfigMapVolume } from '../support/atomic-writer.ts';
 import { eventually } from '../support/eventually.ts';
 import { kafkaEngines } from '../support/kafka-engines.ts';
+import { startWatchedGateway, type WatchedGateway } from '../support/watched-gateway.ts';
 
 // Real Apache Kafka broker, a real gateway watching a config directory updated the way
 // the kubelet projects a ConfigMap, and continuous load: 20 reloads that add and remove
@@ -31,11 +26,9 @@ const metricValue = (text: string, name: string, labels: string): number => {
 
 describe('hot reload under load', () => {
   const topics = [uniqueTopicName('reload-a'), uniqueTopicName('reload-b'), uniqueTopicName('reload-c')];
-  let dir: string | undefined;
-  let running: RunningGateway | undefined;
+  let watched: WatchedGateway | undefined;
   afterAll(async () => {
-    await running?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await watched?.stop();
   });
 
   const configFor = (revision: number) =>
@@ -53,19 +46,8 @@ describe('hot reload under load', () => {
 
   it('applies 20 reloads with zero failed requests and no lost line', async () => {
     for (const topic of topics) await createTopic(brokers.join(','), topic, 2);
-    dir = await mkdtemp(join(tmpdir(), 'sluice-reload-it-'));
-    await writeConfigMapVolume(dir, { 'gateway.yaml': configFor(0) });
-    const result = await runGateway({
-      file: join(dir, 'gateway.yaml'),
-      logger: pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }),
-      host: '127.0.0.1',
-      port: 0,
-      pollIntervalMs: 1000,
-    });
-    if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    running = result.running;
-    const { gateway } = running;
-    await gateway.connected;
+    watched = await startWatchedGateway(configFor(0), 'sluice-reload-it-');
+    const { gateway } = watched;
     const metric = async (name: string, labels: string) =>
       metricValue(await (await fetch(`${gateway.url}/metrics`)).text(), name, labels);
 
@@ -109,9 +91,7 @@ describe('hot reload under load', () => {
     for (let revision = 1; revision <= RELOADS; revision++) {
       await new Promise((resolve) => setTimeout(resolve, 700));
       if (revision === INVALID_AT) {
-        await writeConfigMapVolume(dir, {
-          'gateway.yaml': configFor(revision).replace('producer: main, topic', 'producer: missing, topic'),
-        });
+        await watched.write(configFor(revision).replace('producer: main, topic', 'producer: missing, topic'));
         // Until the watcher has read and refused it, the revision would not have moved anyway.
         await eventually(
           () => metric('sluice_config_reload_total', 'result="invalid"'),
@@ -121,7 +101,7 @@ describe('hot reload under load', () => {
         );
         expect(gateway.runtime().revision).toBe(`rev-${revision - 1}`);
       }
-      await writeConfigMapVolume(dir, { 'gateway.yaml': configFor(revision) });
+      await watched.write(configFor(revision));
       expect(await waitForRevision(`rev-${revision}`)).toBe(`rev-${revision}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 700));

@@ -51,7 +51,7 @@ beforeAll(async () => {
     );
   }
   dir = await mkdtemp(join(tmpdir(), 'sluice-kafka-security-'));
-  otherCaFile = (await createTestPki(join(dir, 'other-pki'), 'untrusted-ca')).caFile;
+  otherCaFile = (await createTestPki(join(dir, 'other-pki'), { caName: 'untrusted-ca' })).caFile;
 });
 
 afterAll(async () => {

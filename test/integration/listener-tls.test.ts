@@ -7,10 +7,11 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../gateway/config/parse-config.ts';
 import type { GatewayConfig } from '../../gateway/config/schema.ts';
-import { type GatewayServer, startGateway } from '../../gateway/http/server.ts';
+import type { GatewayServer } from '../../gateway/http/server.ts';
 import { createTestPki, type IssuedCertificate, type TestPki } from '../infra/test-pki.ts';
 import { writeConfigMapVolume } from '../support/atomic-writer.ts';
 import { eventually } from '../support/eventually.ts';
+import { startTestGatewayWith } from '../support/start-test-gateway.ts';
 
 // HTTPS on the gateway listener with a real TLS client: the certificate is swapped in
 // place when its Secret volume changes or a reload names other files; new connections
@@ -71,13 +72,10 @@ beforeAll(async () => {
   ca = await readFile(pki.caFile, 'utf8');
   for (const name of ['gw-1', 'gw-2', 'gw-3']) certs[name] = await pki.issue(name);
   await writeConfigMapVolume(join(dir, 'secret'), await secretPayload(certs['gw-1'] as IssuedCertificate));
-  gateway = await startGateway(configFor(join(dir, 'secret')), {
+  gateway = await startTestGatewayWith(configFor(join(dir, 'secret')), {
     logger: pino({ level: 'info' }, { write: (line: string) => void logs.push(line) }),
-    host: '127.0.0.1',
-    port: 0,
     secretPollIntervalMs: 200,
   });
-  await gateway.connected;
 });
 
 afterAll(async () => {

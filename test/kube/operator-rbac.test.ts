@@ -9,6 +9,7 @@ import {
   GATEWAY_CONFIG_MAP,
   GATEWAY_NAMES,
 } from '../../operator/api/constants.ts';
+import { configuredOperatorOptions } from '../../operator/configured-operator.ts';
 import {
   APISIX_UPSTREAMS,
   DEPLOYMENTS,
@@ -19,7 +20,6 @@ import {
 import { startOperator } from '../../operator/controller/operator-controller.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from '../../operator/controller/resources.ts';
 import { routeApiServed } from '../../operator/controller/route-api.ts';
-import { createEventRecorder } from '../../operator/kube/event-recorder.ts';
 import {
   createKubeClient,
   type KubeClient,
@@ -192,15 +192,8 @@ describe.each<Variant>([
   });
 
   it('converges LogRepos and KafkaProducers into the fleet, statuses and Events, holding its Lease', async () => {
-    operator = startOperator({
-      client,
-      logger,
-      events: createEventRecorder(client, logger),
-      namespaces: config.namespaces,
-      workers: config.workers,
-      fleet: { settings: config.fleet, routes: config.routes },
-      leaderElection: { namespace: config.leaseNamespace, name: config.leaseName, identity: `rbac-${scope}` },
-    });
+    // Wired as operator/main.ts wires it; the chart turns leader election on.
+    operator = startOperator(configuredOperatorOptions(config, client, logger, `rbac-${scope}`));
     await operator.leading;
     await applyQuickstart(logsNs);
     // A producer whose credentials are a Secret: mounted into the gateway pods by name, never read.

@@ -1,13 +1,29 @@
 import pino from 'pino';
 import { validateConfig } from '../../gateway/config/parse-config.ts';
-import { type GatewayServer, startGateway } from '../../gateway/http/server.ts';
+import type { GatewayConfig } from '../../gateway/config/schema.ts';
+import { type GatewayServer, type StartOptions, startGateway } from '../../gateway/http/server.ts';
+
+/** Start options a test may set; the logger is silent unless SLUICE_TEST_LOG names a level. */
+export type TestGatewayOptions = Partial<Pick<StartOptions, 'logger' | 'secretPollIntervalMs'>>;
 
 /** Starts a real gateway (real HTTP server, real engines) on a free loopback port. */
-export async function startTestGateway(raw: Record<string, unknown>): Promise<GatewayServer> {
+export async function startTestGateway(
+  raw: Record<string, unknown>,
+  options: TestGatewayOptions = {},
+): Promise<GatewayServer> {
   const parsed = validateConfig({ revision: 'it', ...raw });
   if (!parsed.ok) throw new Error(`test config invalid: ${JSON.stringify(parsed.issues)}`);
-  const gateway = await startGateway(parsed.config, {
-    logger: pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }),
+  return startTestGatewayWith(parsed.config, options);
+}
+
+/** startTestGateway() for a config already validated; resolves once its producers connected. */
+export async function startTestGatewayWith(
+  config: GatewayConfig,
+  options: TestGatewayOptions = {},
+): Promise<GatewayServer> {
+  const gateway = await startGateway(config, {
+    logger: options.logger ?? pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }),
+    secretPollIntervalMs: options.secretPollIntervalMs,
     host: '127.0.0.1',
     port: 0,
   });

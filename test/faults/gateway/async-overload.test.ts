@@ -8,11 +8,15 @@ import {
   metricSum,
   metricValue,
   mib,
+  notFound,
+  PEAK_RSS_BOUND,
   readBack,
+  samplePendingBytes,
   scrape,
   sleep,
   startChildGateway,
   startLoad,
+  untilSuccessAfter,
 } from './fault-kit.ts';
 
 // An async repo (202 once queued) flooded by more than Kafka takes: first flat out against a
@@ -23,9 +27,6 @@ import {
 
 const brokers = inject('kafkaBrokers');
 const MAX_PENDING_BYTES = 2 * MiB;
-// Peak RSS allowed: the benchmark's peak under normal full sync load is ~420 MB (README);
-// refusing the excess must not cost more than serving it would.
-const PEAK_RSS_BOUND = 512 * MiB;
 
 describe('async repo under overload', () => {
   const control = connectKafkaControl(inject('kafkaControl'));
@@ -57,28 +58,14 @@ describe('async repo under overload', () => {
       padBytes: 500,
       clientTimeoutMs: 8000,
     });
-    let maxPending = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const text = await scrape(url).catch(() => '');
-        maxPending = Math.max(maxPending, metricValue(text, 'sluice_pending_bytes', 'producer="main"'));
-        await sleep(50);
-      }
-    })();
+    const pending = samplePendingBytes(url, 'main', 50);
 
     await sleep(4000);
     const healthy = { ...load.stats.statuses };
     await control.pause();
     await sleep(6000);
     await control.resume();
-    const resumedAt = performance.now();
-    await eventually(
-      async () => load.stats.lastSuccessAt,
-      (at) => at > resumedAt,
-      60_000,
-      200,
-    );
+    await untilSuccessAfter(load, performance.now());
     await sleep(1000);
     const stats = await load.stop();
     // Let the queue drain (or fail) before counting.
@@ -88,15 +75,14 @@ describe('async repo under overload', () => {
       60_000,
       200,
     );
-    sampling = false;
-    await sampler;
+    const maxPending = await pending.stop();
     const peakRss = await gateway.peakRssBytes();
     const metrics = await scrape(url);
     const refusedCounted = metricSum(metrics, 'sluice_requests_total', 'status="429"');
     const asyncFailed = metricValue(metrics, 'sluice_async_lines_failed_total', 'repo="bulk"');
 
     const read = await readBack(brokers, [topic]);
-    const unaccounted = stats.acknowledged.filter((id) => !read.found.has(id)).length;
+    const unaccounted = notFound(stats, read).length;
     console.log(
       JSON.stringify({
         test: 'async-overload',

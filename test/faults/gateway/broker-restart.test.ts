@@ -2,10 +2,9 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { GatewayServer } from '../../../gateway/http/server.ts';
 import { createTopic, uniqueTopicName } from '../../infra/kafka-admin.ts';
 import { connectKafkaControl } from '../../infra/kafka-control.ts';
-import { eventually } from '../../support/eventually.ts';
 import { kafkaEngines } from '../../support/kafka-engines.ts';
 import { postLines, startTestGateway } from '../../support/start-test-gateway.ts';
-import { readBack, sleep, startLoad } from './fault-kit.ts';
+import { notFound, readBack, sleep, startLoad, untilSuccessAfter } from './fault-kit.ts';
 
 // The real broker is killed (SIGKILL, a crash) and restarted in the middle of sustained sync
 // load. Promise: a 200 always means "in Kafka"; during the outage every request is answered,
@@ -60,13 +59,8 @@ describe.each(kafkaEngines())('broker killed and restarted under sync load (%s e
     const refusedDuringOutage = { ...load.stats.statuses };
     await control.restart();
     const restartedAt = performance.now();
-    // Recovery by itself: the same load starts getting 200s again, with no help from the test.
-    await eventually(
-      async () => load.stats.lastSuccessAt,
-      (at) => at > restartedAt,
-      60_000,
-      200,
-    );
+    // Recovery by itself: the same load starts getting 200s again.
+    await untilSuccessAfter(load, restartedAt);
     const recoveryMs = load.stats.lastSuccessAt - restartedAt;
     await sleep(2000);
     const stats = await load.stop();
@@ -74,7 +68,7 @@ describe.each(kafkaEngines())('broker killed and restarted under sync load (%s e
     expect((await postLines(`${url}/log/repo/access`, '{"id":"after","pad":"x"}')).status).toBe(200);
 
     const read = await readBack(brokers, [topic]);
-    const missing = stats.acknowledged.filter((id) => !read.found.has(id));
+    const missing = notFound(stats, read);
     const figures = {
       test: 'broker-restart',
       engine,

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type GatewayProcess, startGatewayProcess } from '../../../bench/gateway-process.ts';
 import { readProcessMemory } from '../../../bench/proc-stats.ts';
 import { kcatConsume } from '../../infra/kcat.ts';
+import { eventually } from '../../support/eventually.ts';
 
 // Shared pieces of the gateway fault tests: a closed-loop load of uniquely identified
 // lines that records what each request was answered, reading those ids back from Kafka,
@@ -12,6 +13,12 @@ import { kcatConsume } from '../../infra/kcat.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MiB = 1024 * 1024;
+/**
+ * Peak RSS a gateway process may reach under a fault: the benchmark's peak under normal full
+ * sync load is ~420 MB (README); a frozen broker or an overload refused must not cost more
+ * than healthy load does.
+ */
+export const PEAK_RSS_BOUND = 512 * MiB;
 
 export interface LoadOptions {
   readonly url: string;
@@ -131,6 +138,19 @@ export function startLoad(options: LoadOptions, allowed: ReadonlySet<number> = R
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits (up to 60 s) until the load gets a 2xx answered after `since` (a performance.now()):
+ * the gateway recovered by itself, with no help from the test.
+ */
+export async function untilSuccessAfter(load: Load, since: number): Promise<void> {
+  await eventually(
+    async () => load.stats.lastSuccessAt,
+    (at) => at > since,
+    60_000,
+    200,
+  );
+}
+
 export interface Readback {
   /** Distinct ids found. */
   readonly found: Set<string>;
@@ -167,6 +187,11 @@ export async function readBack(brokers: string, topics: readonly string[]): Prom
   return { found: new Set(counts.keys()), messages, duplicates, malformed };
 }
 
+/** Ids the load saw acknowledged (200 or 202) that the read-back did not find. */
+export function notFound(stats: LoadStats, read: Readback): string[] {
+  return stats.acknowledged.filter((id) => !read.found.has(id));
+}
+
 /** A sample of a Prometheus text exposition: `name{labels}` (labels as written) → value. */
 export function metricValue(text: string, name: string, labels = ''): number {
   const prefix = labels === '' ? `${name} ` : `${name}{${labels}} `;
@@ -188,6 +213,31 @@ export function metricSum(text: string, name: string, match = ''): number {
 export async function scrape(url: string): Promise<string> {
   const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
   return response.text();
+}
+
+export interface PendingSampler {
+  /** Stops sampling; resolves the highest value seen. */
+  stop(): Promise<number>;
+}
+
+/** Scrapes `producer`'s sluice_pending_bytes every `intervalMs` until stopped, keeping the highest. */
+export function samplePendingBytes(url: string, producer: string, intervalMs: number): PendingSampler {
+  let max = 0;
+  let sampling = true;
+  const loop = (async () => {
+    while (sampling) {
+      const text = await scrape(url).catch(() => '');
+      max = Math.max(max, metricValue(text, 'sluice_pending_bytes', `producer="${producer}"`));
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    async stop() {
+      sampling = false;
+      await loop;
+      return max;
+    },
+  };
 }
 
 export interface ChildGateway {

@@ -1,13 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { type RunningGateway, runGateway } from '../../../gateway/run-gateway.ts';
 import { createTopic, uniqueTopicName } from '../../infra/kafka-admin.ts';
-import { writeConfigMapVolume } from '../../support/atomic-writer.ts';
 import { eventually } from '../../support/eventually.ts';
-import { metricValue, readBack, scrape, startLoad } from './fault-kit.ts';
+import { startWatchedGateway, type WatchedGateway } from '../../support/watched-gateway.ts';
+import { metricValue, notFound, readBack, scrape, startLoad } from './fault-kit.ts';
 
 // A reload storm: 100 config swaps written back to back the way the kubelet updates a
 // ConfigMap volume, 20 of them invalid, under continuous sync load. Valid swaps change the
@@ -24,11 +19,9 @@ const codecs = ['lz4', 'zstd', 'gzip', 'snappy', 'none'] as const;
 
 describe('reload storm under load', () => {
   const topic = uniqueTopicName('faults-reload-storm');
-  let dir: string | undefined;
-  let running: RunningGateway | undefined;
+  let watched: WatchedGateway | undefined;
   afterAll(async () => {
-    await running?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await watched?.stop();
   });
 
   const configFor = (swap: number) =>
@@ -52,19 +45,8 @@ describe('reload storm under load', () => {
 
   it('applies 80 valid swaps, refuses 20 invalid ones, fails no request, loses no line', async () => {
     await createTopic(brokers, topic, 2);
-    dir = await mkdtemp(join(tmpdir(), 'sluice-reload-storm-'));
-    await writeConfigMapVolume(dir, { 'gateway.yaml': configFor(0) });
-    const result = await runGateway({
-      file: join(dir, 'gateway.yaml'),
-      logger: pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' }),
-      host: '127.0.0.1',
-      port: 0,
-      pollIntervalMs: 1000,
-    });
-    if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    running = result.running;
-    const { gateway } = running;
-    await gateway.connected;
+    watched = await startWatchedGateway(configFor(0), 'sluice-reload-storm-');
+    const { gateway } = watched;
     const url = gateway.url;
 
     const load = startLoad(
@@ -79,7 +61,7 @@ describe('reload storm under load', () => {
         invalid += 1;
         const expected = invalid;
         const before = gateway.runtime().revision;
-        await writeConfigMapVolume(dir, { 'gateway.yaml': invalidFor(swap) });
+        await watched.write(invalidFor(swap));
         await eventually(
           async () => metricValue(await scrape(url), 'sluice_config_reload_total', 'result="invalid"'),
           (count) => count === expected,
@@ -89,7 +71,7 @@ describe('reload storm under load', () => {
         expect(gateway.runtime().revision).toBe(before);
       } else {
         applied += 1;
-        await writeConfigMapVolume(dir, { 'gateway.yaml': configFor(swap) });
+        await watched.write(configFor(swap));
         await eventually(
           async () => gateway.runtime().revision,
           (revision) => revision === `storm-${swap}`,
@@ -103,7 +85,7 @@ describe('reload storm under load', () => {
 
     const metrics = await scrape(url);
     const read = await readBack(brokers, [topic]);
-    const missing = stats.acknowledged.filter((id) => !read.found.has(id));
+    const missing = notFound(stats, read);
     const figures = {
       test: 'reload-storm',
       swaps: SWAPS,

@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { createTopic, uniqueTopicName } from '../../infra/kafka-admin.ts';
 import { kafkaEngines } from '../../support/kafka-engines.ts';
-import { readBack, sleep, startChildGateway, startLoad } from './fault-kit.ts';
+import { notFound, readBack, sleep, startChildGateway, startLoad } from './fault-kit.ts';
 
 // A real gateway process (`node gateway/main.ts`) gets SIGTERM in the middle of sustained
 // sync load. Every request in flight at the signal finishes (200) or fails retryably (503
@@ -47,7 +47,7 @@ describe.each(kafkaEngines())('SIGTERM under load (%s engine)', (engine) => {
     const stats = await load.stop();
 
     const read = await readBack(brokers, [topic]);
-    const missing = stats.acknowledged.filter((id) => !read.found.has(id));
+    const missing = notFound(stats, read);
     console.log(
       JSON.stringify({
         test: 'sigterm-under-load',

@@ -1,18 +1,18 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createTopic, uniqueTopicName } from '../../infra/kafka-admin.ts';
 import { connectKafkaControl } from '../../infra/kafka-control.ts';
-import { eventually } from '../../support/eventually.ts';
 import { kafkaEngines } from '../../support/kafka-engines.ts';
 import {
   type ChildGateway,
-  MiB,
-  metricValue,
   mib,
+  notFound,
+  PEAK_RSS_BOUND,
   readBack,
-  scrape,
+  samplePendingBytes,
   sleep,
   startChildGateway,
   startLoad,
+  untilSuccessAfter,
 } from './fault-kit.ts';
 
 // The broker is frozen (SIGSTOP: its sockets stay open, nothing is answered) for 10 s under
@@ -25,9 +25,6 @@ const brokers = inject('kafkaBrokers');
 const REQUEST_TIMEOUT_MS = 3000;
 const MAX_PENDING_BYTES = 512 * 1024;
 const PAUSE_MS = 10_000;
-// Peak RSS allowed: the benchmark's peak under normal full load is ~420 MB (README); a
-// frozen broker must not push the gateway beyond what healthy load costs.
-const PEAK_RSS_BOUND = 512 * MiB;
 
 describe.each(kafkaEngines())('slow broker: SIGSTOP for 10 s under sync load (%s engine)', (engine) => {
   const control = connectKafkaControl(inject('kafkaControl'));
@@ -62,15 +59,7 @@ describe.each(kafkaEngines())('slow broker: SIGSTOP for 10 s under sync load (%s
       padBytes: 1000,
       clientTimeoutMs: REQUEST_TIMEOUT_MS + 5000,
     });
-    let maxPending = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const text = await scrape(url).catch(() => '');
-        maxPending = Math.max(maxPending, metricValue(text, 'sluice_pending_bytes', 'producer="main"'));
-        await sleep(100);
-      }
-    })();
+    const pending = samplePendingBytes(url, 'main', 100);
 
     await sleep(2000);
     await control.pause();
@@ -78,21 +67,15 @@ describe.each(kafkaEngines())('slow broker: SIGSTOP for 10 s under sync load (%s
     const duringPause = { ...load.stats.statuses };
     await control.resume();
     const resumedAt = performance.now();
-    await eventually(
-      async () => load.stats.lastSuccessAt,
-      (at) => at > resumedAt,
-      60_000,
-      200,
-    );
+    await untilSuccessAfter(load, resumedAt);
     const recoveryMs = load.stats.lastSuccessAt - resumedAt;
     await sleep(2000);
     const stats = await load.stop();
-    sampling = false;
-    await sampler;
+    const maxPending = await pending.stop();
     const peakRss = await gateway.peakRssBytes();
 
     const read = await readBack(brokers, [topic]);
-    const missing = stats.acknowledged.filter((id) => !read.found.has(id));
+    const missing = notFound(stats, read);
     console.log(
       JSON.stringify({
         test: 'slow-broker',
