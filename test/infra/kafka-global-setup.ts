@@ -3,6 +3,7 @@ import { findDockerEngine } from './docker-engine.ts';
 import { waitForKafka } from './kafka-admin.ts';
 import { ensureKafkaDistribution, kafkaVersion, startKafkaBroker } from './kafka-broker.ts';
 import { serveKafkaControl } from './kafka-control.ts';
+import { provideSharedPart, type StartedPart } from './shared-setup.ts';
 
 // The integration project's globalSetup: it supplies one Kafka cluster for the whole run.
 // Choice, first that applies:
@@ -16,11 +17,15 @@ import { serveKafkaControl } from './kafka-control.ts';
 // gateway under test, as KAFKA_BROKERS. Only the local broker can be stopped and restarted
 // by tests: see kafka-control.ts for how, and inject('kafkaControl') is null otherwise.
 // When no broker can be had the run fails, in CI and locally alike: integration tests never
-// skip silently.
+// skip silently. Every project of one run shares the broker (shared-setup.ts).
 
 const log = (line: string) => process.stderr.write(`[kafka] ${line}\n`);
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return provideSharedPart('kafka', project, startKafka);
+}
+
+async function startKafka(): Promise<StartedPart> {
   const previousEnv = process.env.KAFKA_BROKERS;
   const restoreEnv = () => {
     if (previousEnv === undefined) delete process.env.KAFKA_BROKERS;
@@ -39,11 +44,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
       throw noBroker(`KAFKA_BROKERS=${brokers} is set but does not answer`, error);
     }
     log(`using the existing cluster KAFKA_BROKERS=${brokers}`);
-    project.provide('kafkaBrokers', brokers);
-    project.provide('kafkaSource', 'external');
-    project.provide('kafkaControl', null);
-    project.provide('kafkaSecurity', null);
-    return async () => undefined;
+    return {
+      provided: { kafkaBrokers: brokers, kafkaSource: 'external', kafkaControl: null, kafkaSecurity: null },
+      teardown: async () => undefined,
+    };
   }
 
   const docker = mode === 'local' ? null : await findDockerEngine();
@@ -66,19 +70,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const brokers = `${started.getHost()}:${started.getMappedPort(9093)}`;
       await waitForKafka(brokers, 60_000);
       process.env.KAFKA_BROKERS = brokers;
-      project.provide('kafkaBrokers', brokers);
-      project.provide('kafkaSource', 'testcontainers');
-      project.provide('kafkaControl', null);
-      project.provide('kafkaSecurity', null);
       log(`testcontainers broker on ${brokers}`);
+      const owned = started;
+      return {
+        provided: {
+          kafkaBrokers: brokers,
+          kafkaSource: 'testcontainers',
+          kafkaControl: null,
+          kafkaSecurity: null,
+        },
+        teardown: async () => {
+          restoreEnv();
+          await owned.stop();
+        },
+      };
     } catch (error) {
       await container?.stop().catch(() => undefined);
       throw noBroker('the Docker engine answers but the Kafka container did not start', error);
     }
-    return async () => {
-      restoreEnv();
-      await container?.stop();
-    };
   }
 
   let broker: Awaited<ReturnType<typeof startKafkaBroker>> | undefined;
@@ -94,15 +103,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
       `${(broker.lastStartMs / 1000).toFixed(1)} s (log: ${broker.logFile})`,
   );
   process.env.KAFKA_BROKERS = broker.brokers;
-  project.provide('kafkaBrokers', broker.brokers);
-  project.provide('kafkaSource', 'local');
-  project.provide('kafkaControl', control.info);
-  project.provide('kafkaSecurity', broker.security ?? null);
   const owned = broker;
-  return async () => {
-    restoreEnv();
-    await control.close();
-    await owned.stop();
+  return {
+    provided: {
+      kafkaBrokers: broker.brokers,
+      kafkaSource: 'local',
+      kafkaControl: control.info,
+      kafkaSecurity: broker.security ?? null,
+    },
+    teardown: async () => {
+      restoreEnv();
+      await control.close();
+      await owned.stop();
+    },
   };
 }
 

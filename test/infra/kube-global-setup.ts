@@ -8,6 +8,7 @@ import { startKubeApiserver } from './kube-apiserver.ts';
 import { ensureKubeBinaries } from './kube-binaries.ts';
 import { serveKubeControl } from './kube-control.ts';
 import { installCrds, kubectl } from './kubectl.ts';
+import { provideSharedPart, type StartedPart } from './shared-setup.ts';
 
 // The kube project's globalSetup: it supplies one Kubernetes API for the whole run.
 // Choice, first that applies:
@@ -21,7 +22,8 @@ import { installCrds, kubectl } from './kubectl.ts';
 // The kubeconfig reaches tests as inject('kubeconfig') and, for child processes such as
 // kubectl or an operator under test, as KUBECONFIG. Only the local apiserver can be restarted
 // by tests: see kube-control.ts, and inject('kubeControl') is null otherwise. When no cluster
-// can be had the run fails, in CI and locally alike: kube tests never skip silently.
+// can be had the run fails, in CI and locally alike: kube tests never skip silently. Every
+// project of one run shares the cluster (shared-setup.ts).
 
 const CRDS_DIR = fileURLToPath(new URL('../../crds', import.meta.url));
 const log = (line: string) => process.stderr.write(`[kube] ${line}\n`);
@@ -33,7 +35,11 @@ interface Cluster {
   teardown(): Promise<void>;
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export default function setup(project: TestProject): Promise<() => Promise<void>> {
+  return provideSharedPart('kube', project, startKube);
+}
+
+async function startKube(): Promise<StartedPart> {
   const previousEnv = process.env.KUBECONFIG;
   const mode = process.env.SLUICE_KUBE ?? 'auto';
   if (!['auto', 'local', 'docker'].includes(mode)) {
@@ -49,13 +55,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw noCluster('the CRDs under crds/ could not be installed', error);
   }
   process.env.KUBECONFIG = cluster.kubeconfig;
-  project.provide('kubeconfig', cluster.kubeconfig);
-  project.provide('kubeSource', cluster.source);
-  project.provide('kubeControl', cluster.control?.info ?? null);
-  return async () => {
-    if (previousEnv === undefined) delete process.env.KUBECONFIG;
-    else process.env.KUBECONFIG = previousEnv;
-    await cluster.teardown();
+  return {
+    provided: {
+      kubeconfig: cluster.kubeconfig,
+      kubeSource: cluster.source,
+      kubeControl: cluster.control?.info ?? null,
+    },
+    teardown: async () => {
+      if (previousEnv === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = previousEnv;
+      await cluster.teardown();
+    },
   };
 }
 
