@@ -4,6 +4,7 @@
 // with everything cached it only checks and prints. Usage: node test/infra/provision.ts
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureHadolint } from './hadolint.ts';
 import { ensureHelm, prometheusOperatorCrdDir } from './helm.ts';
 import { ensureJava, ensureKafkaDistribution, kafkaVersion } from './kafka-broker.ts';
 import { ensureKcat } from './kcat.ts';
@@ -46,6 +47,9 @@ async function main(): Promise<void> {
   const helm = await ensureHelm({ log: (line) => say(`helm: ${line}`) });
   await prometheusOperatorCrdDir();
   say(`helm: ${helm.version} ready in ${relative(root, dirname(helm.path))} (${seconds(th)})`);
+  const tl = Date.now();
+  const hadolint = await ensureHadolint({ log: (line) => say(`hadolint: ${line}`) });
+  say(`hadolint: ${relative(root, hadolint)} (${seconds(tl)})`);
   say(`done in ${seconds(started)}`);
 }
 
