@@ -21,6 +21,7 @@ import { kubectlOk } from '../infra/kubectl.ts';
 import { patchLogRepo } from '../kube/kubectl-steps.ts';
 import { installUpstreamCrds } from '../kube/upstream-crds.ts';
 import { writeConfigMapVolume } from '../support/atomic-writer.ts';
+import { installChartIdentity } from '../support/chart-identity.ts';
 import { eventually as eventuallyWithin } from '../support/eventually.ts';
 import { postLines } from '../support/start-test-gateway.ts';
 
@@ -28,9 +29,10 @@ import { postLines } from '../support/start-test-gateway.ts';
 const eventually = <T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000) =>
   eventuallyWithin(probe, accept, timeoutMs, 100);
 
-// The data path behind the canary practice, end to end: the operator (in-process, real
-// apiserver) renders the stable and canary ConfigMaps; each is synced into a directory the
-// way the kubelet projects a ConfigMap volume (atomic ..data swap); a real gateway process per
+// The data path behind the canary practice, end to end: the operator (in-process, as the
+// Helm chart's ServiceAccount, real apiserver) renders the stable and canary ConfigMaps;
+// each is synced into a directory the way the kubelet projects a ConfigMap volume (atomic
+// ..data swap); a real gateway process per
 // track serves from its directory; lines posted to each land in the real Kafka broker, and
 // each track applied its own pipeline. A later edit of the canary pipeline reaches the canary
 // process by hot reload: same process, same pod template, new revision.
@@ -95,7 +97,27 @@ describe('canary data path: operator ConfigMaps → gateway processes per track 
     await kubectlOk(['create', 'namespace', ns]);
     await createTopic(brokers, topic, 1);
     await createTopic(brokers, plainTopic, 1);
-    const operatorClient = createKubeClient(loadKubeConfig(inject('kubeconfig')));
+    // The operator runs as the Helm chart's ServiceAccount (namespaced RBAC over this
+    // namespace), not as cluster admin: a permission the chart lacks fails this test.
+    const identityDir = await mkdtemp(join(tmpdir(), 'sluice-e2e-identity-'));
+    dirs.push(identityDir);
+    const releaseNs = `${ns}-sys`;
+    await kubectlOk(['create', 'namespace', releaseNs]);
+    const identity = await installChartIdentity({
+      release: ns,
+      releaseNs,
+      adminKubeconfig: inject('kubeconfig'),
+      dir: identityDir,
+      helmArgs: [
+        '--set',
+        'rbac.scope=namespaced',
+        '--set',
+        `operator.watchNamespaces={${ns}}`,
+        '--set',
+        'rbac.aggregateToDefaultRoles=false',
+      ],
+    });
+    const operatorClient = createKubeClient(loadKubeConfig(identity.kubeconfig));
     operator = startOperator({
       client: operatorClient,
       logger,

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import {
   GATEWAY_CANARY_CONFIG_MAP,
   GATEWAY_CONFIG_MAP,
@@ -27,8 +27,8 @@ import {
   type ResourceRef,
 } from '../../operator/kube/kube-client.ts';
 import { type OperatorConfig, operatorConfig } from '../../operator/operator-config.ts';
-import { type Manifest, renderChart } from '../infra/helm.ts';
-import { applyManifests, kubectl, kubectlOk } from '../infra/kubectl.ts';
+import { kubectl, kubectlOk } from '../infra/kubectl.ts';
+import { installChartIdentity } from '../support/chart-identity.ts';
 import { eventually } from '../support/eventually.ts';
 import { applyQuickstart, patchLogRepo } from './kubectl-steps.ts';
 import { installUpstreamCrds } from './upstream-crds.ts';
@@ -44,33 +44,6 @@ import { installUpstreamCrds } from './upstream-crds.ts';
 // get LogRepos by name, touch pods, other Leases, other namespaces).
 
 const id = Date.now().toString(36);
-const RBAC_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
-
-/**
- * A kubeconfig for the admin kubeconfig's cluster whose only credential is `token`: the
- * cluster entry is kept (server, CA), the user is replaced.
- */
-async function serviceAccountKubeconfig(adminPath: string, user: string, token: string): Promise<string> {
-  type Named<T> = { name: string } & T;
-  const doc = parse(await readFile(adminPath, 'utf8')) as {
-    'current-context': string;
-    contexts: Named<{ context: { cluster: string } }>[];
-    clusters: Named<{ cluster: Record<string, unknown> }>[];
-  };
-  const clusterName = doc.contexts.find((c) => c.name === doc['current-context'])?.context.cluster;
-  const cluster = { ...doc.clusters.find((c) => c.name === clusterName)?.cluster };
-  const ca = cluster['certificate-authority'];
-  if (typeof ca === 'string' && !isAbsolute(ca))
-    cluster['certificate-authority'] = join(dirname(adminPath), ca);
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'cluster', cluster }],
-    users: [{ name: user, user: { token } }],
-    contexts: [{ name: user, context: { cluster: 'cluster', user } }],
-    'current-context': user,
-  });
-}
 
 interface Variant {
   readonly scope: 'cluster' | 'namespaced';
@@ -114,51 +87,33 @@ describe.each<Variant>([
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-rbac-'));
     for (const ns of [releaseNs, logsNs]) await kubectlOk(['create', 'namespace', ns]);
-    const { manifests } = await renderChart(release, releaseNs, [
-      '--set',
-      `rbac.scope=${scope}`,
-      '--set',
-      `operator.watchNamespaces={${logsNs}}`,
-      '--set',
-      `routes.provider=${provider}`,
-      ...(provider === 'gateway-api' ? ['--set', 'routes.parentRefs[0].name=edge'] : []),
-      '--set',
-      'rbac.aggregateToDefaultRoles=false',
-      // A short grace, so the canary track's removal is seen within the test.
-      '--set',
-      'gateway.canaryGraceSeconds=1',
-      // Listener TLS: with apisix the operator also writes an ApisixUpstream per track.
-      '--set',
-      'gateway.listenerTls.secretName=gateway-tls',
-    ]);
-    const rbac = manifests.filter((m) => RBAC_KINDS.has(m.kind));
-    await applyManifests(
-      { yaml: rbac.map((m) => stringify(m)).join('---\n') },
-      { fieldManager: 'sluice-rbac-test' },
-    );
-
-    // A token for the ServiceAccount (TokenRequest API), and a kubeconfig holding only it.
-    const token = (
-      await kubectlOk(['create', 'token', serviceAccount, '-n', releaseNs, '--duration=1h'])
-    ).trim();
-    saKubeconfig = join(dir, 'kubeconfig.yaml');
-    await writeFile(
-      saKubeconfig,
-      await serviceAccountKubeconfig(inject('kubeconfig'), serviceAccount, token),
-      {
-        mode: 0o600,
-      },
-    );
-
+    const identity = await installChartIdentity({
+      release,
+      releaseNs,
+      adminKubeconfig: inject('kubeconfig'),
+      dir,
+      helmArgs: [
+        '--set',
+        `rbac.scope=${scope}`,
+        '--set',
+        `operator.watchNamespaces={${logsNs}}`,
+        '--set',
+        `routes.provider=${provider}`,
+        ...(provider === 'gateway-api' ? ['--set', 'routes.parentRefs[0].name=edge'] : []),
+        '--set',
+        'rbac.aggregateToDefaultRoles=false',
+        // A short grace, so the canary track's removal is seen within the test.
+        '--set',
+        'gateway.canaryGraceSeconds=1',
+        // Listener TLS: with apisix the operator also writes an ApisixUpstream per track.
+        '--set',
+        'gateway.listenerTls.secretName=gateway-tls',
+      ],
+    });
+    saKubeconfig = identity.kubeconfig;
     // The operator's configuration as the chart's Deployment sets it (the downward API gives
     // POD_NAMESPACE the release namespace).
-    const deployment = manifests.find((m) => m.kind === 'Deployment') as Manifest & {
-      spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } } };
-    };
-    const env = Object.fromEntries(
-      (deployment.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]),
-    );
-    const configured = operatorConfig({}, { ...env, POD_NAMESPACE: releaseNs });
+    const configured = operatorConfig({}, { ...identity.env, POD_NAMESPACE: releaseNs });
     if (!configured.ok) throw new Error(`chart env rejected: ${JSON.stringify(configured.issues)}`);
     config = configured.value;
     client = createKubeClient(loadKubeConfig(saKubeconfig));
