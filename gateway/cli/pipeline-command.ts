@@ -5,6 +5,7 @@ import { formatIssues, loadConfigFile } from '../config/load-config-file.ts';
 import { IngestTally } from '../ingest/ingest-tally.ts';
 import { compileRepo } from '../pipeline/compile-pipeline.ts';
 import type { CompiledPipeline, LineContext, LineOutcome } from '../pipeline/line-outcome.ts';
+import { parseCommandLine } from './parse-command-line.ts';
 
 export interface CommandIo {
   readonly stdin: Readable;
@@ -42,17 +43,10 @@ const CR = 0x0d;
  * refuse the whole request with 413) and the run goes on.
  */
 export async function runPipelineCommand(argv: string[], io: CommandIo): Promise<number> {
-  let options: PipelineOptions | 'help';
-  try {
-    options = parseOptions(argv);
-  } catch (error) {
-    io.stderr.write(`${(error as Error).message}\n\n${PIPELINE_USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    io.stdout.write(`${PIPELINE_USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommandLine(() => parseOptions(argv), PIPELINE_USAGE, io);
+  if (typeof parsed === 'number') return parsed;
+  const { options } = parsed;
+  if (options === undefined) return 0; // --help, already answered
   const loaded = await loadConfigFile(options.config);
   if (!loaded.ok) {
     io.stderr.write(`${formatIssues(options.config, loaded)}\n`);
@@ -92,7 +86,13 @@ interface PipelineOptions {
   readonly receivedAt: number;
 }
 
-function parseOptions(argv: string[]): PipelineOptions | 'help' {
+/** `options` is undefined only with --help. */
+interface ParsedOptions {
+  readonly values: { readonly help: boolean };
+  readonly options: PipelineOptions | undefined;
+}
+
+function parseOptions(argv: string[]): ParsedOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -106,16 +106,19 @@ function parseOptions(argv: string[]): PipelineOptions | 'help' {
     },
     strict: true,
   });
-  if (values.help) return 'help';
+  if (values.help) return { values, options: undefined };
   if (values.config === undefined) throw new Error('--config FILE is required');
   if (values.repo === undefined) throw new Error('--repo NAME is required');
   return {
-    config: values.config,
-    repo: values.repo,
-    revision: values.revision,
-    clientAddress: values['client-address'],
-    headers: parseHeaders(values.header),
-    receivedAt: parseReceivedAt(values['received-at']),
+    values,
+    options: {
+      config: values.config,
+      repo: values.repo,
+      revision: values.revision,
+      clientAddress: values['client-address'],
+      headers: parseHeaders(values.header),
+      receivedAt: parseReceivedAt(values['received-at']),
+    },
   };
 }
 
