@@ -40,7 +40,7 @@ const MAX_RESTART_MS = 10_000;
  * gateway retries that itself) does not spin the primary.
  */
 export function restartDelayMs(crashTimes: readonly number[], now: number): number {
-  const recent = crashTimes.filter((at) => now - at <= CRASH_WINDOW_MS).length;
+  const recent = pruneCrashTimes(crashTimes, now).length;
   if (recent <= 1) return FIRST_RESTART_MS;
   return Math.min(MAX_RESTART_MS, FIRST_RESTART_MS * 2 ** (recent - 1));
 }

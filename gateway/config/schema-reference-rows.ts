@@ -1,4 +1,5 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
+import { literalValues } from './schema-walk.ts';
 
 // Flattens a TypeBox schema into reference rows (one per field, nested fields by dotted
 // path) for the generated configuration reference. It follows the shapes our schemas use,
@@ -27,13 +28,6 @@ export interface ReferenceOptions {
 /** Inline code; a longer fence when the text holds a backtick. */
 export const code = (text: string): string => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
 
-const literalValues = (schema: TSchema): unknown[] | undefined => {
-  const variants = schema.anyOf as TSchema[] | undefined;
-  if (schema[Kind] !== 'Union' || !variants?.every((variant) => variant[Kind] === 'Literal'))
-    return undefined;
-  return variants.map((variant) => variant.const);
-};
-
 /** The `type` values of a union of objects discriminated by `type`, in order. */
 export function discriminants(schema: TSchema): string[] | undefined {
   const variants = schema.anyOf as TSchema[] | undefined;
@@ -45,10 +39,10 @@ export function discriminants(schema: TSchema): string[] | undefined {
   });
 }
 
+/** A record's key pattern and value schema. */
 const recordValue = (schema: TSchema): [string, TSchema] | undefined => {
   const pattern = schema.patternProperties as Record<string, TSchema> | undefined;
-  const entry = pattern ? Object.entries(pattern)[0] : undefined;
-  return entry;
+  return pattern ? Object.entries(pattern)[0] : undefined;
 };
 
 /** A short type name: string, integer, enum, array of string, map of string → integer… */

@@ -21,7 +21,8 @@ function recordValueSchema(schema: TSchema): TSchema | undefined {
   return pattern ? Object.values(pattern)[0] : undefined;
 }
 
-function literalValues(schema: TSchema): unknown[] | undefined {
+/** The values of a union of literals, or undefined for any other schema. */
+export function literalValues(schema: TSchema): unknown[] | undefined {
   const variants = schema.anyOf as TSchema[] | undefined;
   if (!variants?.every((variant) => variant[Kind] === 'Literal')) return undefined;
   return variants.map((variant) => variant.const);

@@ -21,7 +21,7 @@ export const createEngine: EngineFactory = (name, config, logger) => {
 
 // Each engine module, and the Kafka library behind it, loads on first use: a gateway that
 // only uses one engine does not carry the other (kafkajs ~18 MiB RSS, @platformatic/kafka
-// ~55 MiB, which imports its schema registries and WebAssembly codecs). `require` keeps
+// ~59 MiB, which imports its schema registries and WebAssembly codecs). `require` keeps
 // this factory synchronous; Node 24 loads the ES modules (TypeScript) through it.
 const load = createRequire(import.meta.url);
 type PlatformaticModule = typeof import('../kafka/platformatic-engine.ts');
