@@ -61,23 +61,12 @@ export async function handleIngest(
 
   const encoding = parseContentEncoding(request.contentEncoding);
   if (encoding === undefined) {
-    const drained = await drainBody(request.body);
-    return failed(
-      failure(
-        'UNSUPPORTED_ENCODING',
-        `Content-Encoding "${truncate(request.contentEncoding ?? '')}" is not supported`,
-      ),
-      retryAfter,
-      !drained,
-    );
+    const reason = `Content-Encoding "${truncate(request.contentEncoding ?? '')}" is not supported`;
+    return refuseUnread(request.body, failure('UNSUPPORTED_ENCODING', reason), retryAfter);
   }
   if (request.contentLength !== undefined && request.contentLength > server.bodyLimitBytes) {
-    const drained = await drainBody(request.body);
-    return failed(
-      failure('BODY_TOO_LARGE', `body exceeds ${server.bodyLimitBytes} bytes`),
-      retryAfter,
-      !drained,
-    );
+    const reason = `body exceeds ${server.bodyLimitBytes} bytes`;
+    return refuseUnread(request.body, failure('BODY_TOO_LARGE', reason), retryAfter);
   }
   const raw = await readBody(request.body, server.bodyLimitBytes);
   if (!raw.ok) return failed(raw.failure, retryAfter, !raw.drained);
@@ -188,6 +177,16 @@ function countLines(metrics: GatewayMetrics, repo: string, summary: IngestSummar
     metrics.linesDropped.inc({ repo, reason }, count);
   for (const [reason, count] of Object.entries(summary.invalid.byReason))
     metrics.linesInvalid.inc({ repo, reason }, count);
+}
+
+/** Refuses before reading: drains the body (bounded) so the sender reads the answer, else closes. */
+async function refuseUnread(
+  body: Readable,
+  reason: IngestFailure,
+  retryAfter: string,
+): Promise<IngestResponse> {
+  const drained = await drainBody(body);
+  return failed(reason, retryAfter, !drained);
 }
 
 function failed(
