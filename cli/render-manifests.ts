@@ -5,7 +5,6 @@ import { desiredConfigMap } from '../operator/controller/gateway-config-map.ts';
 import { effectiveWeights } from '../operator/controller/reconcile-fleet.ts';
 import type { KubeObject } from '../operator/kube/kube-client.ts';
 import type { FleetSettings, RouteSettings } from '../operator/operator-config.ts';
-import { gatewaySecretNames } from '../operator/render/gateway-secret-names.ts';
 import {
   byName,
   type RenderedConfig,
@@ -13,8 +12,7 @@ import {
   renderGatewayConfig,
   type Track,
 } from '../operator/render/render-gateway-config.ts';
-import { renderGatewayUpstream } from '../operator/render/render-gateway-upstream.ts';
-import { renderGatewayWorkload } from '../operator/render/render-gateway-workload.ts';
+import { fleetSecretNames, renderGatewayTrack } from '../operator/render/render-gateway-track.ts';
 import { renderPrefixRoute, renderRepoRoute } from '../operator/render/render-routes.ts';
 import type { DocumentIssue, DocumentOrigin, ResourceDocument } from './read-resources.ts';
 
@@ -107,24 +105,17 @@ export function renderNamespace(
   const { stable, canary } = configs;
   const objects: KubeObject[] = [desiredConfigMap(namespace, 'stable', stable)];
   if (canary) objects.push(desiredConfigMap(namespace, 'canary', canary));
-  const listenerTls = settings.fleet.listenerTls?.secretName;
-  const secrets = gatewaySecretNames(resources.producers, resources.repos, listenerTls ? [listenerTls] : []);
+  const secrets = fleetSecretNames(resources.producers, resources.repos, settings.fleet);
   const tracks: Track[] = canary ? ['stable', 'canary'] : ['stable'];
   for (const track of tracks) {
-    const workload = renderGatewayWorkload({
+    const { workload, upstream } = renderGatewayTrack({
       namespace,
       track,
-      settings: settings.fleet[track],
+      fleet: settings.fleet,
+      routes: settings.routes,
       secrets,
-      ...(listenerTls ? { listenerTls: true } : {}),
     });
     objects.push(workload.deployment, workload.service, workload.podDisruptionBudget);
-    const upstream = renderGatewayUpstream({
-      namespace,
-      track,
-      routes: settings.routes,
-      listenerTls: listenerTls !== undefined,
-    });
     if (upstream) objects.push(upstream);
   }
   const summary: string[] = [

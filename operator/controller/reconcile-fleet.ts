@@ -15,7 +15,6 @@ import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import type { FleetSettings, RouteSettings } from '../operator-config.ts';
 import { needsApply } from '../render/applied-digest.ts';
-import { gatewaySecretNames } from '../render/gateway-secret-names.ts';
 import {
   fleetRenderOptions,
   type RenderedConfig,
@@ -23,8 +22,7 @@ import {
   type SpecObject,
   type Track,
 } from '../render/render-gateway-config.ts';
-import { renderGatewayUpstream } from '../render/render-gateway-upstream.ts';
-import { renderGatewayWorkload } from '../render/render-gateway-workload.ts';
+import { fleetSecretNames, renderGatewayTrack } from '../render/render-gateway-track.ts';
 import { type RouteWeights, renderPrefixRoute, renderRepoRoute } from '../render/render-routes.ts';
 import type { DesiredCondition } from '../status/conditions.ts';
 import { type CanaryPhase, canaryPhase } from './canary-phase.ts';
@@ -151,33 +149,28 @@ export async function reconcileFleet(
 
   // 2. Workloads of every track that should run; with listener TLS and APISIX, the upstream
   // that makes APISIX speak HTTPS to the track's Service (before any route points there).
-  const listenerTls = fleet.settings.listenerTls?.secretName;
-  const secrets = gatewaySecretNames(producerSpecs, repoSpecs, listenerTls ? [listenerTls] : []);
+  const secrets = fleetSecretNames(producerSpecs, repoSpecs, fleet.settings);
   const upstreamRef = upstreamResource(fleet.routes.provider);
   const wantedUpstreams = new Set<string>();
   for (const track of tracks) {
-    const workload = renderGatewayWorkload({
+    const { workload, upstream } = renderGatewayTrack({
       namespace,
       track,
-      settings: fleet.settings[track],
+      fleet: fleet.settings,
+      routes: fleet.routes,
       secrets,
-      ...(listenerTls ? { listenerTls: true } : {}),
       ...(track === 'canary' && phase.state === 'draining' ? { idleSince: phase.idleSince } : {}),
     });
     for (const [ref, key] of WORKLOAD_KINDS) await apply(ref, workload[key]);
-    const upstream = renderGatewayUpstream({
-      namespace,
-      track,
-      routes: fleet.routes,
-      listenerTls: listenerTls !== undefined,
-    });
     if (upstream && upstreamRef) {
       wantedUpstreams.add(upstream.metadata.name);
       await apply(upstreamRef, upstream);
     }
   }
   const backendTls =
-    listenerTls !== undefined && fleet.routes.provider === 'gateway-api' ? backendTlsCondition : undefined;
+    fleet.settings.listenerTls !== undefined && fleet.routes.provider === 'gateway-api'
+      ? backendTlsCondition
+      : undefined;
 
   // 3. Routes: one per repo with the effective weights, and the prefix route.
   const routeRef = routeResource(fleet.routes.provider);
