@@ -5,7 +5,7 @@ import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
 import { operatorConfig } from '../operator/operator-config.ts';
 import { fleetRenderOptions } from '../operator/render/render-gateway-config.ts';
 import { formatIssue } from './read-resources.ts';
-import { renderConfigs, renderNamespace } from './render-manifests.ts';
+import { renderNamespace } from './render-manifests.ts';
 import { checkFiles } from './validate-command.ts';
 
 const RENDER_USAGE = `usage: sluice render [--route-provider apisix|gateway-api|none] [--image IMG]
@@ -53,13 +53,14 @@ export async function runRenderCommand(argv: string[], io: CommandIo): Promise<n
     );
     return 2;
   }
-  const checked = await checkFiles(positionals, io);
+  const settings = { fleet: configured.value.fleet, routes: configured.value.routes };
+  // Rendered with the fleet's options (listener TLS adds server.tls), as the operator does.
+  const checked = await checkFiles(positionals, io, fleetRenderOptions(settings.fleet));
   if (typeof checked === 'number') return checked;
   if (checked.issues.length > 0) {
     for (const issue of checked.issues) io.stderr.write(`${formatIssue(issue)}\n`);
     return 1;
   }
-  const settings = { fleet: configured.value.fleet, routes: configured.value.routes };
   const parts: string[] = [];
   for (const [namespace, { resources, configs }] of checked.namespaces) {
     if (resources.repos.length === 0) {
@@ -67,11 +68,7 @@ export async function runRenderCommand(argv: string[], io: CommandIo): Promise<n
       parts.push(`# namespace ${namespace}: no LogRepos, nothing to apply\n`);
       continue;
     }
-    // The checked configs are rendered without fleet options; listener TLS adds server.tls.
-    const fleetOptions = fleetRenderOptions(settings.fleet);
-    const fleetConfigs =
-      fleetOptions.listenerTlsSecret === undefined ? configs : renderConfigs(resources, fleetOptions);
-    const rendered = renderNamespace(namespace, resources, fleetConfigs, settings);
+    const rendered = renderNamespace(namespace, resources, configs, settings);
     const comments = rendered.summary.map((line) => `# ${line}\n`).join('');
     const documents = rendered.objects
       .map((object) => `---\n${stringify(object, { lineWidth: 0, aliasDuplicateObjects: false })}`)

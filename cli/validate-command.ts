@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
 import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
+import type { RenderOptions } from '../operator/render/render-gateway-config.ts';
 import { byNamespace, type DocumentIssue, formatIssue, readResources } from './read-resources.ts';
 import {
   type NamespaceConfigs,
@@ -28,13 +29,14 @@ export interface CheckedNamespace {
 
 /**
  * Reads, schema-checks and deep-checks the files: the shared first step of `validate` and
- * `render`. Writes read errors itself; resolves with every issue (sorted by file and
+ * `render`; configs are rendered with `options` (render passes its fleet's). Writes read errors itself; resolves with every issue (sorted by file and
  * document) and each namespace (sorted) as rendered, or an exit status when it could not
  * get that far.
  */
 export async function checkFiles(
   files: readonly string[],
   io: Pick<CommandIo, 'stderr'>,
+  options: RenderOptions = {},
 ): Promise<{ namespaces: Map<string, CheckedNamespace>; issues: DocumentIssue[] } | number> {
   const read = await readResources(files);
   if ('unreadable' in read) {
@@ -44,7 +46,7 @@ export async function checkFiles(
   const issues = [...read.issues];
   const namespaces = new Map<string, CheckedNamespace>();
   for (const [namespace, resources] of byNamespace(read)) {
-    const configs = renderConfigs(resources);
+    const configs = renderConfigs(resources, options);
     issues.push(...verdictIssues(resources, configs));
     namespaces.set(namespace, { resources, configs });
   }
