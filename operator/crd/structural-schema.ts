@@ -1,5 +1,6 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { CRD_OPAQUE } from '../../gateway/config/pipeline-schema.ts';
+import { literalValues } from '../../gateway/config/schema-walk.ts';
 
 /**
  * Converts the project's TypeBox schemas into Kubernetes *structural*
@@ -51,12 +52,6 @@ function base(schema: TSchema): Structural {
 function firstSentence(text: string): string {
   const end = text.search(/[.:](\s|$)/);
   return end > 0 ? text.slice(0, end + 1) : text;
-}
-
-function literalValues(schema: TSchema): unknown[] | undefined {
-  const variants = schema.anyOf as TSchema[] | undefined;
-  if (!variants?.every((variant) => variant[Kind] === 'Literal')) return undefined;
-  return variants.map((variant) => variant.const);
 }
 
 /** Converts a schema; deterministic for a given input. */

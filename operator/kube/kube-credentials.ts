@@ -80,14 +80,10 @@ function fileOrData(
   return undefined;
 }
 
-/** The current (or named) context of a parsed kubeconfig; relative paths resolve against `baseDir`. */
-export function resolveKubeconfig(
-  document: unknown,
-  baseDir: string,
-  contextName?: string,
-): ResolvedKubeconfig {
+/** The current context of a parsed kubeconfig; relative paths resolve against `baseDir`. */
+export function resolveKubeconfig(document: unknown, baseDir: string): ResolvedKubeconfig {
   const doc = (document ?? {}) as KubeconfigDocument;
-  const wanted = contextName ?? doc['current-context'];
+  const wanted = doc['current-context'];
   if (!wanted) throw new KubeconfigError('kubeconfig has no current-context');
   const context = doc.contexts?.find((c) => c.name === wanted)?.context;
   if (!context) throw new KubeconfigError(`kubeconfig has no context "${wanted}"`);

@@ -99,7 +99,7 @@ export function fleetRenderOptions(settings: Pick<FleetSettings, 'listenerTls'> 
 }
 
 /** The server section that makes the gateways serve HTTPS with the mounted certificate. */
-export function listenerServer(secret: string): Record<string, unknown> {
+function listenerServer(secret: string): Record<string, unknown> {
   return { tls: { certFile: secretPath(secret, 'tls.crt'), keyFile: secretPath(secret, 'tls.key') } };
 }
 
