@@ -14,8 +14,9 @@ import { eventually } from '../../support/eventually.ts';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MiB = 1024 * 1024;
 /**
- * Peak RSS a gateway process may reach under a fault: the benchmark's peak under normal full
- * sync load is ~420 MB (README); a frozen broker or an overload refused must not cost more
+ * Peak RSS a gateway process may reach under a fault: the benchmark's peak under full sync
+ * load is 386 MiB without `--max-semi-space-size` (docs/benchmarks/README.md, Memory), which
+ * these child gateways run without; a frozen broker or an overload refused must not cost more
  * than healthy load does.
  */
 export const PEAK_RSS_BOUND = 512 * MiB;
