@@ -104,14 +104,15 @@ describe('reload storm under load', () => {
     };
     console.log(JSON.stringify(figures));
 
+    // The load ran through the storm: "no request failed" is about real requests.
+    expect(stats.acknowledged.length).toBeGreaterThan(0);
     expect(stats.violations.slice(0, 5)).toEqual([]);
     expect(stats.clientTimeouts).toBe(0);
     expect(stats.connectionErrors).toBe(0);
     expect(missing).toEqual([]);
     expect(read.malformed).toBe(0);
     expect(figures.applied).toBe(applied);
-    expect(figures.invalid).toBe(invalid);
-    expect(invalid).toBe(SWAPS / INVALID_EVERY);
+    expect(figures.invalid).toBe(SWAPS / INVALID_EVERY);
     expect(figures.errors).toBe(0);
     expect(gateway.runtime().revision).toBe(`storm-${SWAPS - 1}`);
   });
