@@ -95,6 +95,18 @@ const NUMERIC_FLAGS: Record<string, readonly [NumericOption, number, number]> = 
   workers: ['workers', 1, 64],
 };
 
+/** `raw` as one of `allowed`, or the message naming them. */
+function oneOf<T extends string>(
+  flag: string,
+  allowed: readonly T[],
+  raw: string,
+): { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string } {
+  const value = allowed.find((name) => name === raw);
+  return value === undefined
+    ? { ok: false, message: `--${flag} must be one of ${allowed.join(', ')}, got "${raw}"` }
+    : { ok: true, value };
+}
+
 /** Parses the command line (without node and script); errors are values, not throws. */
 export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
   let values: Record<string, string | boolean | undefined>;
@@ -125,24 +137,14 @@ export function parseBenchArgs(argv: readonly string[]): ParsedBenchArgs {
     options[field] = value;
   }
   if (typeof values.engine === 'string') {
-    const engine = BENCH_ENGINES.find((name) => name === values.engine);
-    if (engine === undefined) {
-      return {
-        ok: false,
-        message: `--engine must be one of ${BENCH_ENGINES.join(', ')}, got "${values.engine}"`,
-      };
-    }
-    options.engine = engine;
+    const engine = oneOf('engine', BENCH_ENGINES, values.engine);
+    if (!engine.ok) return engine;
+    options.engine = engine.value;
   }
   if (typeof values.matrix === 'string') {
-    const matrix = MATRIX_KINDS.find((kind) => kind === values.matrix);
-    if (matrix === undefined) {
-      return {
-        ok: false,
-        message: `--matrix must be one of ${MATRIX_KINDS.join(', ')}, got "${values.matrix}"`,
-      };
-    }
-    options.matrix = matrix;
+    const matrix = oneOf('matrix', MATRIX_KINDS, values.matrix);
+    if (!matrix.ok) return matrix;
+    options.matrix = matrix.value;
     if (values.warmup === undefined) options.warmupS = MATRIX_PHASE_DEFAULTS.warmupS;
     if (values.duration === undefined) options.durationS = MATRIX_PHASE_DEFAULTS.durationS;
     if (values['half-duration'] === undefined) options.halfRateS = MATRIX_PHASE_DEFAULTS.halfRateS;

@@ -1,7 +1,9 @@
 // `npm run bench`: the gateway, as a separate process in sync mode with lz4 and acks=all, under
 // closed-loop load of CDN access-log JSONL, then open-loop load at half its peak rate; and, as
 // the reference, the same lines pushed with `kcat -P -z lz4 -X acks=all` to the same broker.
-// Prints one table (each run and the median) on stdout; progress goes to stderr.
+// Prints one table (each run and the median) on stdout; progress goes to stderr. With
+// --matrix quick|full, one row per engine × compression × mode × pipeline cell instead, each
+// against kcat with that compression, written into docs/benchmarks/ as well.
 // Usage: npm run bench -- [--duration S] [--connections N] [--runs N] … (--help lists them)
 
 import { spawnSync } from 'node:child_process';
@@ -315,17 +317,23 @@ interface CellRun {
   lossFree: boolean;
 }
 
+/** What every run of one `npm run bench` invocation shares. */
+interface BenchSession {
+  readonly options: BenchOptions;
+  readonly broker: Broker;
+  readonly lines: readonly string[];
+  readonly bodies: readonly RequestBody[];
+  readonly workDir: string;
+  readonly nodeArgs: readonly string[];
+}
+
 async function runOnce(
   run: number,
-  options: BenchOptions,
-  broker: Broker,
-  lines: readonly string[],
-  bodies: readonly RequestBody[],
-  workDir: string,
-  nodeArgs: readonly string[],
-  cell: MatrixCell = singleCell(options),
+  session: BenchSession,
+  cell: MatrixCell = singleCell(session.options),
   reference?: KcatFigures,
 ): Promise<CellRun> {
+  const { options, broker, lines, bodies, workDir, nodeArgs } = session;
   const gatewayTopic = uniqueTopicName(`bench-gateway-r${run}`);
   const errorTopic = uniqueTopicName(`bench-errors-r${run}`);
   const topics = cell.pipeline === 'typical' ? [gatewayTopic, errorTopic] : [gatewayTopic];
@@ -523,14 +531,8 @@ function toCellFigures(cell: MatrixCell, result: CellRun, kcat: KcatFigures): Ce
 }
 
 /** Every cell of the matrix, each against the kcat reference of its compression. */
-async function runMatrix(
-  options: BenchOptions,
-  broker: Broker,
-  lines: readonly string[],
-  bodies: readonly RequestBody[],
-  workDir: string,
-  nodeArgs: readonly string[],
-): Promise<CellFigures[]> {
+async function runMatrix(session: BenchSession): Promise<CellFigures[]> {
+  const { options, broker, lines } = session;
   const cells = expandMatrix(options.matrix ?? 'quick', BENCH_ENGINES);
   const results: CellFigures[] = [];
   let reference: { compression: string; kcat: KcatFigures } | undefined;
@@ -552,17 +554,7 @@ async function runMatrix(
     for (let r = 0; r < options.runs && !abort.signal.aborted; r++) {
       run += 1;
       progress(`cell ${index + 1}/${cells.length}: ${cellLabel(cell)}`);
-      const result = await runOnce(
-        run,
-        options,
-        broker,
-        lines,
-        bodies,
-        workDir,
-        nodeArgs,
-        cell,
-        reference.kcat,
-      );
+      const result = await runOnce(run, session, cell, reference.kcat);
       repeats.push(toCellFigures(cell, result, reference.kcat));
     }
     if (repeats.length > 0) results.push(medianFigures(repeats));
@@ -624,6 +616,7 @@ async function main(): Promise<number> {
   const bodies = buildBodies(lines, options.linesPerRequest);
   const bodyBytes = bodies.reduce((sum, b) => sum + b.data.length, 0) / bodies.length;
   const lineBytes = lines.reduce((sum, l) => sum + Buffer.byteLength(l), 0) / lines.length;
+  const session: BenchSession = { options, broker, lines, bodies, workDir, nodeArgs };
 
   const cpuModel = parseCpuModel(await readFile('/proc/cpuinfo', 'utf8').catch(() => '')) ?? 'unknown CPU';
   const argv = process.argv.slice(2);
@@ -642,7 +635,7 @@ async function main(): Promise<number> {
   ];
 
   if (options.matrix !== undefined) {
-    const cells = await runMatrix(options, broker, lines, bodies, workDir, nodeArgs);
+    const cells = await runMatrix(session);
     const markdown = renderMatrixMarkdown({
       title: `Matrix (${options.matrix}), ${new Date().toISOString().slice(0, 10)}`,
       command,
@@ -678,7 +671,7 @@ async function main(): Promise<number> {
 
   const runs: RunFigures[] = [];
   for (let run = 1; run <= options.runs && !abort.signal.aborted; run++) {
-    runs.push((await runOnce(run, options, broker, lines, bodies, workDir, nodeArgs)).figures);
+    runs.push((await runOnce(run, session)).figures);
   }
   const loadAfter = loadavg();
 
