@@ -250,6 +250,11 @@ spec:
     expect(metrics).toMatch(/sluice_config_reload_total\{result="applied"\} [1-9]/);
     // Same pod template: the config is the content of the mounted directory, not part of the pod.
     const deploymentAfter = await client.get(DEPLOYMENTS, ns, 'sluice-gateway-canary');
+    // Both exist, so the equalities below do not hold for two undefineds.
+    expect([podDigest(deploymentBefore), deploymentBefore?.metadata.generation]).toEqual([
+      expect.any(String),
+      expect.any(Number),
+    ]);
     expect(podDigest(deploymentAfter)).toBe(podDigest(deploymentBefore));
     expect(deploymentAfter?.metadata.generation).toBe(deploymentBefore?.metadata.generation);
     // The stable track's config did not move.

@@ -80,6 +80,7 @@ describe('hot reload under load', () => {
     const started = performance.now();
     const workers = Array.from({ length: 8 }, (_, w) => worker(w));
 
+    // Throws when the revision is not served within 10 s.
     const waitForRevision = (revision: string) =>
       eventually(
         async () => gateway.runtime().revision,
@@ -102,7 +103,7 @@ describe('hot reload under load', () => {
         expect(gateway.runtime().revision).toBe(`rev-${revision - 1}`);
       }
       await watched.write(configFor(revision));
-      expect(await waitForRevision(`rev-${revision}`)).toBe(`rev-${revision}`);
+      await waitForRevision(`rev-${revision}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 700));
     stop = true;

@@ -76,8 +76,9 @@ describe('kafka test infrastructure', () => {
   });
 });
 
-// Only the local broker is ours to crash; an external or testcontainers one shows as skipped.
-describe.runIf(inject('kafkaSource') === 'local')('local broker control', () => {
+// Only the local broker is ours to crash; against an external or testcontainers one
+// connectKafkaControl() fails the test with what to change, as the kube infra test does.
+describe('local broker control', () => {
   const brokers = inject('kafkaBrokers');
 
   it('survives a crash: data written before a SIGKILL is there after restart', async () => {

@@ -22,6 +22,14 @@ import { postLines } from '../support/start-test-gateway.ts';
 
 const brokers = inject('kafkaBrokers');
 const security = inject('kafkaSecurity');
+// Integration tests never skip: a broker that is not ours has no secured listeners to test.
+// Thrown while collecting, since with no variants the file would hold no test to fail.
+if (!security) {
+  throw new Error(
+    'kafka-security tests need the local test broker (its SASL and SSL listeners); ' +
+      'KAFKA_BROKERS or testcontainers brokers do not provide them',
+  );
+}
 
 type Variant = {
   readonly name: string;
@@ -30,26 +38,17 @@ type Variant = {
   readonly tls?: boolean;
 };
 
-const variants: Variant[] = security
-  ? [
-      { name: 'SASL PLAIN', brokers: security.saslBrokers, sasl: 'plain' },
-      { name: 'SASL SCRAM-SHA-256', brokers: security.saslBrokers, sasl: 'scram-sha-256' },
-      { name: 'SASL SCRAM-SHA-512', brokers: security.saslBrokers, sasl: 'scram-sha-512' },
-      { name: 'TLS', brokers: security.sslBrokers, tls: true },
-    ]
-  : [];
+const variants: Variant[] = [
+  { name: 'SASL PLAIN', brokers: security.saslBrokers, sasl: 'plain' },
+  { name: 'SASL SCRAM-SHA-256', brokers: security.saslBrokers, sasl: 'scram-sha-256' },
+  { name: 'SASL SCRAM-SHA-512', brokers: security.saslBrokers, sasl: 'scram-sha-512' },
+  { name: 'TLS', brokers: security.sslBrokers, tls: true },
+];
 
 let dir: string;
 let otherCaFile: string;
 
 beforeAll(async () => {
-  // Integration tests never skip: a broker that is not ours has no secured listeners to test.
-  if (!security) {
-    throw new Error(
-      'kafka-security tests need the local test broker (its SASL and SSL listeners); ' +
-        'KAFKA_BROKERS or testcontainers brokers do not provide them',
-    );
-  }
   dir = await mkdtemp(join(tmpdir(), 'sluice-kafka-security-'));
   otherCaFile = (await createTestPki(join(dir, 'other-pki'), { caName: 'untrusted-ca' })).caFile;
 });
@@ -116,12 +115,12 @@ const line = (id: string) => JSON.stringify({ id, msg: 'secured' });
 
 describe.each(kafkaEngines())('%s engine', (engine) => {
   describe.each(variants)('$name', (variant) => {
-    const good = variant.sasl ? security?.users[variant.sasl] : undefined;
+    const good = variant.sasl ? security.users[variant.sasl] : undefined;
 
     it('produces through the secured listener; kcat reads the records back', async () => {
       const topic = uniqueTopicName(`sec-${engine}-${variant.sasl ?? 'tls'}`);
       await createTopic(brokers, topic, 1);
-      const { gateway, logs } = await start(engine, variant, topic, good, security?.caFile);
+      const { gateway, logs } = await start(engine, variant, topic, good, security.caFile);
       try {
         await Promise.race([
           gateway.connected,

@@ -59,9 +59,11 @@ describe('links in the user docs', () => {
 
   it('resolve to existing files and headings', async () => {
     const broken: string[] = [];
+    let checked = 0;
     for (const file of await documents()) {
       const text = await readFile(file, 'utf8');
       for (const link of links(text)) {
+        checked += 1;
         const [path = '', fragment] = link.split('#');
         const target = path === '' ? file : join(dirname(file), path);
         if (relative(root, target).startsWith('charts/')) continue;
@@ -76,6 +78,8 @@ describe('links in the user docs', () => {
         }
       }
     }
+    // The docs do link to one another: a links() that found nothing would pass vacuously.
+    expect(checked).toBeGreaterThan(10);
     expect(broken).toEqual([]);
   });
 });
