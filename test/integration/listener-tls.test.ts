@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validateConfig } from '../../gateway/config/parse-config.ts';
 import type { GatewayConfig } from '../../gateway/config/schema.ts';
 import type { GatewayServer } from '../../gateway/http/server.ts';
+import { createTopic, splitBrokers, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { createTestPki, type IssuedCertificate, type TestPki } from '../infra/test-pki.ts';
 import { writeConfigMapVolume } from '../support/atomic-writer.ts';
 import { eventually } from '../support/eventually.ts';
@@ -23,13 +24,15 @@ let ca: string;
 let gateway: GatewayServer;
 const certs: Record<string, IssuedCertificate> = {};
 const logs: string[] = [];
+const brokers = inject('kafkaBrokers');
+const topic = uniqueTopicName('listener-tls');
 
 const configFor = (secretDir: string): GatewayConfig => {
   const parsed = validateConfig({
     revision: 'tls-test',
     server: { tls: { certFile: join(secretDir, 'tls.crt'), keyFile: join(secretDir, 'tls.key') } },
-    producers: { main: { type: 'file', path: join(dir, 'records.jsonl') } },
-    repos: { open: { producer: 'main', topic: 'logs.open' } },
+    producers: { main: { type: 'kafka', brokers: splitBrokers(brokers) } },
+    repos: { open: { producer: 'main', topic } },
   });
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   return parsed.config;
@@ -68,6 +71,7 @@ const freshAgent = () => new Agent({ ca, keepAlive: false, maxCachedSessions: 0 
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sluice-listener-tls-'));
+  await createTopic(brokers, topic, 1);
   pki = await createTestPki(join(dir, 'pki'));
   ca = await readFile(pki.caFile, 'utf8');
   for (const name of ['gw-1', 'gw-2', 'gw-3']) certs[name] = await pki.issue(name);
