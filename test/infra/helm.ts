@@ -93,15 +93,7 @@ export async function ensureHelm(options: { log?: (line: string) => void } = {})
 
 /** Kubernetes major/minor matching the client-go Helm's go.mod requires (v0.34.x → 1.34). */
 async function helmKubeVersion(go: string): Promise<{ major: string; minor: string }> {
-  const download = await runCommand(go, ['mod', 'download', '-json', `${HELM_MODULE}@${HELM_VERSION}`], {
-    env: goEnv(),
-    cwd: tmpdir(),
-    timeoutMs: 10 * 60_000,
-  });
-  if (download.code !== 0) {
-    throw new Error(`go mod download ${HELM_MODULE}@${HELM_VERSION} failed:\n${tail(download.stderr, 20)}`);
-  }
-  const { GoMod } = JSON.parse(download.stdout) as { GoMod: string };
+  const { GoMod } = await goModDownload(go, HELM_MODULE, HELM_VERSION);
   const clientGo = requiredVersion(await readFile(GoMod, 'utf8'), 'k8s.io/client-go');
   const match = /^v0\.(\d+)\./.exec(clientGo);
   if (match?.[1] === undefined)
@@ -189,18 +181,29 @@ export const PROMETHEUS_OPERATOR_VERSION = 'v0.85.0';
  * from there: they are never copied into the project.
  */
 export async function prometheusOperatorCrdDir(): Promise<string> {
-  const go = await ensureGo();
-  const download = await runCommand(
-    go,
-    ['mod', 'download', '-json', `${PROMETHEUS_OPERATOR_MODULE}@${PROMETHEUS_OPERATOR_VERSION}`],
-    { env: goEnv(), cwd: tmpdir(), timeoutMs: 10 * 60_000 },
+  const { Dir } = await goModDownload(
+    await ensureGo(),
+    PROMETHEUS_OPERATOR_MODULE,
+    PROMETHEUS_OPERATOR_VERSION,
   );
+  return join(Dir, 'example', 'prometheus-operator-crd');
+}
+
+/** `go mod download` of one module version into the shared .cache/go: its folder and go.mod. */
+async function goModDownload(
+  go: string,
+  module: string,
+  version: string,
+): Promise<{ Dir: string; GoMod: string }> {
+  const download = await runCommand(go, ['mod', 'download', '-json', `${module}@${version}`], {
+    env: goEnv(),
+    cwd: tmpdir(),
+    timeoutMs: 10 * 60_000,
+  });
   if (download.code !== 0) {
     throw new Error(
-      `go mod download ${PROMETHEUS_OPERATOR_MODULE}@${PROMETHEUS_OPERATOR_VERSION} failed:\n` +
-        tail(`${download.stdout}\n${download.stderr}`, 20),
+      `go mod download ${module}@${version} failed:\n${tail(`${download.stdout}\n${download.stderr}`, 20)}`,
     );
   }
-  const { Dir } = JSON.parse(download.stdout) as { Dir: string };
-  return join(Dir, 'example', 'prometheus-operator-crd');
+  return JSON.parse(download.stdout) as { Dir: string; GoMod: string };
 }

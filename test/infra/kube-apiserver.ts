@@ -9,8 +9,6 @@ import { killAtExit, ManagedProcess } from './managed-process.ts';
 import { freePorts, sleep } from './system-tools.ts';
 import { certificateFiles, createTestPki } from './test-pki.ts';
 
-export { ensureKubeBinaries, type KubeBinaries } from './kube-binaries.ts';
-
 // A single-node Kubernetes API server for tests: etcd and kube-apiserver on loopback, no
 // kubelet, no container runtime. It serves the API as a real cluster does (CRDs, CEL
 // validation, server-side apply, RBAC, watches), which is what an operator talks to.
