@@ -168,6 +168,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/status', async () => {
     const runtime = deps.runtimes.current;
     return {
+      // With --workers each worker answers for itself: the pid tells which one did.
+      pid: process.pid,
       revision: runtime?.revision ?? null,
       draining: deps.isDraining(),
       repos: [...(runtime?.repos.values() ?? [])].map((repo) => ({

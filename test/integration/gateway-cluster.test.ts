@@ -103,6 +103,13 @@ describe(`gateway --workers 2 (${engine} engine)`, () => {
       };
       await send('a', 20);
       expect(acknowledged).toHaveLength(200);
+      // Both workers answer: on fresh connections the primary's round-robin alternates.
+      const answeredBy = new Set<number>();
+      for (let i = 0; i < 10; i++) {
+        const status = await fetch(`${url}/status`, { headers: { connection: 'close' } });
+        answeredBy.add(((await status.json()) as { pid: number }).pid);
+      }
+      expect([...answeredBy].sort()).toEqual([...workerPids].sort());
 
       process.kill(workerPids[0] as number, 'SIGKILL');
       await waitFor('gateway listening', 3);
