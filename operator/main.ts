@@ -91,6 +91,12 @@ export async function operatorMain(
     },
     'operator started',
   );
+  if (config.routes.provider === 'gateway-api' && config.routes.parentRefs.length === 0) {
+    // The LogRepos' RouteAccepted condition (NoParentRefs) says the same, where users look.
+    logger.warn(
+      'routes.parentRefs is empty: the HTTPRoutes attach to no Gateway and no proxy serves them; set --parent-refs',
+    );
+  }
   if (config.fleet.listenerTls && config.routes.provider === 'gateway-api') {
     // The LogRepos' BackendTLS condition says the same, where users look.
     logger.warn(

@@ -85,6 +85,11 @@ export const CONDITION = {
    * says what is needed.
    */
   backendTls: 'BackendTLS',
+  /**
+   * Present with Gateway API routes: whether the Gateways named in parentRefs accepted the
+   * repo's HTTPRoute and resolved its backends, as their controllers wrote in status.parents.
+   */
+  routeAccepted: 'RouteAccepted',
 } as const;
 
 export const REASON = {
@@ -104,6 +109,14 @@ export const REASON = {
   reconciling: 'Reconciling',
   // BackendTLS = Unknown: a BackendTLSPolicy must send the Gateway's traffic over HTTPS
   backendTlsPolicyRequired: 'BackendTLSPolicyRequired',
+  // RouteAccepted = True
+  accepted: 'Accepted',
+  // RouteAccepted = False: no parentRefs; a parent refused the route; or its backends
+  routeNotAccepted: 'RouteNotAccepted',
+  routeRefsNotResolved: 'RouteRefsNotResolved',
+  noParentRefs: 'NoParentRefs',
+  // RouteAccepted = Unknown: no controller reported on the route's generation yet
+  routeNotReported: 'RouteNotReported',
 } as const;
 export type Reason = (typeof REASON)[keyof typeof REASON];
 

@@ -370,6 +370,57 @@ describe('reconcileNamespace with a gateway fleet', () => {
     expect(statusOf(world, 'a').route).toEqual({ kind: 'HTTPRoute', name: 'sluice-repo-a' });
   });
 
+  it('reads what the Gateway controller wrote in the HTTPRoute’s status.parents into RouteAccepted', async () => {
+    const world = fakeWorld([producer, repo('a')], {
+      ...apisix,
+      provider: 'gateway-api',
+      parentRefs: [{ name: 'edge' }],
+    });
+    await world.reconcile();
+    const routeAccepted = () => statusOf(world, 'a').conditions.find((c) => c.type === 'RouteAccepted');
+    expect(routeAccepted()).toMatchObject({ status: 'Unknown', reason: 'RouteNotReported' });
+    const key = 'httproutes/logs/sluice-repo-a';
+    const stored = world.store.get(key) as KubeObject;
+    world.store.set(key, {
+      ...stored,
+      status: {
+        parents: [
+          {
+            parentRef: { name: 'edge' },
+            controllerName: 'traefik.io/gateway-controller',
+            conditions: [
+              {
+                type: 'Accepted',
+                status: 'True',
+                reason: 'Accepted',
+                observedGeneration: stored.metadata.generation,
+              },
+              {
+                type: 'ResolvedRefs',
+                status: 'True',
+                reason: 'ResolvedRefs',
+                observedGeneration: stored.metadata.generation,
+              },
+            ],
+          },
+        ],
+      },
+    });
+    expect((await world.reconcile()).writes).toEqual(['status logrepos/a']);
+    expect(routeAccepted()).toMatchObject({ status: 'True', reason: 'Accepted' });
+    // A route status that does not change writes nothing.
+    expect((await world.reconcile()).writes).toEqual([]);
+  });
+
+  it('says RouteAccepted=False / NoParentRefs when the HTTPRoutes attach to no Gateway', async () => {
+    const world = fakeWorld([producer, repo('a')], { ...apisix, provider: 'gateway-api', parentRefs: [] });
+    await world.reconcile();
+    expect(statusOf(world, 'a').conditions.find((c) => c.type === 'RouteAccepted')).toMatchObject({
+      status: 'False',
+      reason: 'NoParentRefs',
+    });
+  });
+
   it('with listener TLS and APISIX: an https ApisixUpstream per track Service, pruned with the track and when TLS goes off', async () => {
     const world = fakeWorld([producer, repo('a')], apisix, {
       ...fleetSettings,
@@ -458,12 +509,17 @@ describe('reconcileNamespace with a gateway fleet', () => {
         }),
       );
     }
-    expect(statusOf(world, 'b').conditions.map((c) => c.type)).toEqual(['Ready', 'Canary', 'BackendTLS']);
+    expect(statusOf(world, 'b').conditions.map((c) => c.type)).toEqual([
+      'Ready',
+      'Canary',
+      'BackendTLS',
+      'RouteAccepted',
+    ]);
     expect((await world.reconcile()).writes).toEqual([]);
 
     world.setListenerTls(undefined);
     await world.reconcile();
-    expect(statusOf(world, 'a').conditions.map((c) => c.type)).toEqual(['Ready']);
+    expect(statusOf(world, 'a').conditions.map((c) => c.type)).toEqual(['Ready', 'RouteAccepted']);
     expect((await world.reconcile()).writes).toEqual([]);
   });
 });

@@ -25,6 +25,7 @@ import {
 import { fleetSecretNames, renderGatewayTrack } from '../render/render-gateway-track.ts';
 import { type RouteWeights, renderPrefixRoute, renderRepoRoute } from '../render/render-routes.ts';
 import type { DesiredCondition } from '../status/conditions.ts';
+import { routeAcceptedCondition } from '../status/route-acceptance.ts';
 import { type CanaryPhase, canaryPhase } from './canary-phase.ts';
 import { lostOwnership } from './field-ownership.ts';
 import {
@@ -52,7 +53,7 @@ export interface FleetOptions {
   readonly idleSince: Map<string, string>;
 }
 
-/** The fleet fields of one LogRepo's status, plus the fleet's conditions (Canary, BackendTLS). */
+/** The fleet fields of one LogRepo's status, plus the fleet's conditions (Canary, BackendTLS, RouteAccepted). */
 export interface RepoFleetStatus {
   readonly route?: { readonly kind: string; readonly name: string };
   readonly weights: RouteWeights;
@@ -215,6 +216,16 @@ export async function reconcileFleet(
             ]
           : []),
         ...(backendTls ? [backendTls(repo)] : []),
+        // What the Gateway controllers said of the route: read back from its status.parents.
+        ...(fleet.routes.provider === 'gateway-api' && route && routeRef
+          ? [
+              routeAcceptedCondition(
+                caches.get(routeRef, namespace, route.metadata.name),
+                fleet.routes.parentRefs,
+                repo.metadata.generation ?? 0,
+              ),
+            ]
+          : []),
       ],
     });
   }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { goModDownload } from './go-modules.ts';
 import { ensureGo, goEnv, requiredVersion } from './kube-binaries.ts';
 import { exists, type RunResult, runCommand, tail } from './system-tools.ts';
 
@@ -187,23 +188,4 @@ export async function prometheusOperatorCrdDir(): Promise<string> {
     PROMETHEUS_OPERATOR_VERSION,
   );
   return join(Dir, 'example', 'prometheus-operator-crd');
-}
-
-/** `go mod download` of one module version into the shared .cache/go: its folder and go.mod. */
-async function goModDownload(
-  go: string,
-  module: string,
-  version: string,
-): Promise<{ Dir: string; GoMod: string }> {
-  const download = await runCommand(go, ['mod', 'download', '-json', `${module}@${version}`], {
-    env: goEnv(),
-    cwd: tmpdir(),
-    timeoutMs: 10 * 60_000,
-  });
-  if (download.code !== 0) {
-    throw new Error(
-      `go mod download ${module}@${version} failed:\n${tail(`${download.stdout}\n${download.stderr}`, 20)}`,
-    );
-  }
-  return JSON.parse(download.stdout) as { Dir: string; GoMod: string };
 }

@@ -136,6 +136,13 @@ export interface KafkaBrokerOptions {
    * which stays as it is. The controller and inter-broker traffic stay on PLAINTEXT.
    */
   security?: boolean;
+  /**
+   * Also open a PLAINTEXT listener `POD` on this address (the pod network's host address,
+   * pod-network.ts), advertised as itself: processes in the pod namespaces cannot reach
+   * 127.0.0.1, and a Kafka client connects to the advertised address of the listener it
+   * bootstrapped from.
+   */
+  podListenerHost?: string;
 }
 
 export interface KafkaBrokerHandle {
@@ -157,6 +164,8 @@ export interface KafkaBrokerHandle {
   readonly lastStartMs: number;
   /** The secured listeners and their credentials, when started with `security`. */
   readonly security: KafkaSecurityInfo | undefined;
+  /** Bootstrap servers on the pod network (`<host>:<port>`), when started with `podListenerHost`. */
+  readonly podBrokers: string | undefined;
   logTail(lines?: number): Promise<string>;
   /** Graceful shutdown (SIGTERM, SIGKILL after the grace period); keeps data for restart(). */
   shutdown(): Promise<void>;
@@ -185,8 +194,19 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 
   const dir = await mkdtemp(join(tmpdir(), 'sluice-kafka-'));
   let secured: SecuredListeners | undefined;
+  let pod: { host: string; port: number } | undefined;
   try {
     secured = options.security ? await securedListeners(dir, [port, controllerPort]) : undefined;
+    if (options.podListenerHost !== undefined) {
+      const taken = [
+        port,
+        controllerPort,
+        ...Object.values(secured?.properties.listeners ?? {}).map((l) => l.port),
+      ];
+      let podPort = await freePort();
+      while (taken.includes(podPort)) podPort = await freePort();
+      pod = { host: options.podListenerHost, port: podPort };
+    }
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -202,6 +222,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     stopTimeoutMs: options.stopTimeoutMs ?? 20_000,
     scramArgs: secured?.scramArgs ?? [],
     security: secured?.info,
+    podBrokers: pod === undefined ? undefined : `${pod.host}:${pod.port}`,
   });
   try {
     await writeFile(
@@ -211,6 +232,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
         controllerPort,
         dataDir: broker.dataDir,
         secured: secured?.properties,
+        pod,
         extra: options.properties ?? {},
       }),
     );
@@ -236,6 +258,7 @@ interface BrokerSetup {
   /** `--add-scram` arguments of the storage format (SCRAM users live in the metadata log). */
   scramArgs: string[];
   security: KafkaSecurityInfo | undefined;
+  podBrokers: string | undefined;
 }
 
 class LocalKafkaBroker implements KafkaBrokerHandle {
@@ -248,6 +271,7 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
   readonly serverProperties: string;
   readonly log4jProperties: string;
   readonly security: KafkaSecurityInfo | undefined;
+  readonly podBrokers: string | undefined;
   lastStartMs = 0;
   readonly #setup: BrokerSetup;
   readonly #process: ManagedProcess;
@@ -266,6 +290,7 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
     this.serverProperties = join(setup.dir, 'server.properties');
     this.log4jProperties = join(setup.dir, 'log4j.properties');
     this.security = setup.security;
+    this.podBrokers = setup.podBrokers;
     this.#process = new ManagedProcess({
       name: 'Kafka broker',
       command: setup.java,
@@ -490,10 +515,16 @@ function serverProperties(config: {
   controllerPort: number;
   dataDir: string;
   secured: SecuredListeners['properties'] | undefined;
+  pod: { host: string; port: number } | undefined;
   extra: Record<string, string | number | boolean>;
 }): string {
-  const extraListeners = Object.entries(config.secured?.listeners ?? {});
-  const addresses = extraListeners.map(([name, { port }]) => `,${name}://127.0.0.1:${port}`).join('');
+  const extraListeners = [
+    ...Object.entries(config.secured?.listeners ?? {}).map(
+      ([name, l]) => [name, { ...l, host: '127.0.0.1' }] as const,
+    ),
+    ...(config.pod === undefined ? [] : [['POD', { protocol: 'PLAINTEXT', ...config.pod }] as const]),
+  ];
+  const addresses = extraListeners.map(([name, { host, port }]) => `,${name}://${host}:${port}`).join('');
   const protocols = extraListeners.map(([name, { protocol }]) => `,${name}:${protocol}`).join('');
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',

@@ -3,6 +3,7 @@ import { findDockerEngine } from './docker-engine.ts';
 import { waitForKafka } from './kafka-admin.ts';
 import { ensureKafkaDistribution, kafkaVersion, startKafkaBroker } from './kafka-broker.ts';
 import { serveKafkaControl } from './kafka-control.ts';
+import { createPodNetwork, type PodNetwork } from './pod-network.ts';
 import { provideSharedPart, type StartedPart } from './shared-setup.ts';
 
 // The integration project's globalSetup: it supplies one Kafka cluster for the whole run.
@@ -45,7 +46,13 @@ async function startKafka(): Promise<StartedPart> {
     }
     log(`using the existing cluster KAFKA_BROKERS=${brokers}`);
     return {
-      provided: { kafkaBrokers: brokers, kafkaSource: 'external', kafkaControl: null, kafkaSecurity: null },
+      provided: {
+        kafkaBrokers: brokers,
+        kafkaSource: 'external',
+        kafkaControl: null,
+        kafkaSecurity: null,
+        ...noPodNetwork(`the broker is an outside one (KAFKA_BROKERS=${brokers})`),
+      },
       teardown: async () => undefined,
     };
   }
@@ -78,6 +85,7 @@ async function startKafka(): Promise<StartedPart> {
           kafkaSource: 'testcontainers',
           kafkaControl: null,
           kafkaSecurity: null,
+          ...noPodNetwork('the broker runs in a container'),
         },
         teardown: async () => {
           restoreEnv();
@@ -90,11 +98,28 @@ async function startKafka(): Promise<StartedPart> {
     }
   }
 
+  // The pod network first: the broker listens on its host address too, for the gateway
+  // processes that play pods in network namespaces (the e2e tests through a real proxy). Only
+  // those tests need it, so a machine without it still runs the others; they fail with why.
+  let network: PodNetwork | undefined;
+  let networkError = '';
+  try {
+    network = await createPodNetwork();
+    log(`pod network ${network.info.cidr} on bridge ${network.info.bridge}`);
+  } catch (error) {
+    networkError = error instanceof Error ? error.message : String(error);
+    log(`no pod network: ${networkError}`);
+  }
   let broker: Awaited<ReturnType<typeof startKafkaBroker>> | undefined;
   try {
     const libsDir = await ensureKafkaDistribution({ log });
-    broker = await startKafkaBroker({ libsDir, security: true });
+    broker = await startKafkaBroker({
+      libsDir,
+      security: true,
+      ...(network === undefined ? {} : { podListenerHost: network.info.hostAddress }),
+    });
   } catch (error) {
+    await network?.remove();
     throw noBroker(`the local Apache Kafka ${await kafkaVersion()} broker could not be started`, error);
   }
   const control = await serveKafkaControl(broker);
@@ -110,13 +135,21 @@ async function startKafka(): Promise<StartedPart> {
       kafkaSource: 'local',
       kafkaControl: control.info,
       kafkaSecurity: broker.security ?? null,
+      ...(network === undefined || owned.podBrokers === undefined
+        ? noPodNetwork(networkError)
+        : { podNetwork: network.info, kafkaPodBrokers: owned.podBrokers, podNetworkProblem: null }),
     },
     teardown: async () => {
       restoreEnv();
       await control.close();
       await owned.stop();
+      await network?.remove();
     },
   };
+}
+
+function noPodNetwork(why: string) {
+  return { podNetwork: null, kafkaPodBrokers: null, podNetworkProblem: why };
 }
 
 function noBroker(reason: string, cause: unknown): Error {

@@ -1,5 +1,6 @@
 import type { KafkaControlInfo } from './kafka-control.ts';
 import type { KafkaSecurityInfo } from './kafka-security.ts';
+import type { PodNetworkInfo } from './pod-network.ts';
 
 // Values test/infra/kafka-global-setup.ts provides to the `integration` project; tests read
 // them with vitest's inject().
@@ -16,5 +17,11 @@ declare module 'vitest' {
      * the broker is not ours (KAFKA_BROKERS, testcontainers).
      */
     kafkaSecurity: KafkaSecurityInfo | null;
+    /** The run's pod network (pod-network.ts), on which the local broker also listens; null without one. */
+    podNetwork: PodNetworkInfo | null;
+    /** Bootstrap servers reachable from the pod network's namespaces; null without one. */
+    kafkaPodBrokers: string | null;
+    /** Why there is no pod network (null when there is one): what the tests needing it fail with. */
+    podNetworkProblem: string | null;
   }
 }

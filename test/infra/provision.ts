@@ -9,7 +9,10 @@ import { ensureHelm, prometheusOperatorCrdDir } from './helm.ts';
 import { ensureJava, ensureKafkaDistribution, kafkaVersion } from './kafka-broker.ts';
 import { ensureKcat } from './kcat.ts';
 import { ensureKubeBinaries, KUBE_COMPONENTS } from './kube-binaries.ts';
+import { checkPodNetworkSupport } from './pod-network.ts';
 import { ensureOpenssl } from './test-pki.ts';
+import { ensureTraefik } from './traefik.ts';
+import { upstreamCrdDir } from './upstream-crds.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const say = (line: string) => process.stdout.write(`[provision] ${line}\n`);
@@ -47,6 +50,14 @@ async function main(): Promise<void> {
   const helm = await ensureHelm({ log: (line) => say(`helm: ${line}`) });
   await prometheusOperatorCrdDir();
   say(`helm: ${helm.version} ready in ${relative(root, dirname(helm.path))} (${seconds(th)})`);
+  // The routing layers' real CRDs (Gateway API, APISIX) for the kube and e2e tests.
+  const tu = Date.now();
+  say(`upstream CRDs: ${relative(root, await upstreamCrdDir())} (${seconds(tu)})`);
+  // The e2e tests through a real proxy: Traefik, and pods in network namespaces.
+  const tt = Date.now();
+  const traefik = await ensureTraefik({ log: (line) => say(`traefik: ${line}`) });
+  say(`traefik: ${traefik.version} ready in ${relative(root, dirname(traefik.path))} (${seconds(tt)})`);
+  say(`pod network: network namespaces work (${await checkPodNetworkSupport()})`);
   const tl = Date.now();
   const hadolint = await ensureHadolint({ log: (line) => say(`hadolint: ${line}`) });
   say(`hadolint: ${relative(root, hadolint)} (${seconds(tl)})`);

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,9 +16,9 @@ import {
 import type { FleetSettings, RouteSettings } from '../../operator/operator-config.ts';
 import { type KubeApiserverHandle, startKubeApiserver } from '../infra/kube-apiserver.ts';
 import { ensureKubeBinaries } from '../infra/kube-binaries.ts';
+import { FLEET_CONTROLLERS, startControllerManager } from '../infra/kube-controller-manager.ts';
 import { installCrds, kubectlOk } from '../infra/kubectl.ts';
-import { ManagedProcess } from '../infra/managed-process.ts';
-import { freePort } from '../infra/system-tools.ts';
+import type { ManagedProcess } from '../infra/managed-process.ts';
 import { eventually as eventuallyWithin } from '../support/eventually.ts';
 import { patchLogRepo } from './kubectl-steps.ts';
 import { installUpstreamCrds } from './upstream-crds.ts';
@@ -173,30 +172,7 @@ describe('the fleet with kube-controller-manager and a fake node', () => {
     await installUpstreamCrds({ kubeconfig: apiserver.kubeconfig });
     served.apisix = await routeApiServed(client, 'apisix');
     served.gatewayApi = await routeApiServed(client, 'gateway-api');
-    controllerManager = new ManagedProcess({
-      name: 'kube-controller-manager',
-      command: binaries.controllerManager,
-      args: [
-        `--kubeconfig=${apiserver.kubeconfig}`,
-        `--authentication-kubeconfig=${apiserver.kubeconfig}`,
-        `--authorization-kubeconfig=${apiserver.kubeconfig}`,
-        `--service-account-private-key-file=${apiserver.serviceAccountKeyFile}`,
-        `--root-ca-file=${apiserver.caFile}`,
-        `--cluster-signing-cert-file=${apiserver.caFile}`,
-        `--cluster-signing-key-file=${apiserver.caKeyFile}`,
-        '--use-service-account-credentials',
-        '--leader-elect=false',
-        '--bind-address=127.0.0.1',
-        `--secure-port=${await freePort()}`,
-        // What Deployments, PodDisruptionBudgets and owner references need; no node lifecycle
-        // (the fake node sends no heartbeats) and no pod GC.
-        '--controllers=deployment-controller,replicaset-controller,garbage-collector-controller,disruption-controller,serviceaccount-controller,serviceaccount-token-controller,namespace-controller',
-      ],
-      cwd: apiserver.dir,
-      logFile: join(apiserver.dir, 'kube-controller-manager.log'),
-      cleanupDir: apiserver.dir,
-    });
-    controllerManager.start();
+    controllerManager = await startControllerManager(apiserver, binaries, FLEET_CONTROLLERS);
     await kubectl(['create', 'namespace', ns]);
     // The ServiceAccount controller at work: the controller manager is up.
     await eventually(

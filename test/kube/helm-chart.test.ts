@@ -125,6 +125,28 @@ describe('helm chart charts/sluice', () => {
     expect(out).toContain('1 chart(s) linted, 0 chart(s) failed');
   });
 
+  it.each([
+    {
+      name: 'gateway-api without parentRefs warns',
+      args: ['--set', 'routes.provider=gateway-api'],
+      warns: true,
+    },
+    { name: 'gateway-api with a parentRef does not', args: namespacedArgs, warns: false },
+    { name: 'apisix does not', args: [] as string[], warns: false },
+  ])('NOTES: $name that the HTTPRoutes attach to no Gateway', async ({ args, warns }) => {
+    const out = await helmOk([
+      'install',
+      `notes-${id}`,
+      CHART_DIR,
+      '--dry-run=client',
+      '--namespace',
+      releaseNs,
+      ...args,
+    ]);
+    expect(out).toContain('NOTES:');
+    expect(out.includes('WARNING: routes.parentRefs is empty')).toBe(warns);
+  });
+
   it('renders the defaults: CRDs, a two-replica hardened operator, cluster RBAC, no monitoring', async () => {
     const { manifests } = await renderChart(release, releaseNs, ['--include-crds']);
     expect(
