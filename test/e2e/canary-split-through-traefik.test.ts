@@ -18,7 +18,6 @@ import { FLEET_CONTROLLERS, startControllerManager } from '../infra/kube-control
 import { installCrds, kubectlOk } from '../infra/kubectl.ts';
 import { type KubeletStandIn, startKubeletStandIn } from '../infra/kubelet-stand-in.ts';
 import type { ManagedProcess } from '../infra/managed-process.ts';
-import { sleep } from '../infra/system-tools.ts';
 import { startTraefik, TRAEFIK_CONTROLLER_NAME, type TraefikHandle } from '../infra/traefik.ts';
 import { installUpstreamCrds } from '../kube/upstream-crds.ts';
 import { eventually as eventuallyWithin } from '../support/eventually.ts';
@@ -226,9 +225,12 @@ spec:
       message: expect.stringContaining(TRAEFIK_CONTROLLER_NAME),
     });
     const route = await client.get(HTTP_ROUTES, ns, 'sluice-repo-access');
-    const parents = (
-      route?.status as { parents: Array<{ conditions: Array<{ type: string; status: string }> }> }
-    ).parents;
+    const parents =
+      (
+        route?.status as
+          | { parents?: Array<{ conditions: Array<{ type: string; status: string }> }> }
+          | undefined
+      )?.parents ?? [];
     expect(parents[0]?.conditions.filter((c) => ['Accepted', 'ResolvedRefs'].includes(c.type))).toEqual([
       expect.objectContaining({ type: 'Accepted', status: 'True' }),
       expect.objectContaining({ type: 'ResolvedRefs', status: 'True' }),
@@ -441,6 +443,5 @@ async function routedWeights(
     const track = backend.name.includes('sluice-gateway-canary') ? 'canary' : 'stable';
     out[track] = (out[track] ?? 0) + (backend.weight ?? 1);
   }
-  await sleep(0);
   return out;
 }
