@@ -126,7 +126,8 @@ export function renderNamespace(
     const verdict = stable.repos.get(name);
     const canaryVerdict = canary?.repos.get(name);
     const specWeight = repo.spec.canary?.weight ?? 0;
-    const weights = effectiveWeights(specWeight, 'active', canaryVerdict?.included === true);
+    // As the routes will be once the canary track has an available pod (there is no cluster here).
+    const weights = effectiveWeights(specWeight, 'active', canaryVerdict?.included === true, true);
     summary.push(
       `${LOG_REPO.kind} ${name}: ${verdict?.included ? 'included' : 'left out'} (${verdict?.reason}: ${verdict?.message})` +
         (specWeight > 0 ? `; canary ${weights.canary}%` : ''),

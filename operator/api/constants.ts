@@ -105,6 +105,8 @@ export const REASON = {
   configTooLarge: 'ConfigTooLarge',
   secretNotFound: 'SecretNotFound',
   applyFailed: 'ApplyFailed',
+  // Canary = False: the canary track serves the repo but has no available pod yet
+  canaryNotAvailable: 'CanaryNotAvailable',
   // Ready = Unknown
   reconciling: 'Reconciling',
   // BackendTLS = Unknown: a BackendTLSPolicy must send the Gateway's traffic over HTTPS

@@ -117,7 +117,10 @@ function fakeWorld(objects: KubeObject[], routes: RouteSettings = apisix, settin
     },
     setDeploymentReady: (name: string, readyReplicas: number) => {
       const stored = get(DEPLOYMENTS, name) as KubeObject;
-      store.set(key('deployments', 'logs', name), { ...stored, status: { readyReplicas } });
+      store.set(key('deployments', 'logs', name), {
+        ...stored,
+        status: { readyReplicas, availableReplicas: readyReplicas },
+      });
     },
   };
 }
@@ -188,12 +191,12 @@ describe('reconcileNamespace with a gateway fleet', () => {
     // An unchanged world writes nothing, although the stored objects carry defaults.
     expect((await world.reconcile()).writes).toEqual([]);
 
-    // A to 10: the canary track appears (config first), A splits 90/10, B's route is untouched.
+    // A to 10: the canary track appears (config first); the share waits on stable until the
+    // track has an available pod, so no request goes to a Service without endpoints.
     world.patchRepo('a', { canary: { weight: 10 } });
     const on = await world.reconcile();
     // (The weight is not part of any gateway config: the stable ConfigMap stays as it is.)
     expect(on.writes).toEqual([
-      'apply apisixroutes/sluice-repo-a',
       'apply configmaps/sluice-gateway-config-canary',
       'apply deployments/sluice-gateway-canary',
       'apply poddisruptionbudgets/sluice-gateway-canary',
@@ -201,11 +204,7 @@ describe('reconcileNamespace with a gateway fleet', () => {
       'status logrepos/a',
       'status logrepos/b',
     ]);
-    expect(backends(world.get(APISIX_ROUTES, 'sluice-repo-a'))).toEqual([
-      'sluice-gateway=90',
-      'sluice-gateway-canary=10',
-    ]);
-    expect(backends(world.get(APISIX_ROUTES, 'sluice-repo-b'))).toEqual(['sluice-gateway=100']);
+    expect(backends(world.get(APISIX_ROUTES, 'sluice-repo-a'))).toEqual(['sluice-gateway=100']);
     expect(
       (
         world.get(DEPLOYMENTS, 'sluice-gateway-canary')?.spec as
@@ -214,19 +213,34 @@ describe('reconcileNamespace with a gateway fleet', () => {
       )?.template.spec.containers[0]?.image,
     ).toBe('sluice/gateway:1.1');
     expect(statusOf(world, 'a')).toMatchObject({
-      weights: { stable: 90, canary: 10 },
+      weights: { stable: 100, canary: 0 },
       tracks: { stable: { readyReplicas: 0 }, canary: { replicas: 1, readyReplicas: 0 } },
     });
+    expect(statusOf(world, 'a').conditions).toContainEqual(
+      expect.objectContaining({ type: 'Canary', status: 'False', reason: 'CanaryNotAvailable' }),
+    );
+    expect((await world.reconcile()).writes).toEqual([]);
+
+    // A canary pod is available: A splits 90/10, B's route is untouched; ready pods show in
+    // every repo's status.
+    world.setDeploymentReady('sluice-gateway-canary', 1);
+    expect((await world.reconcile()).writes).toEqual([
+      'apply apisixroutes/sluice-repo-a',
+      'status logrepos/a',
+      'status logrepos/b',
+    ]);
+    expect(backends(world.get(APISIX_ROUTES, 'sluice-repo-a'))).toEqual([
+      'sluice-gateway=90',
+      'sluice-gateway-canary=10',
+    ]);
+    expect(backends(world.get(APISIX_ROUTES, 'sluice-repo-b'))).toEqual(['sluice-gateway=100']);
+    expect(statusOf(world, 'a')).toMatchObject({ weights: { stable: 90, canary: 10 } });
     expect(statusOf(world, 'a').conditions).toContainEqual(
       expect.objectContaining({ type: 'Canary', status: 'True', reason: 'Routed' }),
     );
     expect(statusOf(world, 'b').weights).toEqual({ stable: 100, canary: 0 });
-    expect((await world.reconcile()).writes).toEqual([]);
-
-    // Ready pods show in every repo's status.
-    world.setDeploymentReady('sluice-gateway-canary', 1);
-    expect((await world.reconcile()).writes).toEqual(['status logrepos/a', 'status logrepos/b']);
     expect(statusOf(world, 'b').tracks?.canary?.readyReplicas).toBe(1);
+    expect((await world.reconcile()).writes).toEqual([]);
 
     // A to 100.
     world.patchRepo('a', { canary: { weight: 100 } });
@@ -292,6 +306,8 @@ describe('reconcileNamespace with a gateway fleet', () => {
     expect(configOf(world, 'sluice-gateway-config-canary')?.repos.a).toEqual(
       configOf(world, 'sluice-gateway-config')?.repos.a,
     );
+    world.setDeploymentReady('sluice-gateway-canary', 1);
+    await world.reconcile();
     expect(backends(world.get(APISIX_ROUTES, 'sluice-repo-b'))).toEqual([
       'sluice-gateway=90',
       'sluice-gateway-canary=10',
@@ -357,6 +373,8 @@ describe('reconcileNamespace with a gateway fleet', () => {
       'apply httproutes/sluice-repo-a',
       'apply httproutes/sluice-repos',
     ]);
+    world.setDeploymentReady('sluice-gateway-canary', 1);
+    await world.reconcile();
     expect(
       (
         world.get(HTTP_ROUTES, 'sluice-repo-a')?.spec as

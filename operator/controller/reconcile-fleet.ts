@@ -77,14 +77,26 @@ const WORKLOAD_KINDS: ReadonlyArray<
   [POD_DISRUPTION_BUDGETS, 'podDisruptionBudget'],
 ];
 
-/** The canary share a repo's route applies: its weight while the canary track runs and serves it. */
+/**
+ * The canary share a repo's route applies: its weight while the canary track runs, its config
+ * serves the repo and it has an available pod. Raising a weight on a cold canary track would
+ * otherwise send that share to a Service with no endpoints, which every proxy answers with
+ * 5xx until the pods are up; so the share waits on stable until one is available.
+ */
 export function effectiveWeights(
   specWeight: number,
   phase: CanaryPhase['state'],
   canaryServes: boolean,
+  canaryAvailable: boolean,
 ): RouteWeights {
-  const canary = phase === 'active' && canaryServes ? specWeight : 0;
+  const canary = phase === 'active' && canaryServes && canaryAvailable ? specWeight : 0;
   return { stable: 100 - canary, canary };
+}
+
+/** At least one pod of the Deployment is available (ready for minReadySeconds), as its status says. */
+export function hasAvailablePod(deployment: KubeObject | undefined): boolean {
+  const status = deployment?.status as { availableReplicas?: number } | undefined;
+  return (status?.availableReplicas ?? 0) > 0;
 }
 
 /**
@@ -177,6 +189,7 @@ export async function reconcileFleet(
   const routeRef = routeResource(fleet.routes.provider);
   const repoStatus = new Map<string, RepoFleetStatus>();
   const wantedRoutes = new Set<string>();
+  const canaryAvailable = hasAvailablePod(canaryDeployment);
   const trackStatus = trackStatuses(tracks, fleet.settings, (name) =>
     caches.get(DEPLOYMENTS, namespace, name),
   );
@@ -187,7 +200,7 @@ export async function reconcileFleet(
     const specWeight = spec.canary?.weight ?? 0;
     const canaryVerdict = canary?.repos.get(name);
     const canaryServes = canary !== undefined && !canary.tooLarge && canaryVerdict?.included === true;
-    const weights = effectiveWeights(specWeight, phase.state, canaryServes);
+    const weights = effectiveWeights(specWeight, phase.state, canaryServes, canaryAvailable);
     const route = renderRepoRoute({
       namespace,
       repo: { name, ...(repo.metadata.uid === undefined ? {} : { uid: repo.metadata.uid }) },
@@ -210,8 +223,10 @@ export async function reconcileFleet(
                 specWeight,
                 weights,
                 canary,
-                canaryVerdict?.reason,
-                canaryVerdict?.message,
+                canaryServes && !canaryAvailable ? REASON.canaryNotAvailable : canaryVerdict?.reason,
+                canaryServes && !canaryAvailable
+                  ? 'it has no available pod yet; the share moves once one is'
+                  : canaryVerdict?.message,
               ),
             ]
           : []),

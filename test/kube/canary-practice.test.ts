@@ -13,7 +13,7 @@ import { createKubeClient, type KubeObject, loadKubeConfig } from '../../operato
 import type { FleetSettings, RouteSettings } from '../../operator/operator-config.ts';
 import { kubectlOk } from '../infra/kubectl.ts';
 import { eventually } from '../support/eventually.ts';
-import { applyQuickstart } from './kubectl-steps.ts';
+import { applyQuickstart, markDeploymentAvailable } from './kubectl-steps.ts';
 import { reconcileAgain } from './reconcile-again.ts';
 import { installUpstreamCrds } from './upstream-crds.ts';
 
@@ -169,6 +169,13 @@ describe('the canary practice on the real apiserver', () => {
     await running.operator.leading;
     const errorsRouteBefore = await client.get(APISIX_ROUTES, ns, 'sluice-repo-errors');
     await patchCanary('access', { weight: 10 });
+    // The share waits on stable until the canary track has an available pod.
+    const held = await statusWhen('access', (s) =>
+      Boolean(s.conditions?.some((c) => c.type === 'Canary' && c.reason === 'CanaryNotAvailable')),
+    );
+    expect(held.weights).toEqual({ stable: 100, canary: 0 });
+    expect(await backendsOf('access')).toBe('sluice-gateway=100');
+    await markDeploymentAvailable(ns, 'sluice-gateway-canary');
     expect(await backendsWhen('access', (b) => b.includes('canary'))).toBe(
       'sluice-gateway=90,sluice-gateway-canary=10',
     );
@@ -186,7 +193,7 @@ describe('the canary practice on the real apiserver', () => {
     const status = await statusWhen('access', (s) => s.weights?.canary === 10);
     expect(status).toMatchObject({
       weights: { stable: 90, canary: 10 },
-      tracks: { stable: { replicas: 2, readyReplicas: 0 }, canary: { replicas: 1, readyReplicas: 0 } },
+      tracks: { stable: { replicas: 2, readyReplicas: 0 }, canary: { replicas: 1, readyReplicas: 1 } },
     });
     expect(status.conditions).toContainEqual(
       expect.objectContaining({ type: 'Canary', status: 'True', reason: 'Routed' }),
@@ -196,7 +203,7 @@ describe('the canary practice on the real apiserver', () => {
       /access\s+main\s+cdn\.access\s+sync\s+10\s+True/,
     );
     expect(await show(['get', 'logrepos', '-n', ns, '-o', 'wide'])).toMatch(
-      /access\s+main\s+cdn\.access\s+sync\s+10\s+True\s+\S+\s+10\s+sluice-repo-access\s+0\s+0/,
+      /access\s+main\s+cdn\.access\s+sync\s+10\s+True\s+\S+\s+10\s+sluice-repo-access\s+0\s+1/,
     );
   });
 
@@ -247,6 +254,7 @@ describe('the canary practice on the real apiserver', () => {
       constraint: { field: 'level', equals: 'error' },
       executers: [{ type: 'set', field: 'track', value: 'canary' }],
     });
+    await markDeploymentAvailable(ns, 'sluice-gateway-canary');
     expect(await backendsWhen('errors', (b) => b.includes('canary'))).toBe(
       'sluice-gateway=50,sluice-gateway-canary=50',
     );
