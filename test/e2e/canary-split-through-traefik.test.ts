@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,15 +10,24 @@ import { startOperator } from '../../operator/controller/operator-controller.ts'
 import { CONFIG_MAPS, LOG_REPOS } from '../../operator/controller/resources.ts';
 import { createEventRecorder } from '../../operator/kube/event-recorder.ts';
 import { createKubeClient, type KubeClient, loadKubeConfig } from '../../operator/kube/kube-client.ts';
+import { goModDownload } from '../infra/go-modules.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { kcatConsume } from '../infra/kcat.ts';
 import { type KubeApiserverHandle, startKubeApiserver } from '../infra/kube-apiserver.ts';
-import { ensureKubeBinaries } from '../infra/kube-binaries.ts';
+import { ensureGo, ensureKubeBinaries } from '../infra/kube-binaries.ts';
 import { FLEET_CONTROLLERS, startControllerManager } from '../infra/kube-controller-manager.ts';
 import { installCrds, kubectlOk } from '../infra/kubectl.ts';
 import { type KubeletStandIn, startKubeletStandIn } from '../infra/kubelet-stand-in.ts';
 import type { ManagedProcess } from '../infra/managed-process.ts';
-import { startTraefik, TRAEFIK_CONTROLLER_NAME, type TraefikHandle } from '../infra/traefik.ts';
+import {
+  replaceDirectives,
+  startTraefik,
+  TRAEFIK_CONTROLLER_NAME,
+  TRAEFIK_DIST_GO_MOD,
+  TRAEFIK_MODULE,
+  type TraefikHandle,
+  traefikVersion,
+} from '../infra/traefik.ts';
 import { installUpstreamCrds } from '../kube/upstream-crds.ts';
 import { eventually as eventuallyWithin } from '../support/eventually.ts';
 
@@ -208,6 +217,15 @@ spec:
     await controllerManager?.shutdown(10_000);
     await apiserver?.stop();
     if (dir !== '') await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the Traefik that traefik-dist pins, built with the release’s own replace directives', async () => {
+    const release = await goModDownload(await ensureGo(), TRAEFIK_MODULE, await traefikVersion());
+    expect(replaceDirectives(await readFile(TRAEFIK_DIST_GO_MOD, 'utf8'))).toEqual(
+      replaceDirectives(await readFile(release.GoMod, 'utf8')),
+    );
+    const version = await fetch(`${(traefik as TraefikHandle).apiUrl}/api/version`).then((r) => r.json());
+    expect(version).toMatchObject({ Version: await traefikVersion() });
   });
 
   it('reports the HTTPRoute accepted by the Gateway, as Traefik wrote in its status', async () => {

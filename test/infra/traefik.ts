@@ -30,6 +30,22 @@ export interface TraefikBinary {
   readonly version: string;
 }
 
+/** The `replace` directives of a go.mod's text, as `old => new version` lines, sorted. */
+export function replaceDirectives(goMod: string): string[] {
+  const lines: string[] = [];
+  for (const block of goMod.matchAll(/^replace\s*\(([^)]*)\)/gm)) lines.push(...(block[1] ?? '').split('\n'));
+  for (const single of goMod.matchAll(/^replace\s+([^(\s].*)$/gm)) lines.push(single[1] ?? '');
+  return lines
+    .map((line) =>
+      line
+        .replace(/\/\/.*$/, '')
+        .trim()
+        .replace(/\s+/g, ' '),
+    )
+    .filter((line) => line.includes('=>'))
+    .sort();
+}
+
 export async function traefikVersion(): Promise<string> {
   return requiredVersion(await readFile(TRAEFIK_DIST_GO_MOD, 'utf8'), TRAEFIK_MODULE);
 }

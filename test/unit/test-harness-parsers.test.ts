@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { imageProcessOf } from '../infra/kubelet-stand-in.ts';
 import { markedPid } from '../infra/pod-network.ts';
+import { replaceDirectives } from '../infra/traefik.ts';
 
 // The pure parts of the e2e harness: what the kubelet stand-in runs for the gateway image, and
 // which leftover network names a later run may sweep.
@@ -47,5 +48,18 @@ describe('markedPid (the sweep touches only names this harness made)', () => {
     ['slcbr4242', undefined],
   ])('%s → %s', (name, pid) => {
     expect(markedPid(name)).toBe(pid);
+  });
+});
+
+describe('replaceDirectives (traefik-dist must repeat the release’s own)', () => {
+  it.each([
+    { goMod: 'module x\n', want: [] },
+    {
+      goMod: 'module x\nreplace (\n\tb => c v1.0.0 // why\n\ta   =>   d v2\n)\n',
+      want: ['a => d v2', 'b => c v1.0.0'],
+    },
+    { goMod: 'module x\nreplace a => b v1\n', want: ['a => b v1'] },
+  ])('$goMod', ({ goMod, want }) => {
+    expect(replaceDirectives(goMod)).toEqual(want);
   });
 });
