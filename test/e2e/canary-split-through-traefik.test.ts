@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ANNOTATIONS } from '../../operator/api/constants.ts';
 import { HTTP_ROUTES } from '../../operator/controller/fleet-resources.ts';
 import { startOperator } from '../../operator/controller/operator-controller.ts';
@@ -210,6 +210,19 @@ spec:
     );
   }, 600_000);
 
+  // On a failure, what the proxy and the pods said: the folder goes with afterAll.
+  afterEach(async (context) => {
+    if (context.task.result?.state !== 'fail') return;
+    console.log(`[split] traefik log:\n${await traefik?.logTail(40)}`);
+    for (const pod of kubelet?.pods() ?? []) {
+      console.log(
+        `[split] pod ${pod.name} ${pod.address} ready=${pod.ready}:\n${await readFile(pod.logFile, 'utf8')
+          .then((t) => t.split('\n').slice(-15).join('\n'))
+          .catch(() => '(no log)')}`,
+      );
+    }
+  });
+
   afterAll(async () => {
     await operator?.stop();
     await traefik?.stop();
@@ -272,7 +285,7 @@ spec:
     // Serving at all: both stable pods ready behind Traefik.
     await eventually(
       () =>
-        fetch(`${proxy.url}/log/repo/errors`, { method: 'POST', body: '' })
+        fetch(`${proxy.url}/log/repo/errors`, { method: 'POST', body: '{"id":"warm-up"}\n' })
           .then((r) => r.status)
           .catch(() => 0),
       (status) => status === 200,

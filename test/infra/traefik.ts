@@ -163,8 +163,10 @@ export async function startTraefik(options: TraefikOptions): Promise<TraefikHand
       '--accesslog=false',
     ],
     cwd: options.dir,
+    // Nothing from this process's environment: with KUBECONFIG set (the test run's shared
+    // cluster) Traefik would read that file instead of the endpoint and token given here.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: options.dir },
     logFile,
-    cleanupDir: undefined,
   });
   traefik.start();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
