@@ -112,8 +112,10 @@ export async function createTopic(
   options: CreateTopicOptions = {},
 ): Promise<void> {
   await withKafkaAdmin(brokers, async (admin) => {
+    // Not kafkajs's waitForLeaders: it retries only LEADER_NOT_AVAILABLE, and a busy broker
+    // answers the first metadata request for a new topic with UNKNOWN_TOPIC_OR_PARTITION too.
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       timeout: 30_000,
       topics: [
         {
@@ -124,6 +126,20 @@ export async function createTopic(
         },
       ],
     });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const led = await admin
+        .fetchTopicMetadata({ topics: [topic] })
+        .then(({ topics }) => {
+          const found = topics[0]?.partitions ?? [];
+          return found.length === partitions && found.every((p) => p.leader >= 0);
+        })
+        .catch(() => false);
+      if (led) return;
+      if (Date.now() > deadline)
+        throw new Error(`topic ${topic} has no leader for every partition after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 }
 

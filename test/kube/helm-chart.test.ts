@@ -134,15 +134,10 @@ describe('helm chart charts/sluice', () => {
     { name: 'gateway-api with a parentRef does not', args: namespacedArgs, warns: false },
     { name: 'apisix does not', args: [] as string[], warns: false },
   ])('NOTES: $name that the HTTPRoutes attach to no Gateway', async ({ args, warns }) => {
-    const out = await helmOk([
-      'install',
-      `notes-${id}`,
-      CHART_DIR,
-      '--dry-run=client',
-      '--namespace',
-      releaseNs,
-      ...args,
-    ]);
+    const out = await helmOk(
+      ['install', `notes-${id}`, CHART_DIR, '--dry-run=client', '--namespace', releaseNs, ...args],
+      { kubeconfig: inject('kubeconfig') },
+    );
     expect(out).toContain('NOTES:');
     expect(out.includes('WARNING: routes.parentRefs is empty')).toBe(warns);
   });
