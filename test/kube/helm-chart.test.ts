@@ -131,7 +131,11 @@ describe('helm chart charts/sluice', () => {
       args: ['--set', 'routes.provider=gateway-api'],
       warns: true,
     },
-    { name: 'gateway-api with a parentRef does not', args: namespacedArgs, warns: false },
+    {
+      name: 'gateway-api with a parentRef does not',
+      args: ['--set', 'routes.provider=gateway-api', '--set', 'routes.parentRefs[0].name=edge'],
+      warns: false,
+    },
     { name: 'apisix does not', args: [] as string[], warns: false },
   ])('NOTES: $name that the HTTPRoutes attach to no Gateway', async ({ args, warns }) => {
     const out = await helmOk(
