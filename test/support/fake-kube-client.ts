@@ -31,6 +31,11 @@ export interface FakeKubeClient extends KubeClient {
   remove(ref: ResourceRef, namespace: string | undefined, name: string): void;
   /** The stored object, as `get` would answer without counting a request. */
   peek(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined;
+  /** Informer-like views of the store (what the reconciles read), always up to date. */
+  readonly caches: {
+    list(ref: ResourceRef, namespace?: string): KubeObject[];
+    get(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined;
+  };
   /** Changes from now on are stored but not delivered to open watches (a lagging watch). */
   suspendWatches(): void;
   /**
@@ -234,6 +239,17 @@ export function createFakeKubeClient(
       drop(ref, namespace, name);
     },
     peek: (ref, namespace, name) => objects.get(keyOf(ref, namespace, name)),
+    caches: {
+      list: (ref, namespace) =>
+        [...objects.entries()]
+          .filter(
+            ([key, object]) =>
+              key.startsWith(`${ref.plural}/`) &&
+              (namespace === undefined || object.metadata.namespace === namespace),
+          )
+          .map(([, object]) => object),
+      get: (ref, namespace, name) => objects.get(keyOf(ref, namespace, name)),
+    },
     suspendWatches() {
       suspended = true;
     },
