@@ -177,12 +177,9 @@ export function createKubeClient(
     return { options, requester, payload: body === undefined ? undefined : JSON.stringify(body) };
   };
 
-  const once = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<unknown> => {
+  type Request = (method: string, path: string, body?: unknown, contentType?: string) => Promise<unknown>;
+
+  const once: Request = async (method, path, body, contentType) => {
     const { options, requester, payload } = await send(method, path, body, contentType);
     return new Promise((resolve, reject) => {
       const req = requester(options, (res) => {
@@ -208,12 +205,7 @@ export function createKubeClient(
     });
   };
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<unknown> => {
+  const call: Request = async (method, path, body, contentType) => {
     requests.byVerb[method] = (requests.byVerb[method] ?? 0) + 1;
     try {
       return await once(method, path, body, contentType);

@@ -158,6 +158,13 @@ export function createFakeKubeClient(
       .map(([, object]) => structuredClone(object));
   };
 
+  /** The stored version of `object`; a write to what does not exist answers 404. */
+  const existing = (ref: ResourceRef, object: KubeObject): KubeObject => {
+    const before = objects.get(keyOf(ref, object.metadata.namespace, object.metadata.name));
+    if (before === undefined) throw notFound(ref, object.metadata.name);
+    return before;
+  };
+
   for (const [ref, object] of seed) store(ref, object, 'replace');
 
   const client: FakeKubeClient = {
@@ -203,8 +210,7 @@ export function createFakeKubeClient(
     async applyStatus(ref, object) {
       count('PATCH');
       writes.push(`status ${ref.plural}/${object.metadata.name}`);
-      const before = objects.get(keyOf(ref, object.metadata.namespace, object.metadata.name));
-      if (before === undefined) throw notFound(ref, object.metadata.name);
+      const before = existing(ref, object);
       return store(ref, { ...before, status: object.status }, 'replace');
     },
     async create(ref, object) {
@@ -221,8 +227,7 @@ export function createFakeKubeClient(
     async replace(ref, object) {
       count('PUT');
       writes.push(`replace ${ref.plural}/${object.metadata.name}`);
-      const before = objects.get(keyOf(ref, object.metadata.namespace, object.metadata.name));
-      if (before === undefined) throw notFound(ref, object.metadata.name);
+      const before = existing(ref, object);
       const wanted = object.metadata.resourceVersion;
       if (wanted !== undefined && wanted !== before.metadata.resourceVersion) {
         throw new KubeApiError(409, { reason: 'Conflict', message: 'the object has been modified' });
