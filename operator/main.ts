@@ -90,7 +90,7 @@ export async function operatorMain(
     const problem = connectionProblem(unreached, server);
     if (problem === undefined) throw unreached;
     io.stderr.write(`${program}: ${problem.line}\n`);
-    return problem.code.startsWith('APISERVER_') ? 1 : 2;
+    return problem.source === 'cluster' ? 1 : 2;
   }
   if (!(await routeApiServed(client, config.routes.provider))) {
     io.stderr.write(

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { connectionProblem } from './connection-problem.ts';
 import { KubeApiError } from './kube-client.ts';
 import { KubeconfigError } from './kube-credentials.ts';
+import { KubeProxyError } from './proxy-tunnel.ts';
 
 const errno = (code: string, message = code) => Object.assign(new Error(message), { code });
 
@@ -28,6 +29,11 @@ describe('connectionProblem', () => {
       /^cannot reach the apiserver at https:\/\/k:6443 \(ECONNREFUSED\); check that the cluster is running/,
     ],
     [errno('ENOTFOUND'), 'APISERVER_UNREACHABLE', /\(ENOTFOUND\)/],
+    [
+      new KubeProxyError(new URL('http://proxy:3128'), 'CONNECT k:6443 answered 407', 407),
+      'PROXY_FAILED',
+      /^proxy http:\/\/proxy:3128: CONNECT k:6443 answered 407; check the cluster's proxy-url/,
+    ],
     [new Error('GET /api/v1 timed out'), 'APISERVER_UNREACHABLE', /\(GET \/api\/v1 timed out\)/],
     [
       errno('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'),
@@ -51,6 +57,7 @@ describe('connectionProblem', () => {
     expect(problem?.code).toBe(code);
     expect(problem?.line).toMatch(line);
     expect(problem?.line).not.toContain('\n');
+    expect(problem?.source).toBe(/^(KUBECONFIG_|EXEC_)/.test(code) ? 'kubeconfig' : 'cluster');
   });
 
   it.each([[new TypeError('x is not a function')], ['a string']])(

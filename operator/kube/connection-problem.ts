@@ -1,10 +1,12 @@
 import { KubeApiError } from './kube-client.ts';
 import { KubeconfigError, type KubeconfigErrorCode } from './kube-credentials.ts';
+import { KubeProxyError } from './proxy-tunnel.ts';
 
 /** Why the operator cannot use the cluster, as one code per remedy. */
 export type ConnectionProblemCode =
   | KubeconfigErrorCode
   | 'APISERVER_UNREACHABLE'
+  | 'PROXY_FAILED'
   | 'APISERVER_TLS'
   | 'APISERVER_UNAUTHORIZED'
   | 'APISERVER_FORBIDDEN'
@@ -12,6 +14,8 @@ export type ConnectionProblemCode =
 
 export interface ConnectionProblem {
   readonly code: ConnectionProblemCode;
+  /** Whether the kubeconfig is unusable as it stands, or the cluster behind it did not serve. */
+  readonly source: 'kubeconfig' | 'cluster';
   /** One line: what is wrong, then what to do. */
   readonly line: string;
 }
@@ -24,6 +28,8 @@ const REMEDY: Record<ConnectionProblemCode, string> = {
     'fix the kubeconfig (`kubectl config view` shows what it holds) or choose another with --kubeconfig',
   KUBECONFIG_UNSUPPORTED: 'change the kubeconfig as the message says, or choose another with --kubeconfig',
   EXEC_PLUGIN_FAILED: 'run the credential plugin by hand to see why (`kubectl version` runs it too)',
+  PROXY_FAILED:
+    "check the cluster's proxy-url in the kubeconfig and that the proxy allows CONNECT to the apiserver",
   APISERVER_UNREACHABLE:
     "check that the cluster is running and that the kubeconfig's server address is right (`kubectl cluster-info`)",
   APISERVER_TLS:
@@ -58,9 +64,12 @@ export function connectionProblem(error: unknown, server?: string): ConnectionPr
   const at = server === undefined ? '' : ` at ${server}`;
   const problem = (code: ConnectionProblemCode, what: string): ConnectionProblem => ({
     code,
+    // An exec plugin that fails is a kubeconfig matter even though it fails at a request.
+    source: code.startsWith('KUBECONFIG_') || code === 'EXEC_PLUGIN_FAILED' ? 'kubeconfig' : 'cluster',
     line: `${what}; ${REMEDY[code]}`,
   });
   if (error instanceof KubeconfigError) return problem(error.code, error.message);
+  if (error instanceof KubeProxyError) return problem('PROXY_FAILED', error.message);
   if (error instanceof KubeApiError) {
     if (error.status === 401)
       return problem('APISERVER_UNAUTHORIZED', `the apiserver${at} answered 401 Unauthorized`);

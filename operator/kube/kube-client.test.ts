@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startConnectProxy } from '../../test/support/connect-proxy.ts';
 import {
   createKubeClient,
   KubeApiError,
@@ -11,6 +12,7 @@ import {
   type WatchEvent,
 } from './kube-client.ts';
 import type { KubeCredentials } from './kube-credentials.ts';
+import { KubeProxyError } from './proxy-tunnel.ts';
 
 // The client's own HTTP handling against a local HTTP server that answers as the apiserver
 // would for the few paths each test needs: the parts no fake can prove (paging on the wire,
@@ -147,6 +149,57 @@ describe('createKubeClient', () => {
     expect(error).toBeInstanceOf(KubeWatchError);
     expect((error as KubeWatchError).code).toBe(code);
     expect(events).toEqual(['first']);
+  });
+});
+
+describe('createKubeClient through a proxy-url', () => {
+  const proxies: Array<{ close(): void }> = [];
+  const connectProxy = async (answer?: number) => {
+    const proxy = await startConnectProxy(answer);
+    proxies.push(proxy);
+    return proxy;
+  };
+  afterEach(() => {
+    for (const proxy of proxies.splice(0)) proxy.close();
+  });
+
+  it('tunnels requests and watches through the proxy, with its credentials', async () => {
+    const base = await serve((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url?.includes('watch=1'))
+        res.end(`${JSON.stringify({ type: 'ADDED', object: object('w') })}\n`);
+      else res.end(JSON.stringify(object('a')));
+    });
+    const proxy = await connectProxy();
+    const client = createKubeClient({ ...rotatingCredentials(base), proxy: new URL(proxy.url) });
+    expect((await client.get(REF, 'logs', 'a'))?.metadata.name).toBe('a');
+    const events: string[] = [];
+    await client.watch(REF, '1', (event) => events.push(event.object.metadata.name)).ended;
+    expect(events).toEqual(['w']);
+    const authority = new URL(base).host;
+    const basic = `Basic ${Buffer.from('user:p@ss').toString('base64')}`;
+    expect(proxy.seen).toEqual([
+      { authority, authorization: basic },
+      { authority, authorization: basic },
+    ]);
+  });
+
+  it('fails with KubeProxyError when the proxy refuses the tunnel or cannot be reached', async () => {
+    const base = await serve((_req, res) => res.end('{}'));
+    const refusing = await connectProxy(407);
+    const refused = await createKubeClient({ ...rotatingCredentials(base), proxy: new URL(refusing.url) })
+      .get(REF, 'logs', 'a')
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(KubeProxyError);
+    expect((refused as KubeProxyError).status).toBe(407);
+    const nowhere = await createKubeClient({
+      ...rotatingCredentials(base),
+      proxy: new URL('http://127.0.0.1:1'),
+    })
+      .get(REF, 'logs', 'a')
+      .catch((e: unknown) => e);
+    expect(nowhere).toBeInstanceOf(KubeProxyError);
+    expect((nowhere as Error).message).toMatch(/cannot reach the proxy \(ECONNREFUSED\)/);
   });
 });
 

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { isIP } from 'node:net';
 import type { KubeCredentials } from './kube-credentials.ts';
+import { tunnelThrough } from './proxy-tunnel.ts';
 
 export { loadKubeConfig } from './kube-credentials.ts';
 
@@ -157,10 +159,17 @@ export function createKubeClient(
     timeout = timeoutMs,
   ) => {
     const auth = await credentials.auth();
+    const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(base.port || (base.protocol === 'https:' ? 443 : 80));
+    const tls = {
+      rejectUnauthorized: credentials.rejectUnauthorized,
+      ...(credentials.ca ? { ca: credentials.ca } : {}),
+      ...(auth.cert && auth.key ? { cert: auth.cert, key: auth.key } : {}),
+    };
     const options: RequestOptions = {
       method,
-      hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: base.port || (base.protocol === 'https:' ? 443 : 80),
+      hostname,
+      port,
       path: `${base.pathname.replace(/\/$/, '')}${path}`,
       headers: {
         accept: 'application/json',
@@ -168,10 +177,31 @@ export function createKubeClient(
         ...(body === undefined ? {} : { 'content-type': contentType }),
       },
       timeout,
-      rejectUnauthorized: credentials.rejectUnauthorized,
-      ...(credentials.ca ? { ca: credentials.ca } : {}),
+      ...tls,
       ...(credentials.tlsServerName ? { servername: credentials.tlsServerName } : {}),
-      ...(auth.cert && auth.key ? { cert: auth.cert, key: auth.key } : {}),
+      // proxy-url: every request through a CONNECT tunnel, TLS to the apiserver inside it
+      // (verified against tls-server-name, else the server's host, as without a proxy).
+      ...(credentials.proxy === undefined
+        ? {}
+        : {
+            createConnection: tunnelThrough(credentials.proxy, {
+              host: hostname,
+              port,
+              ...(base.protocol === 'https:'
+                ? {
+                    tls: {
+                      ...tls,
+                      host: hostname,
+                      ...(credentials.tlsServerName
+                        ? { servername: credentials.tlsServerName }
+                        : isIP(hostname) === 0
+                          ? { servername: hostname }
+                          : {}),
+                    },
+                  }
+                : {}),
+            }) as RequestOptions['createConnection'],
+          }),
     };
     const requester = base.protocol === 'https:' ? httpsRequest : httpRequest;
     return { options, requester, payload: body === undefined ? undefined : JSON.stringify(body) };

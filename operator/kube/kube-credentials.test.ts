@@ -63,6 +63,15 @@ describe('resolveKubeconfig', () => {
     });
   });
 
+  it('reads an HTTP proxy-url, and builds credentials that tunnel through it', () => {
+    const resolved = resolveKubeconfig(
+      kubeconfig({ token: 't' }, { 'proxy-url': 'http://u:p@proxy:3128' }),
+      '/k',
+    );
+    expect(resolved.proxyUrl).toBe('http://u:p@proxy:3128');
+    expect(credentialsFrom(resolved).proxy?.host).toBe('proxy:3128');
+  });
+
   it('reads the cluster CA, server name and TLS verification switch', () => {
     expect(
       resolveKubeconfig(
@@ -90,9 +99,9 @@ describe('resolveKubeconfig', () => {
       /auth-provider plugins are not supported/,
     ],
     [
-      'a cluster behind a proxy-url',
-      kubeconfig({ token: 't' }, { 'proxy-url': 'http://proxy:3128' }),
-      /sets proxy-url, which sluice does not support; reach the apiserver directly \(remove proxy-url\)/,
+      'a cluster behind a SOCKS proxy-url',
+      kubeconfig({ token: 't' }, { 'proxy-url': 'socks5://proxy:1080' }),
+      /sets proxy-url socks5:\/\/proxy:1080, which sluice does not support \(only http:\/\/ and https:\/\/ proxies\)/,
     ],
     ['a server that is not a URL', kubeconfig({ token: 't' }, { server: 'not a url' }), /not a URL/],
     ['clusters that are not a list', { ...kubeconfig({}), clusters: { c: {} } }, /clusters is not a list/],

@@ -12,9 +12,10 @@ import { parse as parseYaml } from 'yaml';
  *
  * Supported user entries: client certificates (file or data), `token`, `tokenFile`,
  * basic auth, `as`/`as-groups` impersonation and `exec` credential plugins returning a
- * token or a client certificate. `auth-provider` (the removed gcp/azure/oidc plugins) and a
- * cluster's `proxy-url` are refused with a clear error rather than ignored: silently
- * connecting around a proxy, or without the credentials a user configured, would be worse.
+ * token or a client certificate. A cluster's `proxy-url` is honoured for HTTP and HTTPS
+ * proxies (a CONNECT tunnel). `auth-provider` (the removed gcp/azure/oidc plugins) and
+ * SOCKS proxies are refused with a clear error rather than ignored: silently connecting
+ * around a proxy, or without the credentials a user configured, would be worse.
  * `$KUBECONFIG` may list several files; they are merged as kubectl merges them.
  */
 export interface KubeCredentials {
@@ -22,6 +23,8 @@ export interface KubeCredentials {
   readonly ca: Buffer | undefined;
   readonly rejectUnauthorized: boolean;
   readonly tlsServerName: string | undefined;
+  /** The cluster's `proxy-url` (http: or https:), through which every request tunnels. */
+  readonly proxy?: URL;
   /** Client certificate and key, and the Authorization/Impersonate headers, fresh per request. */
   auth(): Promise<KubeRequestAuth>;
   /**
@@ -45,6 +48,7 @@ export interface ResolvedKubeconfig {
   ca?: { file: string } | { data: Buffer };
   insecureSkipTlsVerify: boolean;
   tlsServerName?: string;
+  proxyUrl?: string;
   cert?: { file: string } | { data: Buffer };
   key?: { file: string } | { data: Buffer };
   token?: string;
@@ -173,11 +177,15 @@ export function resolveMergedKubeconfig(files: readonly KubeconfigFile[]): Resol
       `kubeconfig cluster "${context.cluster}" has a server that is not a URL: ${server}`,
     );
   }
-  if (str(cluster['proxy-url'])) {
-    throw new KubeconfigError(
-      `kubeconfig cluster "${context.cluster}" sets proxy-url, which sluice does not support; reach the apiserver directly (remove proxy-url) or run the operator in the cluster`,
-      'KUBECONFIG_UNSUPPORTED',
-    );
+  const proxyUrl = str(cluster['proxy-url']);
+  if (proxyUrl !== undefined) {
+    const protocol = URL.canParse(proxyUrl) ? new URL(proxyUrl).protocol : undefined;
+    if (protocol !== 'http:' && protocol !== 'https:') {
+      throw new KubeconfigError(
+        `kubeconfig cluster "${context.cluster}" sets proxy-url ${proxyUrl}, which sluice does not support (only http:// and https:// proxies); use an HTTP proxy or reach the apiserver directly (remove proxy-url)`,
+        'KUBECONFIG_UNSUPPORTED',
+      );
+    }
   }
   const userEntry = context.user === undefined ? undefined : merged.users.get(context.user);
   const user = userEntry?.entry ?? {};
@@ -196,6 +204,7 @@ export function resolveMergedKubeconfig(files: readonly KubeconfigFile[]): Resol
   if (ca) resolved.ca = ca;
   const tlsServerName = str(cluster['tls-server-name']);
   if (tlsServerName) resolved.tlsServerName = tlsServerName;
+  if (proxyUrl !== undefined) resolved.proxyUrl = proxyUrl;
   const cert = fileOrData(user, 'client-certificate', userDir);
   const key = fileOrData(user, 'client-key', userDir);
   if (cert && key) {
@@ -346,6 +355,7 @@ export function credentialsFrom(resolved: ResolvedKubeconfig, now: () => number 
     ca: readMaterial(resolved.ca),
     rejectUnauthorized: !resolved.insecureSkipTlsVerify,
     tlsServerName: resolved.tlsServerName,
+    ...(resolved.proxyUrl === undefined ? {} : { proxy: new URL(resolved.proxyUrl) }),
     async auth() {
       const headers = { ...fixed };
       const material: { cert?: Buffer; key?: Buffer } = cert && key ? { cert, key } : {};
