@@ -321,14 +321,15 @@ describe('loading', () => {
 
   it('merges every existing file of $KUBECONFIG', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-kubeconfig-'));
-    const first = join(dir, 'first');
-    const second = join(dir, 'second');
-    writeFileSync(
-      first,
-      JSON.stringify({ 'current-context': 'main', users: [{ name: 'u', user: { token: 'merged' } }] }),
-    );
     const { users: _users, ...rest } = kubeconfig({});
-    writeFileSync(second, JSON.stringify({ ...rest, 'current-context': 'other' }));
+    const documents: Array<[string, unknown]> = [
+      ['first', { 'current-context': 'main', users: [{ name: 'u', user: { token: 'merged' } }] }],
+      ['second', { ...rest, 'current-context': 'other' }],
+    ];
+    const [first, second] = documents.map(([name, document]) => {
+      writeFileSync(join(dir, name), JSON.stringify(document));
+      return join(dir, name);
+    });
     const credentials = loadKubeConfig(undefined, {
       KUBECONFIG: `${first}:${join(dir, 'missing')}:${second}`,
     });
