@@ -9,12 +9,14 @@ import { renderNamespace } from './render-manifests.ts';
 import { checkFiles } from './validate-command.ts';
 
 const RENDER_USAGE = `usage: sluice render [--route-provider apisix|gateway-api|none] [--image IMG]
-                    [--gateway-tls-secret NAME] FILE...
+                    [--gateway-tls-secret NAME] [-f] FILE|DIR|- ...
 
 Prints what the operator would apply for the LogRepo and KafkaProducer manifests in
-FILE... as one YAML stream, without a cluster: per namespace with LogRepos, the
-gateway config ConfigMap (and the canary track's, when a repo has a canary weight),
-each track's Deployment, Service and PodDisruptionBudget, and the routes. Comments
+the files, directories (recursively) and standard input (-) given, read as
+\`sluice validate\` reads them, as one YAML stream, without a cluster: per
+namespace with LogRepos, the gateway config ConfigMap (and the canary track's,
+when a repo has a canary weight), each track's Deployment, Service and
+PodDisruptionBudget, and the routes. Comments
 before each namespace say which repos are part of the config and which are left
 out (e.g. a KafkaProducer that is not among the files). Output is deterministic.
 
@@ -32,7 +34,8 @@ Exit status: 0 rendered, 1 invalid manifests (problems on standard error, as
 export async function runRenderCommand(argv: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandLine(() => parse(argv), RENDER_USAGE, io);
   if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+  const { values } = parsed;
+  const positionals = [...(values.filename ?? []), ...parsed.positionals];
   if (positionals.length === 0) {
     io.stderr.write(`no files given\n\n${RENDER_USAGE}\n`);
     return 2;
@@ -89,6 +92,7 @@ function parse(argv: string[]) {
       'route-provider': { type: 'string' },
       image: { type: 'string' },
       'gateway-tls-secret': { type: 'string' },
+      filename: { type: 'string', short: 'f', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });

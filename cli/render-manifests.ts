@@ -52,7 +52,7 @@ export function renderConfigs(resources: NamespaceResources, options: RenderOpti
 export function verdictIssues(resources: NamespaceResources, configs: NamespaceConfigs): DocumentIssue[] {
   const issues: DocumentIssue[] = [];
   const issue = (at: DocumentOrigin, path: string, message: string) =>
-    issues.push({ file: at.file, doc: at.doc, path, message });
+    issues.push({ file: at.file, doc: at.doc, path: `${at.itemPath ?? ''}${path}`, message });
   for (const producer of resources.producers) {
     const verdict = configs.stable.producers.get(producer.metadata.name);
     if (verdict && INVALID.has(verdict.reason))

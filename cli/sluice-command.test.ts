@@ -35,7 +35,7 @@ describe('sluice', () => {
     ['gateway', 'usage: sluice gateway --config FILE'],
     ['operator', 'usage: sluice operator [--namespaces'],
     ['pipeline', 'usage: sluice pipeline --config FILE --repo NAME'],
-    ['validate', 'usage: sluice validate FILE...'],
+    ['validate', 'usage: sluice validate [-f] FILE|DIR|-'],
     ['render', 'usage: sluice render'],
   ])('%s --help prints its usage, exit 0', async (command, usage) => {
     const result = await sluice(command, '--help');

@@ -38,7 +38,8 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 \`sluice COMMAND --help\` describes a command.
-Exit status: 0 success, 1 invalid input, 2 usage error.`;
+Exit status: 0 success, 1 invalid input or a failure (\`sluice COMMAND --help\` says
+which), 2 usage error.`;
 
 /** The `sluice` command line: dispatches to a subcommand and resolves with its exit status. */
 export async function runSluice(argv: string[], io: CommandIo): Promise<number> {
@@ -56,5 +57,13 @@ export async function runSluice(argv: string[], io: CommandIo): Promise<number> 
     io.stderr.write(`unknown command: ${name}\n\n${SLUICE_USAGE}\n`);
     return 2;
   }
-  return (await command.load())(rest, io, `sluice ${name}`);
+  try {
+    return await (await command.load())(rest, io, `sluice ${name}`);
+  } catch (error) {
+    // The edge of the command: whatever a subcommand did not turn into a message of its own
+    // is still one line, never a stack trace.
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`sluice ${name}: unexpected error: ${message.split('\n')[0]}\n`);
+    return 1;
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,9 +70,29 @@ describe('sluice validate', () => {
       '2: /spec: InvalidPipeline: /constraint/regex: invalid RE2 pattern: error parsing regexp: invalid escape sequence: `\\1`',
     ],
     [
-      'an unknown kind',
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n',
-      '1: /apiVersion: expected sluice.dev/v1alpha1 (got "v1")\n{file}:1: /kind: expected one of LogRepo, KafkaProducer (got "ConfigMap")',
+      'an unknown kind of the sluice.dev group',
+      'apiVersion: sluice.dev/v1alpha1\nkind: LogStream\nmetadata: { name: x }\n',
+      '1: /kind: expected one of LogRepo, KafkaProducer (got "LogStream")',
+    ],
+    [
+      'a LogRepo of another API version',
+      'apiVersion: sluice.dev/v1\nkind: LogRepo\nmetadata: { name: x }\nspec: { kafka: { producer: p, topic: t } }\n',
+      '1: /apiVersion: expected sluice.dev/v1alpha1 (got "sluice.dev/v1")',
+    ],
+    [
+      'a CEL rule: dead-letter topic equal to the topic',
+      repo('dl', 'logs', 'p', '  deadLetter: { topic: t.dl }\n'),
+      '1: /spec: deadLetter.topic must differ from kafka.topic',
+    ],
+    [
+      'a CEL rule: idempotent without acks all',
+      producer('p', 'logs', '  idempotent: true\n  acks: leader\n'),
+      '1: /spec: idempotent requires acks: all\n{file}:1: /spec: InvalidSpec: /acks: an idempotent producer requires acks: all',
+    ],
+    [
+      'a CEL rule: idempotent without retries',
+      producer('p', 'logs', '  idempotent: true\n  retries: 0\n'),
+      '1: /spec: idempotent requires retries of at least 1\n{file}:1: /spec: InvalidSpec: /retries: an idempotent producer requires retries of at least 1',
     ],
     [
       'a missing name',
@@ -112,7 +132,7 @@ describe('sluice validate', () => {
     const result = await validate(...argv);
     expect(result.code).toBe(2);
     expect(result.err).toContain(message);
-    expect(result.err).toContain('usage: sluice validate FILE...');
+    expect(result.err).toContain('usage: sluice validate [-f] FILE|DIR|-');
   });
 
   it('exits 2 on an unreadable file', async () => {
@@ -123,7 +143,113 @@ describe('sluice validate', () => {
   it('prints help on --help, exit 0', async () => {
     const result = await validate('--help');
     expect(result.code).toBe(0);
-    expect(result.out).toContain('usage: sluice validate FILE...');
+    expect(result.out).toContain('usage: sluice validate [-f] FILE|DIR|-');
+  });
+});
+
+describe('sluice validate: sources, skipped kinds and layers', () => {
+  it('reads a directory recursively (*.yaml, *.yml, *.json), skipping other files', async () => {
+    const tree = await mkdtemp(join(dir, 'tree-'));
+    await mkdir(join(tree, 'nested', 'deeper'), { recursive: true });
+    await writeFile(join(tree, 'a.yaml'), producer('p', 'logs'));
+    await writeFile(join(tree, 'nested', 'b.yml'), repo('b', 'logs', 'p', '  deadLetter: { topic: t.b }\n'));
+    await writeFile(
+      join(tree, 'nested', 'deeper', 'c.json'),
+      JSON.stringify({
+        apiVersion: 'sluice.dev/v1alpha1',
+        kind: 'KafkaProducer',
+        metadata: { name: 'q', namespace: 'logs' },
+        spec: { brokers: ['k:9092'], compression: 'brotli' },
+      }),
+    );
+    await writeFile(join(tree, 'nested', 'notes.txt'), 'kind: [broken\n');
+    const result = await validate(tree);
+    expect(result.code).toBe(1);
+    expect(result.out).toBe(
+      `${join(tree, 'nested', 'b.yml')}:1: /spec: deadLetter.topic must differ from kafka.topic\n` +
+        `${join(tree, 'nested', 'deeper', 'c.json')}:1: /spec/compression: expected one of none, gzip, snappy, lz4, zstd (got "brotli")\n`,
+    );
+  });
+
+  it.each([[['-']], [['-f', '-']], [['--filename', '-']]])('reads standard input for %j', async (argv) => {
+    const io = captureIo(producer('p', 'logs', '  compression: brotli\n'));
+    const code = await runValidateCommand(argv, io);
+    expect(code).toBe(1);
+    expect(io.out()).toBe(
+      '<stdin>:1: /spec/compression: expected one of none, gzip, snappy, lz4, zstd (got "brotli")\n',
+    );
+  });
+
+  it('takes -f as often as given, with positionals after', async () => {
+    const a = await file('f-a.yaml', producer('p', 'logs'));
+    const b = await file('f-b.yaml', repo('r', 'logs', 'p'));
+    expect(await validate('-f', a, '-f', b)).toEqual({ code: 0, out: '', err: '' });
+  });
+
+  it('skips objects that are not Sluice kinds, and non-objects, with a note on stderr; exit 0', async () => {
+    const path = await file(
+      'mixed.yaml',
+      `apiVersion: v1\nkind: Secret\nmetadata: { name: s }\n---\n${producer('p', 'logs')}---\n` +
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n---\nserver: { port: 8080 }\n',
+    );
+    const result = await validate(path);
+    expect(result).toEqual({
+      code: 0,
+      out: '',
+      err:
+        `${path}:1: /: skipped: Secret (v1) is not a Sluice kind\n` +
+        `${path}:3: /: skipped: Kustomization (kustomize.config.k8s.io/v1beta1) is not a Sluice kind\n` +
+        `${path}:4: /: skipped: not a Kubernetes object (no apiVersion, no kind)\n`,
+    });
+  });
+
+  it('checks the items of a v1 List', async () => {
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } },
+        {
+          apiVersion: 'sluice.dev/v1alpha1',
+          kind: 'KafkaProducer',
+          metadata: { name: 'p' },
+          spec: { brokers: ['k:9092'], acks: 'none', idempotent: true },
+        },
+      ],
+    };
+    const path = await file('list.json', JSON.stringify(list));
+    const result = await validate(path);
+    expect(result.code).toBe(1);
+    expect(result.out).toBe(
+      `${path}:1: /items/1/spec: idempotent requires acks: all\n` +
+        `${path}:1: /items/1/spec: InvalidSpec: /acks: an idempotent producer requires acks: all\n`,
+    );
+    expect(result.err).toBe(`${path}:1: /items/0: skipped: ConfigMap (v1) is not a Sluice kind\n`);
+  });
+
+  it('reports every problem of every layer in one run: schema, CEL and the gateway checks', async () => {
+    const path = await file(
+      'layers.yaml',
+      `${producer('p', 'logs', '  compression: brotli\n  idempotent: true\n  acks: leader\n')}---\n` +
+        repo(
+          'r',
+          'logs',
+          'p',
+          '  deadLetter: { topic: t.r }\n  constraint: { field: msg, regex: "(a)\\\\1" }\n  executers: [{ type: splitter, separator: " " }]\n',
+        ) +
+        `---\n${producer('ok', 'logs')}---\n${repo('s', 'logs', 'ok', '  deadLetter: { topic: t.s }\n  constraint: { field: msg, regex: "(a)\\\\1" }\n')}`,
+    );
+    const result = await validate(path);
+    expect(result.code).toBe(1);
+    expect(result.out.split('\n').filter(Boolean)).toEqual([
+      `${path}:1: /spec/compression: expected one of none, gzip, snappy, lz4, zstd (got "brotli")`,
+      `${path}:1: /spec: idempotent requires acks: all`,
+      `${path}:2: /spec/executers/0/field: required field is missing`,
+      `${path}:2: /spec: deadLetter.topic must differ from kafka.topic`,
+      `${path}:2: /spec/executers/0: type splitter requires field`,
+      `${path}:4: /spec: deadLetter.topic must differ from kafka.topic`,
+      expect.stringMatching(new RegExp(`^${path}:4: /spec: InvalidPipeline: /constraint/regex: invalid RE2`)),
+    ]);
   });
 });
 

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
 import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
 import type { RenderOptions } from '../operator/render/render-gateway-config.ts';
-import { byNamespace, type DocumentIssue, formatIssue, readResources } from './read-resources.ts';
+import { readManifestSources } from './manifest-sources.ts';
+import { byNamespace, checkSources, type DocumentIssue, formatIssue } from './read-resources.ts';
 import {
   type NamespaceConfigs,
   type NamespaceResources,
@@ -10,14 +11,23 @@ import {
   verdictIssues,
 } from './render-manifests.ts';
 
-const VALIDATE_USAGE = `usage: sluice validate FILE...
+const VALIDATE_USAGE = `usage: sluice validate [-f] FILE|DIR|- ...
 
-Checks LogRepo and KafkaProducer manifests (YAML, several documents per file allowed)
-the way the operator would: each document against its CRD schema, then every
-pipeline and producer with the gateway's own validation (InvalidPipeline,
-InvalidSpec), per namespace. A LogRepo whose KafkaProducer is not among the files
-is valid here (the producer may already be in the cluster).
+Checks LogRepo and KafkaProducer manifests (YAML or JSON, several documents per
+file allowed) the way the apiserver and the operator would: each document against
+its CRD schema (with its defaults) and the CRD's CEL rules, then every pipeline and
+producer with the gateway's own validation (InvalidPipeline, InvalidSpec), per
+namespace; every problem of every document in one run. A LogRepo whose
+KafkaProducer is not among the files is valid here (the producer may already be
+in the cluster).
 
+  FILE      a manifest file
+  DIR       every *.yaml, *.yml and *.json below it, recursively
+  -         standard input
+  -f ARG    the same, as kubectl spells it (repeatable)
+
+Objects of other API groups (Secrets, Namespaces, Kustomizations…) and documents
+that are not Kubernetes objects are skipped, with a note on standard error.
 Output: one line per problem, \`file:doc: path: message\` (doc counts from 1).
 Exit status: 0 valid, 1 invalid, 2 usage error or unreadable file.`;
 
@@ -28,42 +38,47 @@ export interface CheckedNamespace {
 }
 
 /**
- * Reads, schema-checks and deep-checks the files: the shared first step of `validate` and
- * `render`; configs are rendered with `options` (render passes its fleet's). Writes read errors itself; resolves with every issue (sorted by file and
+ * Reads, schema-checks and deep-checks the manifests the arguments name (files,
+ * directories, `-` for standard input): the shared first step of `validate` and `render`;
+ * configs are rendered with `options` (render passes its fleet's). Writes read errors and
+ * the notes on skipped documents itself; resolves with every issue (sorted by source and
  * document) and each namespace (sorted) as rendered, or an exit status when it could not
  * get that far.
  */
 export async function checkFiles(
-  files: readonly string[],
-  io: Pick<CommandIo, 'stderr'>,
+  args: readonly string[],
+  io: Pick<CommandIo, 'stdin' | 'stderr'>,
   options: RenderOptions = {},
 ): Promise<{ namespaces: Map<string, CheckedNamespace>; issues: DocumentIssue[] } | number> {
-  const read = await readResources(files);
+  const read = await readManifestSources(args, io.stdin);
   if ('unreadable' in read) {
     io.stderr.write(`${read.unreadable}: cannot read (${read.message})\n`);
     return 2;
   }
-  const issues = [...read.issues];
+  const checked = checkSources(read.sources);
+  for (const note of checked.notes) io.stderr.write(`${formatIssue(note)}\n`);
+  const issues = [...checked.issues];
   const namespaces = new Map<string, CheckedNamespace>();
-  for (const [namespace, resources] of byNamespace(read)) {
+  for (const [namespace, resources] of byNamespace(checked)) {
     const configs = renderConfigs(resources, options);
     issues.push(...verdictIssues(resources, configs));
     namespaces.set(namespace, { resources, configs });
   }
-  const order = new Map(files.map((file, index) => [file, index]));
+  const order = new Map(read.sources.map((source, index) => [source.name, index]));
   issues.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.doc - b.doc);
   return { namespaces, issues };
 }
 
-/** `sluice validate FILE...` */
+/** `sluice validate [-f] FILE|DIR|-...` */
 export async function runValidateCommand(argv: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandLine(() => parse(argv), VALIDATE_USAGE, io);
   if (typeof parsed === 'number') return parsed;
-  if (parsed.positionals.length === 0) {
+  const args = [...(parsed.values.filename ?? []), ...parsed.positionals];
+  if (args.length === 0) {
     io.stderr.write(`no files given\n\n${VALIDATE_USAGE}\n`);
     return 2;
   }
-  const checked = await checkFiles(parsed.positionals, io);
+  const checked = await checkFiles(args, io);
   if (typeof checked === 'number') return checked;
   for (const issue of checked.issues) io.stdout.write(`${formatIssue(issue)}\n`);
   return checked.issues.length === 0 ? 0 : 1;
@@ -73,6 +88,9 @@ function parse(argv: string[]) {
   return parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: {
+      filename: { type: 'string', short: 'f', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
 }

@@ -20,12 +20,15 @@ const usage = (
   --poll-ms N     fallback content check interval (default 10000)
   --workers N     serve from N processes sharing the port (node:cluster), one per core
                   with "auto"; each has its own producers and reloads the config itself
-                  (default $SLUICE_GATEWAY_WORKERS, else 1: this process serves)`;
+                  (default $SLUICE_GATEWAY_WORKERS, else 1: this process serves)
+
+Exit status: 0 serving (until SIGTERM/SIGINT drain it) or --help; 1 invalid config;
+2 usage error.`;
 
 /**
  * Starts the gateway from command-line arguments and resolves with an exit status: 0 once
  * serving (the server keeps the process alive; SIGTERM/SIGINT drain and exit through their
- * handlers, SIGHUP reloads), 0 for help, 2 for a usage error or an invalid config.
+ * handlers, SIGHUP reloads), 0 for help, 1 for an invalid config, 2 for a usage error.
  */
 export async function gatewayMain(
   argv: string[],
@@ -67,7 +70,7 @@ export async function gatewayMain(
   });
   if (!result.ok) {
     io.stderr.write(`${formatIssues(values.config, result)}\n`);
-    return 2;
+    return 1;
   }
   const { running } = result;
   const reload = () => void running.reloader.check(true);

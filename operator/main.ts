@@ -5,7 +5,9 @@ import { configuredOperatorOptions } from './configured-operator.ts';
 import { startOperator } from './controller/operator-controller.ts';
 import { routeApiServed } from './controller/route-api.ts';
 import { startHealthServer } from './health-server.ts';
-import { createKubeClient, loadKubeConfig } from './kube/kube-client.ts';
+import { connectionProblem } from './kube/connection-problem.ts';
+import { createKubeClient, type KubeClient, type ResourceRef } from './kube/kube-client.ts';
+import { loadKubeCredentials } from './kube/kube-credentials.ts';
 import { operatorConfig } from './operator-config.ts';
 
 interface MainIo {
@@ -31,7 +33,22 @@ Environment: SLUICE_NAMESPACES, KUBECONFIG, SLUICE_HEALTH_PORT, SLUICE_WORKERS,
              SLUICE_STABLE_WORKERS, SLUICE_CANARY_WORKERS,
              SLUICE_GATEWAY_TLS_SECRET,
              SLUICE_ROUTE_PROVIDER, SLUICE_INGRESS_CLASS, SLUICE_ROUTE_HOSTS,
-             SLUICE_EXACT_ROUTE_PRIORITY, SLUICE_PREFIX_ROUTE_PRIORITY, SLUICE_PARENT_REFS`;
+             SLUICE_EXACT_ROUTE_PRIORITY, SLUICE_PREFIX_ROUTE_PRIORITY, SLUICE_PARENT_REFS
+KUBECONFIG may list several files (merged as kubectl merges them).
+Exit status: 0 running (until SIGTERM/SIGINT) or --help; 1 the cluster cannot be used
+(apiserver unreachable, credentials refused) or leadership was lost; 2 usage error or
+unusable configuration (flags, kubeconfig, route CRDs not installed).`;
+
+// GET /api/v1: discovery, which every authenticated user may read; proves address, TLS and
+// credentials before anything starts.
+const CORE_DISCOVERY: ResourceRef = { groupVersionPath: '', plural: 'api', namespaced: false };
+
+/** The first request, as a value: undefined when the apiserver answered, else what failed. */
+const reachApiserver = (client: KubeClient): Promise<unknown> =>
+  client.get(CORE_DISCOVERY, undefined, 'v1').then(
+    () => undefined,
+    (error: unknown) => error ?? new Error('request failed'),
+  );
 
 /**
  * Starts the operator from command-line arguments and resolves with an exit status: 0 once
@@ -61,7 +78,20 @@ export async function operatorMain(
   }
   const config = configured.value;
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', base: { service: 'sluice-operator' } });
-  const client = createKubeClient(loadKubeConfig(config.kubeconfig));
+  const loaded = loadKubeCredentials(config.kubeconfig);
+  if (!loaded.ok) {
+    io.stderr.write(`${program}: ${connectionProblem(loaded.error)?.line ?? loaded.error.message}\n`);
+    return 2;
+  }
+  const client = createKubeClient(loaded.credentials);
+  const server = loaded.credentials.server.origin;
+  const unreached = await reachApiserver(client);
+  if (unreached !== undefined) {
+    const problem = connectionProblem(unreached, server);
+    if (problem === undefined) throw unreached;
+    io.stderr.write(`${program}: ${problem.line}\n`);
+    return problem.source === 'cluster' ? 1 : 2;
+  }
   if (!(await routeApiServed(client, config.routes.provider))) {
     io.stderr.write(
       `route provider ${config.routes.provider}: a kind it writes is not served by this cluster (CRD not installed). ` +

@@ -126,7 +126,10 @@ export const OperatorConfigSchema = Type.Object(
       },
     ),
     kubeconfig: Type.Optional(
-      Type.String({ description: 'Path of a kubeconfig; in-cluster credentials when absent.' }),
+      Type.String({
+        description:
+          'Path of a kubeconfig; when absent, the files of KUBECONFIG (merged), the service account in a pod, or ~/.kube/config.',
+      }),
     ),
     healthPort: Type.Integer({
       minimum: 0,
@@ -193,7 +196,10 @@ export function operatorConfig(
   const ingressClassName = pick('ingress-class', 'SLUICE_INGRESS_CLASS');
   const raw = {
     namespaces: namespaces === 'all' ? 'all' : list(namespaces),
-    ...(pick('kubeconfig', 'KUBECONFIG') ? { kubeconfig: pick('kubeconfig', 'KUBECONFIG') } : {}),
+    // KUBECONFIG is left to the kubeconfig loader: it may list several files to merge.
+    ...(typeof flags.kubeconfig === 'string' && flags.kubeconfig !== ''
+      ? { kubeconfig: flags.kubeconfig }
+      : {}),
     healthPort: Number(pick('health-port', 'SLUICE_HEALTH_PORT') ?? 8081),
     workers: Number(pick('workers', 'SLUICE_WORKERS') ?? 2),
     leaderElection:

@@ -1,11 +1,12 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { createFakeKubeClient } from '../../test/support/fake-kube-client.ts';
+import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import type { FleetSettings, RouteSettings } from '../operator-config.ts';
 import { WrittenStatuses } from '../status/written-statuses.ts';
 import { APISIX_ROUTES, APISIX_UPSTREAMS, DEPLOYMENTS, HTTP_ROUTES, SERVICES } from './fleet-resources.ts';
 import { type Caches, reconcileNamespace } from './reconcile-namespace.ts';
-import { CONFIG_MAPS, LOG_REPOS } from './resources.ts';
+import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 
 // The fleet part of a namespace reconcile against an in-memory API that, like the apiserver,
 // adds defaults and a uid to what it stores (so the stored object never equals the applied one).
@@ -24,56 +25,25 @@ const apisix: RouteSettings = {
 };
 
 function fakeWorld(objects: KubeObject[], routes: RouteSettings = apisix, settings = fleetSettings) {
-  const store = new Map<string, KubeObject>();
-  const pluralOf: Record<string, string> = {
-    LogRepo: 'logrepos',
-    KafkaProducer: 'kafkaproducers',
-    ConfigMap: 'configmaps',
+  const refOf: Record<string, ResourceRef> = {
+    LogRepo: LOG_REPOS,
+    KafkaProducer: KAFKA_PRODUCERS,
+    ConfigMap: CONFIG_MAPS,
   };
   const key = (plural: string, ns: string | undefined, name: string) => `${plural}/${ns}/${name}`;
-  let uids = 0;
-  const nextUid = () => {
-    uids += 1;
-    return `uid-${uids}`;
-  };
-  for (const object of objects) {
-    store.set(key(pluralOf[object.kind] as string, object.metadata.namespace, object.metadata.name), {
-      ...object,
-      metadata: { ...object.metadata, uid: nextUid() },
-    });
-  }
-  const writes: string[] = [];
-  const client = {
-    requests: { byVerb: {} },
-    apply: async (ref: ResourceRef, object: KubeObject) => {
-      writes.push(`apply ${ref.plural}/${object.metadata.name}`);
-      const k = key(ref.plural, object.metadata.namespace, object.metadata.name);
-      const defaulted = structuredClone(object) as KubeObject & { spec?: Record<string, unknown> };
-      if (ref === DEPLOYMENTS) defaulted.spec = { ...defaulted.spec, progressDeadlineSeconds: 600 };
-      store.set(k, {
-        ...defaulted,
-        metadata: { ...defaulted.metadata, uid: store.get(k)?.metadata.uid ?? nextUid() },
-        status: store.get(k)?.status,
-      });
-      return object;
+  // The apiserver defaults what it stores, so the stored object never equals the applied one.
+  const client = createFakeKubeClient(
+    objects.map((object) => [refOf[object.kind] as ResourceRef, object]),
+    {
+      defaults: (ref, object) =>
+        ref === DEPLOYMENTS
+          ? { ...object, spec: { ...(object.spec as object), progressDeadlineSeconds: 600 } }
+          : object,
     },
-    applyStatus: async (ref: ResourceRef, object: KubeObject) => {
-      writes.push(`status ${ref.plural}/${object.metadata.name}`);
-      const k = key(ref.plural, object.metadata.namespace, object.metadata.name);
-      store.set(k, { ...(store.get(k) as KubeObject), status: object.status });
-      return object;
-    },
-    delete: async (ref: ResourceRef, ns: string | undefined, name: string) => {
-      writes.push(`delete ${ref.plural}/${name}`);
-      store.delete(key(ref.plural, ns, name));
-    },
-    create: async (_ref: ResourceRef, object: KubeObject) => object,
-  } as unknown as KubeClient;
-  const caches: Caches = {
-    list: (ref, ns) =>
-      [...store.entries()].filter(([k]) => k.startsWith(`${ref.plural}/${ns}/`)).map(([, v]) => v),
-    get: (ref, ns, name) => store.get(key(ref.plural, ns, name)),
-  };
+  );
+  const store = client.objects;
+  const writes = client.writes;
+  const caches: Caches = client.caches;
   let now = T0;
   const deps = {
     client,

@@ -1,47 +1,17 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { createFakeKubeClient } from '../../test/support/fake-kube-client.ts';
+import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import { WrittenStatuses } from '../status/written-statuses.ts';
 import { type Caches, reconcileNamespace } from './reconcile-namespace.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 
-/** An in-memory API: applies land in the store the caches read, and every write is counted. */
+/** The shared in-memory API: applies land in the store the caches read, and every write is counted. */
 function fakeWorld(objects: KubeObject[]) {
-  const store = new Map<string, KubeObject>();
-  const key = (ref: ResourceRef, ns: string | undefined, name: string) => `${ref.plural}/${ns}/${name}`;
   const refOf = (object: KubeObject): ResourceRef =>
     object.kind === 'LogRepo' ? LOG_REPOS : object.kind === 'KafkaProducer' ? KAFKA_PRODUCERS : CONFIG_MAPS;
-  for (const object of objects)
-    store.set(key(refOf(object), object.metadata.namespace, object.metadata.name), object);
-  const writes: string[] = [];
-  const client = {
-    requests: { byVerb: {} },
-    apply: async (ref: ResourceRef, object: KubeObject) => {
-      writes.push(`apply ${ref.plural}/${object.metadata.name}`);
-      store.set(key(ref, object.metadata.namespace, object.metadata.name), object);
-      return object;
-    },
-    applyStatus: async (ref: ResourceRef, object: KubeObject) => {
-      writes.push(`status ${ref.plural}/${object.metadata.name}`);
-      const k = key(ref, object.metadata.namespace, object.metadata.name);
-      const stored = store.get(k) as KubeObject;
-      store.set(k, { ...stored, status: object.status });
-      return object;
-    },
-    delete: async (ref: ResourceRef, ns: string | undefined, name: string) => {
-      writes.push(`delete ${ref.plural}/${name}`);
-      store.delete(key(ref, ns, name));
-    },
-    create: async (_ref: ResourceRef, object: KubeObject) => {
-      writes.push(`create ${object.kind}`);
-      return object;
-    },
-  } as unknown as KubeClient;
-  const caches: Caches = {
-    list: (ref, ns) =>
-      [...store.entries()].filter(([k]) => k.startsWith(`${ref.plural}/${ns}/`)).map(([, v]) => v),
-    get: (ref, ns, name) => store.get(key(ref, ns, name)),
-  };
+  const client = createFakeKubeClient(objects.map((object) => [refOf(object), object]));
+  const caches: Caches = client.caches;
   const events: string[] = [];
   const deps = {
     client,
@@ -53,7 +23,7 @@ function fakeWorld(objects: KubeObject[]) {
       record: async (_o: KubeObject, type: string, reason: string) => void events.push(`${type} ${reason}`),
     },
   };
-  return { store, writes, events, deps, key };
+  return { store: client.objects, writes: client.writes, events, deps };
 }
 
 const producer = (name: string): KubeObject => ({

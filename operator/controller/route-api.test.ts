@@ -1,18 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { createFakeKubeClient } from '../../test/support/fake-kube-client.ts';
+import type { ResourceRef } from '../kube/kube-client.ts';
 import { routeApiServed } from './route-api.ts';
 
-/** A client whose discovery serves `served` ("group/version/plural"). */
-const discovery = (served: readonly string[]) =>
-  ({
-    get: async (ref: ResourceRef, _ns: string | undefined, version: string) => {
-      const prefix = `${ref.plural}/${version}/`;
-      const resources = served
-        .filter((s) => s.startsWith(prefix))
-        .map((s) => ({ name: s.slice(prefix.length) }));
-      return resources.length === 0 ? undefined : ({ resources } as unknown as KubeObject);
-    },
-  }) as unknown as KubeClient;
+/** An API whose discovery serves `served` ("group/version/plural"): one APIResourceList per group version. */
+function discovery(served: readonly string[]) {
+  const api = createFakeKubeClient();
+  const lists = new Map<string, string[]>();
+  for (const entry of served) {
+    const [group, version, plural] = entry.split('/') as [string, string, string];
+    lists.set(`${group}/${version}`, [...(lists.get(`${group}/${version}`) ?? []), plural]);
+  }
+  for (const [groupVersion, plurals] of lists) {
+    const [group, version] = groupVersion.split('/') as [string, string];
+    const ref: ResourceRef = { groupVersionPath: '/apis', plural: group, namespaced: false };
+    api.put(ref, {
+      apiVersion: 'v1',
+      kind: 'APIResourceList',
+      metadata: { name: version },
+      groupVersion,
+      resources: plurals.map((name) => ({ name })),
+    });
+  }
+  return api;
+}
 
 describe('routeApiServed', () => {
   it.each([

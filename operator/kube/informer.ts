@@ -13,8 +13,11 @@ const objectKey = (object: Pick<KubeObject, 'metadata'>): string =>
  * A list-then-watch cache of one resource. It relists when the apiserver
  * answers 410 Gone (the watch's resourceVersion expired), re-watches from the
  * last seen version when a watch ends normally, and restarts with capped
- * backoff after any other error (apiserver restart, network). Handlers see
- * every change, including the differences a relist reveals.
+ * backoff after any other error (apiserver restart, network, a malformed watch
+ * line). Handlers see every change, including the differences a relist reveals. A
+ * handler that throws does not take the process down: the informer keeps the event's
+ * object as unsettled, relists (with backoff), and hands unsettled objects to the
+ * handlers again on that relist even when they did not change.
  */
 export class Informer {
   readonly #client: KubeClient;
@@ -29,8 +32,11 @@ export class Informer {
   readonly synced: Promise<void> = new Promise((resolve) => {
     this.#synced = resolve;
   });
-  /** Watches that expired (410 Gone) and that failed otherwise; for tests. */
-  readonly stats = { gone: 0, errors: 0 };
+  /** Watches that expired (410 Gone), that failed otherwise, and handler calls that threw; for tests. */
+  readonly stats = { gone: 0, errors: 0, handlerErrors: 0 };
+  /** Objects whose last event a handler threw on, by key: delivered again on the next relist. */
+  readonly #unsettled = new Map<string, { event: InformerEvent; object: KubeObject }>();
+  #handlerError: unknown;
 
   readonly #labelSelector: string | undefined;
 
@@ -110,6 +116,8 @@ export class Informer {
       this.#namespace,
       this.#labelSelector,
     );
+    const retry = new Map(this.#unsettled);
+    this.#unsettled.clear();
     const seen = new Set<string>();
     for (const item of items) {
       const key = objectKey(item);
@@ -117,7 +125,9 @@ export class Informer {
       const before = this.#cache.get(key);
       this.#cache.set(key, item);
       if (!before) this.#emit('added', item);
-      else if (before.metadata.resourceVersion !== item.metadata.resourceVersion) this.#emit('updated', item);
+      else if (before.metadata.resourceVersion !== item.metadata.resourceVersion || retry.has(key)) {
+        this.#emit(retry.get(key)?.event === 'added' ? 'added' : 'updated', item);
+      }
     }
     for (const [key, object] of this.#cache) {
       if (!seen.has(key)) {
@@ -125,7 +135,20 @@ export class Informer {
         this.#emit('deleted', object);
       }
     }
+    // A deletion a handler threw on: the object is gone from the cache but not from the handler's view.
+    for (const [key, { event, object }] of retry) {
+      if (event === 'deleted' && !seen.has(key) && !this.#cache.has(key)) this.#emit('deleted', object);
+    }
+    this.#throwHandlerError();
     return resourceVersion;
+  }
+
+  /** After a handler threw: fail this list or watch, so #run relists with backoff. */
+  #throwHandlerError(): void {
+    const error = this.#handlerError;
+    if (error === undefined) return;
+    this.#handlerError = undefined;
+    throw new InformerHandlerError(this.#ref.plural, error);
   }
 
   /** Watches until the stream ends; returns the last resourceVersion seen. Throws KubeApiError(410) on expiry. */
@@ -153,6 +176,7 @@ export class Informer {
           this.#cache.set(key, event.object);
           this.#emit(existed ? 'updated' : 'added', event.object);
         }
+        if (this.#handlerError !== undefined) handle.stop();
       },
       this.#namespace,
       this.#labelSelector,
@@ -160,10 +184,34 @@ export class Informer {
     this.#watch = handle;
     await handle.ended;
     if (gone) throw gone;
+    this.#throwHandlerError();
     return latest;
   }
 
+  /** Calls every handler; one that throws is recorded (see #unsettled), the others still run. */
   #emit(event: InformerEvent, object: KubeObject): void {
-    for (const handler of this.#handlers) handler(event, object);
+    for (const handler of this.#handlers) {
+      try {
+        handler(event, object);
+      } catch (error) {
+        this.stats.handlerErrors += 1;
+        this.#unsettled.set(objectKey(object), { event, object });
+        this.#handlerError ??= error;
+      }
+    }
+  }
+}
+
+/** A handler threw on an event (the handler's error is the cause); the informer relists. */
+export class InformerHandlerError extends Error {
+  override name = 'InformerHandlerError';
+  readonly code = 'INFORMER_HANDLER_FAILED';
+  constructor(resource: string, cause: unknown) {
+    super(
+      `${resource}: an informer handler threw: ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
   }
 }

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { isIP } from 'node:net';
 import type { KubeCredentials } from './kube-credentials.ts';
+import { tunnelThrough } from './proxy-tunnel.ts';
 
 export { loadKubeConfig } from './kube-credentials.ts';
 
@@ -50,6 +52,47 @@ export class KubeApiError extends Error {
   }
 }
 
+/**
+ * A watch stream that had to be abandoned: a line that is not a JSON watch event
+ * (`WATCH_MALFORMED_EVENT`), or an `onEvent` handler that threw (`WATCH_HANDLER_FAILED`,
+ * the handler's error as `cause`). The stream is closed; a caller such as the informer
+ * relists, as after any other watch failure.
+ */
+export class KubeWatchError extends Error {
+  override name = 'KubeWatchError';
+  readonly code: 'WATCH_MALFORMED_EVENT' | 'WATCH_HANDLER_FAILED';
+  constructor(code: KubeWatchError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Items per page of a list (`limit`/`continue`), so a large collection never arrives as one body. */
+export const LIST_PAGE_SIZE = 500;
+
+const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+/** A watch line as an event, or undefined when it is not one (bad JSON, or not the shape of an event). */
+export function parseWatchLine(line: string): WatchEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const event = value as { type?: unknown; object?: { metadata?: unknown } } | null;
+  if (typeof event !== 'object' || event === null || typeof event.type !== 'string') return undefined;
+  if (!WATCH_TYPES.has(event.type) || typeof event.object !== 'object' || event.object === null)
+    return undefined;
+  if (
+    event.type !== 'ERROR' &&
+    (typeof event.object.metadata !== 'object' || event.object.metadata === null)
+  ) {
+    return undefined;
+  }
+  return value as WatchEvent;
+}
+
 export interface WatchEvent {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   readonly object: KubeObject & { code?: number };
@@ -65,11 +108,16 @@ export interface KubeClient {
   /** Requests made, by HTTP verb (reads too, watches excluded): tests prove an unchanged world writes nothing. */
   readonly requests: { byVerb: Record<string, number> };
   get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  /** Every page of the collection (`limit`/`continue`); the resourceVersion is the list's. */
   list(
     ref: ResourceRef,
     namespace?: string,
     labelSelector?: string,
   ): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+  /**
+   * Streams changes after `resourceVersion`. `ended` rejects with KubeApiError for a refused
+   * watch, KubeWatchError for a malformed line or a throwing `onEvent`, or the transport's error.
+   */
   watch(
     ref: ResourceRef,
     resourceVersion: string,
@@ -96,8 +144,9 @@ function resourcePath(ref: ResourceRef, namespace?: string, name?: string, subre
 
 export function createKubeClient(
   credentials: KubeCredentials,
-  options: { requestTimeoutMs?: number } = {},
+  options: { requestTimeoutMs?: number; pageSize?: number } = {},
 ): KubeClient {
+  const pageSize = options.pageSize ?? LIST_PAGE_SIZE;
   const base = credentials.server;
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const requests = { byVerb: {} as Record<string, number> };
@@ -110,10 +159,17 @@ export function createKubeClient(
     timeout = timeoutMs,
   ) => {
     const auth = await credentials.auth();
+    const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = Number(base.port || (base.protocol === 'https:' ? 443 : 80));
+    const tls = {
+      rejectUnauthorized: credentials.rejectUnauthorized,
+      ...(credentials.ca ? { ca: credentials.ca } : {}),
+      ...(auth.cert && auth.key ? { cert: auth.cert, key: auth.key } : {}),
+    };
     const options: RequestOptions = {
       method,
-      hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: base.port || (base.protocol === 'https:' ? 443 : 80),
+      hostname,
+      port,
       path: `${base.pathname.replace(/\/$/, '')}${path}`,
       headers: {
         accept: 'application/json',
@@ -121,22 +177,39 @@ export function createKubeClient(
         ...(body === undefined ? {} : { 'content-type': contentType }),
       },
       timeout,
-      rejectUnauthorized: credentials.rejectUnauthorized,
-      ...(credentials.ca ? { ca: credentials.ca } : {}),
+      ...tls,
       ...(credentials.tlsServerName ? { servername: credentials.tlsServerName } : {}),
-      ...(auth.cert && auth.key ? { cert: auth.cert, key: auth.key } : {}),
+      // proxy-url: every request through a CONNECT tunnel, TLS to the apiserver inside it
+      // (verified against tls-server-name, else the server's host, as without a proxy).
+      ...(credentials.proxy === undefined
+        ? {}
+        : {
+            createConnection: tunnelThrough(credentials.proxy, {
+              host: hostname,
+              port,
+              ...(base.protocol === 'https:'
+                ? {
+                    tls: {
+                      ...tls,
+                      host: hostname,
+                      ...(credentials.tlsServerName
+                        ? { servername: credentials.tlsServerName }
+                        : isIP(hostname) === 0
+                          ? { servername: hostname }
+                          : {}),
+                    },
+                  }
+                : {}),
+            }) as RequestOptions['createConnection'],
+          }),
     };
     const requester = base.protocol === 'https:' ? httpsRequest : httpRequest;
     return { options, requester, payload: body === undefined ? undefined : JSON.stringify(body) };
   };
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<unknown> => {
-    requests.byVerb[method] = (requests.byVerb[method] ?? 0) + 1;
+  type Request = (method: string, path: string, body?: unknown, contentType?: string) => Promise<unknown>;
+
+  const once: Request = async (method, path, body, contentType) => {
     const { options, requester, payload } = await send(method, path, body, contentType);
     return new Promise((resolve, reject) => {
       const req = requester(options, (res) => {
@@ -162,6 +235,18 @@ export function createKubeClient(
     });
   };
 
+  const call: Request = async (method, path, body, contentType) => {
+    requests.byVerb[method] = (requests.byVerb[method] ?? 0) + 1;
+    try {
+      return await once(method, path, body, contentType);
+    } catch (error) {
+      // 401: the credential expired or was revoked before its stated expiry (or stated none).
+      // Fresh credentials get one more try, as kubectl does; a second 401 is the answer.
+      if (!(error instanceof KubeApiError && error.status === 401 && credentials.invalidate())) throw error;
+      return once(method, path, body, contentType);
+    }
+  };
+
   const applyTo = (path: string, object: KubeObject, fieldManager: string) =>
     call(
       'PATCH',
@@ -181,12 +266,21 @@ export function createKubeClient(
       }
     },
     async list(ref, namespace, labelSelector) {
-      const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
-      const result = (await call('GET', `${resourcePath(ref, namespace)}${query}`)) as {
-        items: KubeObject[];
-        metadata: { resourceVersion: string };
-      };
-      return { items: result.items ?? [], resourceVersion: result.metadata.resourceVersion };
+      const items: KubeObject[] = [];
+      let token: string | undefined;
+      for (;;) {
+        const query = new URLSearchParams({ limit: String(pageSize) });
+        if (labelSelector) query.set('labelSelector', labelSelector);
+        if (token) query.set('continue', token);
+        const page = (await call('GET', `${resourcePath(ref, namespace)}?${query}`)) as {
+          items?: KubeObject[];
+          metadata: { resourceVersion: string; continue?: string };
+        };
+        items.push(...(page.items ?? []));
+        token = page.metadata.continue;
+        // Every page is of the first page's snapshot, so the last one's version is the list's.
+        if (!token) return { items, resourceVersion: page.metadata.resourceVersion };
+      }
     },
     watch(ref, resourceVersion, onEvent, namespace, labelSelector) {
       let request: ReturnType<typeof httpsRequest> | undefined;
@@ -203,6 +297,11 @@ export function createKubeClient(
         );
         if (stopped) return;
         await new Promise<void>((resolve, reject) => {
+          const abandon = (error: KubeWatchError) => {
+            stopped = true;
+            request?.destroy();
+            reject(error);
+          };
           request = requester(options, (res) => {
             if ((res.statusCode ?? 0) >= 300) {
               const chunks: Buffer[] = [];
@@ -214,7 +313,10 @@ export function createKubeClient(
                 } catch {
                   body = undefined;
                 }
-                reject(new KubeApiError(res.statusCode ?? 0, body));
+                const error = new KubeApiError(res.statusCode ?? 0, body);
+                // Fresh credentials for the watch that follows; the caller restarts it.
+                if (error.status === 401) credentials.invalidate();
+                reject(error);
               });
               return;
             }
@@ -223,11 +325,32 @@ export function createKubeClient(
             res.on('data', (chunk: string) => {
               buffered += chunk;
               let newline = buffered.indexOf('\n');
-              while (newline >= 0) {
+              while (newline >= 0 && !stopped) {
                 const line = buffered.slice(0, newline).trim();
                 buffered = buffered.slice(newline + 1);
-                if (line) onEvent(JSON.parse(line) as WatchEvent);
                 newline = buffered.indexOf('\n');
+                if (!line) continue;
+                // Thrown inside a socket callback, either would be an uncaught exception.
+                const event = parseWatchLine(line);
+                if (event === undefined) {
+                  abandon(
+                    new KubeWatchError(
+                      'WATCH_MALFORMED_EVENT',
+                      `watch ${ref.plural}: not a watch event: ${line.slice(0, 200)}`,
+                    ),
+                  );
+                  return;
+                }
+                try {
+                  onEvent(event);
+                } catch (error) {
+                  abandon(
+                    new KubeWatchError('WATCH_HANDLER_FAILED', `watch ${ref.plural}: event handler failed`, {
+                      cause: error,
+                    }),
+                  );
+                  return;
+                }
               }
             });
             res.on('end', () => resolve());

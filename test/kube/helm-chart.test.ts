@@ -6,7 +6,6 @@ import { createGatewayMetrics } from '../../gateway/observability/metrics.ts';
 import { fleetResources } from '../../operator/controller/fleet-resources.ts';
 import { startOperator } from '../../operator/controller/operator-controller.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from '../../operator/controller/resources.ts';
-import type { KubeClient } from '../../operator/kube/kube-client.ts';
 import { operatorConfig } from '../../operator/operator-config.ts';
 import type { RouteProvider } from '../../operator/render/render-routes.ts';
 import {
@@ -19,6 +18,7 @@ import {
   renderChart,
 } from '../infra/helm.ts';
 import { applyManifests, kubectl, kubectlOk, waitForCrds } from '../infra/kubectl.ts';
+import { createFakeKubeClient } from '../support/fake-kube-client.ts';
 
 // The Helm chart (charts/sluice) with the real, pinned helm (built by test/infra/helm.ts):
 // lint, render, the schema's rejections, and the rendered objects accepted by the real
@@ -85,18 +85,8 @@ async function exportedSeriesNames(): Promise<Set<string>> {
   };
   for (const metric of await createGatewayMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON())
     add(metric.name, String(metric.type));
-  // The operator's registry, from an operator that never gets an answer from its API.
-  const silent: KubeClient = {
-    requests: { byVerb: {} },
-    get: () => new Promise(() => undefined),
-    list: () => new Promise(() => undefined),
-    watch: () => ({ ended: new Promise(() => undefined), stop: () => undefined }),
-    apply: () => new Promise(() => undefined),
-    applyStatus: () => new Promise(() => undefined),
-    create: () => new Promise(() => undefined),
-    replace: () => new Promise(() => undefined),
-    delete: () => new Promise(() => undefined),
-  };
+  // The operator's registry, from an operator on an empty in-memory API.
+  const silent = createFakeKubeClient();
   const operator = startOperator({
     client: silent,
     logger: pino({ level: 'silent' }),
