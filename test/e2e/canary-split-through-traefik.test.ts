@@ -56,7 +56,7 @@ const WEIGHTS = [0, 10, 50, 100, 0] as const;
 /** Requests to the canaried repo per phase (Traefik's weighted round robin is deterministic: a window of 200 at 10 % is 20 ± a couple). */
 const WINDOW = 200;
 /** Percentage points a phase's measured canary share may differ from its weight. */
-const TOLERANCE = 3;
+const TOLERANCE = 2;
 const SENDERS = { access: 3, errors: 1 } as const;
 const LINES_PER_REQUEST = 5;
 const resources = { requests: { cpu: '100m', memory: '128Mi' } };
