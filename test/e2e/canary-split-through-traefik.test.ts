@@ -15,7 +15,12 @@ import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
 import { kcatConsume } from '../infra/kcat.ts';
 import { type KubeApiserverHandle, startKubeApiserver } from '../infra/kube-apiserver.ts';
 import { ensureGo, ensureKubeBinaries } from '../infra/kube-binaries.ts';
-import { FLEET_CONTROLLERS, startControllerManager } from '../infra/kube-controller-manager.ts';
+import {
+  controllerManagerServes,
+  FLEET_CONTROLLERS,
+  registerFakeNode,
+  startControllerManager,
+} from '../infra/kube-controller-manager.ts';
 import { installCrds, kubectlOk } from '../infra/kubectl.ts';
 import { type KubeletStandIn, startKubeletStandIn } from '../infra/kubelet-stand-in.ts';
 import type { ManagedProcess } from '../infra/managed-process.ts';
@@ -104,37 +109,11 @@ describe('the canary split through a real proxy: operator HTTPRoutes → Traefik
       'endpointslice-controller',
     ]);
     await kubectl(['create', 'namespace', ns]);
-    await eventually(
-      () =>
-        client.get(
-          { groupVersionPath: '/api/v1', plural: 'serviceaccounts', namespaced: true },
-          ns,
-          'default',
-        ),
-      (account) => account !== undefined,
-    );
-    await kubectl(
-      ['apply', '-f', '-'],
-      `apiVersion: v1\nkind: Node\nmetadata: { name: ${NODE}, labels: { kubernetes.io/hostname: ${NODE}, topology.kubernetes.io/zone: zone-a } }\n`,
-    );
-    await kubectl([
-      'patch',
-      'node',
-      NODE,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({
-        status: {
-          conditions: [
-            { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet stand-in' },
-          ],
-          addresses: [{ type: 'InternalIP', address: network.hostAddress }],
-          allocatable: { cpu: '8', memory: '16Gi', pods: '110' },
-          capacity: { cpu: '8', memory: '16Gi', pods: '110' },
-        },
-      }),
-    ]);
+    await controllerManagerServes(apiserver.kubeconfig, ns);
+    await registerFakeNode(apiserver.kubeconfig, NODE, {
+      address: network.hostAddress,
+      message: 'kubelet stand-in',
+    });
     kubelet = await startKubeletStandIn({
       client,
       kubeconfig: apiserver.kubeconfig,

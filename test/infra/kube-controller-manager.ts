@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { KubeApiserverHandle } from './kube-apiserver.ts';
 import type { KubeBinaries } from './kube-binaries.ts';
+import { kubectlOk } from './kubectl.ts';
 import { ManagedProcess } from './managed-process.ts';
 import { freePort } from './system-tools.ts';
 
@@ -48,4 +49,57 @@ export async function startControllerManager(
   });
   manager.start();
   return manager;
+}
+
+/**
+ * Registers a Node object that reports Ready, as a kubelet would on joining, so pods can be
+ * bound to it and the EndpointSlice controller finds their node. No heartbeats follow: run
+ * the controller manager without the node-lifecycle controller.
+ */
+export async function registerFakeNode(
+  kubeconfig: string,
+  name: string,
+  options: { address?: string; message?: string } = {},
+): Promise<void> {
+  await kubectlOk(['apply', '-f', '-'], {
+    kubeconfig,
+    input: `apiVersion: v1\nkind: Node\nmetadata: { name: ${name}, labels: { kubernetes.io/hostname: ${name}, topology.kubernetes.io/zone: zone-a } }\n`,
+  });
+  const status = {
+    conditions: [
+      { type: 'Ready', status: 'True', reason: 'KubeletReady', message: options.message ?? 'fake node' },
+    ],
+    ...(options.address === undefined
+      ? {}
+      : { addresses: [{ type: 'InternalIP', address: options.address }] }),
+    allocatable: { cpu: '8', memory: '16Gi', pods: '110' },
+    capacity: { cpu: '8', memory: '16Gi', pods: '110' },
+  };
+  await kubectlOk(
+    ['patch', 'node', name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })],
+    {
+      kubeconfig,
+    },
+  );
+}
+
+/** Resolves once the ServiceAccount controller gave `namespace` its `default` account: the manager is up. */
+export async function controllerManagerServes(
+  kubeconfig: string,
+  namespace: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await kubectlOk(
+      ['get', 'serviceaccount', 'default', '-n', namespace, '--ignore-not-found', '-o', 'name'],
+      {
+        kubeconfig,
+      },
+    );
+    if (found.trim() !== '') return;
+    if (Date.now() > deadline)
+      throw new Error(`kube-controller-manager gave ${namespace} no default ServiceAccount in time`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -16,7 +16,12 @@ import {
 import type { FleetSettings, RouteSettings } from '../../operator/operator-config.ts';
 import { type KubeApiserverHandle, startKubeApiserver } from '../infra/kube-apiserver.ts';
 import { ensureKubeBinaries } from '../infra/kube-binaries.ts';
-import { FLEET_CONTROLLERS, startControllerManager } from '../infra/kube-controller-manager.ts';
+import {
+  controllerManagerServes,
+  FLEET_CONTROLLERS,
+  registerFakeNode,
+  startControllerManager,
+} from '../infra/kube-controller-manager.ts';
 import { installCrds, kubectlOk } from '../infra/kubectl.ts';
 import type { ManagedProcess } from '../infra/managed-process.ts';
 import { eventually as eventuallyWithin } from '../support/eventually.ts';
@@ -175,35 +180,8 @@ describe('the fleet with kube-controller-manager and a fake node', () => {
     controllerManager = await startControllerManager(apiserver, binaries, FLEET_CONTROLLERS);
     await kubectl(['create', 'namespace', ns]);
     // The ServiceAccount controller at work: the controller manager is up.
-    await eventually(
-      () =>
-        client.get(
-          { groupVersionPath: '/api/v1', plural: 'serviceaccounts', namespaced: true },
-          ns,
-          'default',
-        ),
-      (account) => account !== undefined,
-      60_000,
-    );
-    await kubectl(
-      ['apply', '-f', '-'],
-      `apiVersion: v1\nkind: Node\nmetadata: { name: ${NODE}, labels: { kubernetes.io/hostname: ${NODE}, topology.kubernetes.io/zone: zone-a } }\n`,
-    );
-    await kubectl([
-      'patch',
-      'node',
-      NODE,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify({
-        status: {
-          conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'fake node' }],
-          allocatable: { cpu: '8', memory: '16Gi', pods: '110' },
-          capacity: { cpu: '8', memory: '16Gi', pods: '110' },
-        },
-      }),
-    ]);
+    await controllerManagerServes(apiserver.kubeconfig, ns);
+    await registerFakeNode(apiserver.kubeconfig, NODE);
     kubelet = startFakeKubelet(client, apiserver.kubeconfig);
     operator = start('sluice/gateway:0.1.0');
     await operator.leading;
