@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { goModDownload } from './go-modules.ts';
+import { goBuildInto, goModDownload } from './go-modules.ts';
 import { ensureGo, goEnv, requiredVersion } from './kube-binaries.ts';
 import { exists, type RunResult, runCommand, tail } from './system-tools.ts';
 
@@ -58,36 +58,16 @@ export async function ensureHelm(options: { log?: (line: string) => void } = {})
       `-X=helm.sh/helm/v3/${pkg}.k8sVersionMinor=${kube.minor}`,
     ]),
   ].join(' ');
-  // Into a private folder, then renamed into place: an interrupted build leaves no binary
-  // that looks complete.
-  const staging = await mkdtemp(join(cacheDir, 'staging-'));
-  try {
-    const result = await runCommand(
-      'nice',
-      [
-        '-n',
-        '10',
-        go,
-        'install',
-        '-trimpath',
-        '-ldflags',
-        ldflags,
-        `${HELM_MODULE}/cmd/helm@${HELM_VERSION}`,
-      ],
-      { env: { ...goEnv(), GOBIN: staging }, timeoutMs: 30 * 60_000 },
-    );
-    if (result.code !== 0) {
-      throw new Error(
-        `go install of helm ${HELM_VERSION} failed (exit ${result.code ?? result.signal}):\n` +
-          tail(`${result.stdout}\n${result.stderr}`, 40),
-      );
-    }
-    await chmod(join(staging, 'helm'), 0o755);
-    await rename(join(staging, 'helm'), path);
-    await writeFile(stampFile, stamp);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+  await goBuildInto(go, {
+    what: `helm ${HELM_VERSION}`,
+    cacheDir,
+    binary: 'helm',
+    stamp,
+    goArgs: (staging) => ({
+      args: ['install', '-trimpath', '-ldflags', ldflags, `${HELM_MODULE}/cmd/helm@${HELM_VERSION}`],
+      env: { ...goEnv(), GOBIN: staging },
+    }),
+  });
   log(`built helm ${HELM_VERSION} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return { path, version: HELM_VERSION };
 }

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureGo, goEnv, requiredVersion } from './kube-binaries.ts';
+import { goBuildInto } from './go-modules.ts';
+import { ensureGo, requiredVersion } from './kube-binaries.ts';
 import { ManagedProcess } from './managed-process.ts';
-import { freePort, runCommand, sleep, tail } from './system-tools.ts';
+import { freePort, sleep } from './system-tools.ts';
 
 // Traefik, the real Gateway API data plane of the e2e tests: it reads the operator's
 // HTTPRoutes and the track Services' EndpointSlices from the test apiserver and proxies to
@@ -75,38 +76,27 @@ export async function ensureTraefik(options: { log?: (line: string) => void } = 
     () => log(`still building (${Math.round((Date.now() - started) / 60_000)} min)`),
     120_000,
   );
-  // Into a private folder, then renamed into place: an interrupted build leaves no binary
-  // that looks complete.
-  const staging = await mkdtemp(join(cacheDir, 'staging-'));
   try {
-    const result = await runCommand(
-      'nice',
-      [
-        '-n',
-        '10',
-        go,
-        'build',
-        '-trimpath',
-        '-ldflags',
-        `-s -w -X=${TRAEFIK_MODULE}/pkg/version.Version=${version}`,
-        '-o',
-        join(staging, 'traefik'),
-        TRAEFIK_PACKAGE,
-      ],
-      { cwd: TRAEFIK_DIST_DIR, env: goEnv(), timeoutMs: 45 * 60_000 },
-    );
-    if (result.code !== 0) {
-      throw new Error(
-        `go build of traefik ${version} failed (exit ${result.code ?? result.signal}):\n` +
-          tail(`${result.stdout}\n${result.stderr}`, 40),
-      );
-    }
-    await chmod(join(staging, 'traefik'), 0o755);
-    await rename(join(staging, 'traefik'), path);
-    await writeFile(stampFile, stamp);
+    await goBuildInto(go, {
+      what: `traefik ${version}`,
+      cacheDir,
+      binary: 'traefik',
+      stamp,
+      goArgs: (staging) => ({
+        args: [
+          'build',
+          '-trimpath',
+          '-ldflags',
+          `-s -w -X=${TRAEFIK_MODULE}/pkg/version.Version=${version}`,
+          '-o',
+          join(staging, 'traefik'),
+          TRAEFIK_PACKAGE,
+        ],
+        cwd: TRAEFIK_DIST_DIR,
+      }),
+    });
   } finally {
     clearInterval(progress);
-    await rm(staging, { recursive: true, force: true });
   }
   log(`built traefik ${version} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return { path, version };
