@@ -295,7 +295,12 @@ export type ContextSource = Static<typeof ContextSourceSchema>;
 
 const setProperties = {
   field: described(FieldPathSchema, 'The field to write; missing parent objects are created.'),
-  value: Type.Optional(TextSchema('A static text value. Exactly one of value and from.')),
+  value: Type.Optional(
+    Type.Union([Type.String({ maxLength: 1024 }), Type.Number(), Type.Boolean(), Type.Null()], {
+      description:
+        'A static value, written with its JSON type: a string (at most 1024 characters), a number, true/false, or null (in YAML, quote a number or boolean to write it as text: "404"). Exactly one of value and from.',
+    }),
+  ),
   from: Type.Optional(ContextSourceSchema),
   header: Type.Optional(
     Type.String({

@@ -1,6 +1,6 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { CRD_OPAQUE } from '../../gateway/config/pipeline-schema.ts';
-import { literalValues } from '../../gateway/config/schema-walk.ts';
+import { literalValues, scalarTypes } from '../../gateway/config/schema-walk.ts';
 
 /**
  * Converts the project's TypeBox schemas into Kubernetes *structural*
@@ -95,6 +95,9 @@ function convert(schema: TSchema): Structural {
           enum: literals,
           ...base(schema),
         };
+      // A value of any JSON scalar type has no single structural type: the apiserver keeps
+      // it as it is and the operator validates it with the source schema.
+      if (scalarTypes(schema)) return { 'x-kubernetes-preserve-unknown-fields': true, ...base(schema) };
       return discriminatedUnion(schema);
     }
     case 'Unknown':
