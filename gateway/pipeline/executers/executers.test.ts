@@ -294,6 +294,16 @@ describe('timestamp', () => {
       value: '1696946136123',
       expected: '2023-10-10T13:55:36.123Z',
     },
+    {
+      executer: { type: 'timestamp', field: 'ts', output: '%d/%b/%Y:%H:%M:%S %z' },
+      value: '2023-10-10T15:55:36+02:00',
+      expected: '10/Oct/2023:13:55:36 +0000',
+    },
+    {
+      executer: { type: 'timestamp', field: 'ts', format: 'epoch-ms', output: '%F %T.%f' },
+      value: 1696946136123,
+      expected: '2023-10-10 13:55:36.123',
+    },
     { executer: { type: 'timestamp', field: 'ts' }, value: 'yesterday', expected: 'fail' },
     { executer: { type: 'timestamp', field: 'ts', format: 'epoch-s' }, value: 'x', expected: 'fail' },
     { executer: { type: 'timestamp', field: 'ts' }, value: 1696946136, expected: 'fail' },
@@ -316,6 +326,15 @@ describe('timestamp', () => {
     ({ format }) => {
       expect(issuesOf({ executers: [{ type: 'timestamp', field: 'ts', format }] })).toEqual([
         { path: '/repos/access/executers/0/format', message: expect.any(String) },
+      ]);
+    },
+  );
+
+  it.each([{ output: '%Q' }, { output: 'local' }, { output: '' }])(
+    'refuses the output $output',
+    ({ output }) => {
+      expect(issuesOf({ executers: [{ type: 'timestamp', field: 'ts', output }] })).toEqual([
+        { path: '/repos/access/executers/0/output', message: expect.any(String) },
       ]);
     },
   );
