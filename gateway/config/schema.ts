@@ -222,7 +222,8 @@ export const RepoSchema = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 256,
-        description: 'Top-level field whose value becomes the message key (same value, same partition).',
+        description:
+          'Field whose value becomes the message key (same value, same partition): a top-level name or a dotted path into nested objects (edge.node). Strings are used as they are, other values in their JSON text; absent or null: no key.',
       }),
     ),
     decoder: Type.Optional(DecoderSchema),
