@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseYaml } from 'yaml';
 import { pipelineIssues } from '../pipeline/compile-pipeline.ts';
-import { type GatewayConfig, GatewayConfigSchema } from './schema.ts';
+import { type GatewayConfig, GatewayConfigSchema, type RepoLimitsConfig } from './schema.ts';
 import { schemaIssues, withDefaults } from './schema-walk.ts';
 
 export interface ConfigIssue {
@@ -115,6 +115,15 @@ export function crossFieldIssues(config: GatewayConfig): ConfigIssue[] {
         path: `/repos/${name}/producer`,
         message: `unknown producer "${repo.producer}" (known: ${known})`,
       });
+    }
+    for (const [limit, value] of Object.entries(repo.limits ?? {})) {
+      const serverLimit = config.server[limit as keyof RepoLimitsConfig];
+      if (value !== undefined && value > serverLimit) {
+        issues.push({
+          path: `/repos/${name}/limits/${limit}`,
+          message: `${value} exceeds server.${limit} (${serverLimit}); a repo limit can only be tighter`,
+        });
+      }
     }
     // Patterns, field paths, time formats and exclusive fields: compiling the pipeline checks them.
     issues.push(...pipelineIssues(name, repo));

@@ -209,6 +209,49 @@ export const RepoAuthSchema = Type.Object(
 );
 export type RepoAuthConfig = Static<typeof RepoAuthSchema>;
 
+export const RepoLimitsSchema = Type.Object(
+  {
+    bodyLimitBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1 * KiB,
+        maximum: 1024 * MiB,
+        description:
+          'Largest request body on the wire (possibly compressed) for this repo; at most server.bodyLimitBytes. Larger answers 413 BODY_TOO_LARGE.',
+      }),
+    ),
+    maxDecompressedBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1 * KiB,
+        maximum: 4096 * MiB,
+        description:
+          'Largest body after decompression for this repo; at most server.maxDecompressedBytes. Larger answers 413 DECOMPRESSED_TOO_LARGE.',
+      }),
+    ),
+    maxLineBytes: Type.Optional(
+      Type.Integer({
+        minimum: 64,
+        maximum: 256 * MiB,
+        description:
+          'Largest single line for this repo; at most server.maxLineBytes. A longer line answers 413 LINE_TOO_LARGE.',
+      }),
+    ),
+    maxLinesPerRequest: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000_000,
+        description:
+          'Most non-empty lines one request may carry for this repo; at most server.maxLinesPerRequest. More answers 413 TOO_MANY_LINES before anything is produced.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Limits of this repo, tighter than the server-wide ones (a value above the server's is a config error). A limit left out is the server's.",
+  },
+);
+export type RepoLimitsConfig = Static<typeof RepoLimitsSchema>;
+
 export const RepoSchema = Type.Object(
   {
     producer: Type.String({ minLength: 1, description: 'Name of the producer this repo sends through.' }),
@@ -232,6 +275,7 @@ export const RepoSchema = Type.Object(
     onExecuterError: Type.Optional(OnExecuterErrorSchema),
     deadLetter: Type.Optional(DeadLetterSchema),
     auth: Type.Optional(RepoAuthSchema),
+    limits: Type.Optional(RepoLimitsSchema),
   },
   { additionalProperties: false, description: 'A log stream accepted at POST /log/repo/{name}.' },
 );
@@ -277,6 +321,13 @@ export const ServerSchema = Type.Object(
       maximum: 256 * MiB,
       default: 1 * MiB,
       description: 'Largest single line; a longer line makes the request answer 413.',
+    }),
+    maxLinesPerRequest: Type.Integer({
+      minimum: 1,
+      maximum: 100_000_000,
+      default: 1_000_000,
+      description:
+        'Most non-empty lines one request may carry; more answers 413 TOO_MANY_LINES before anything is produced.',
     }),
     requestTimeoutMs: Type.Integer({
       minimum: 100,

@@ -11,6 +11,7 @@ export const IngestErrors = {
   BODY_TOO_LARGE: { status: 413, retryable: false, message: 'request body exceeds the limit' },
   DECOMPRESSED_TOO_LARGE: { status: 413, retryable: false, message: 'decompressed body exceeds the limit' },
   LINE_TOO_LARGE: { status: 413, retryable: false, message: 'a line exceeds the line length limit' },
+  TOO_MANY_LINES: { status: 413, retryable: false, message: 'the request carries more lines than the limit' },
   REQUEST_TOO_LARGE_FOR_PRODUCER: {
     status: 413,
     retryable: false,

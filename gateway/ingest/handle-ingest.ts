@@ -64,15 +64,16 @@ export async function handleIngest(
     const reason = `Content-Encoding "${truncate(request.contentEncoding ?? '')}" is not supported`;
     return refuseUnread(request.body, failure('UNSUPPORTED_ENCODING', reason), retryAfter);
   }
-  if (request.contentLength !== undefined && request.contentLength > server.bodyLimitBytes) {
-    const reason = `body exceeds ${server.bodyLimitBytes} bytes`;
+  const limits = repo.limits;
+  if (request.contentLength !== undefined && request.contentLength > limits.bodyLimitBytes) {
+    const reason = `body exceeds ${limits.bodyLimitBytes} bytes`;
     return refuseUnread(request.body, failure('BODY_TOO_LARGE', reason), retryAfter);
   }
-  const raw = await readBody(request.body, server.bodyLimitBytes);
+  const raw = await readBody(request.body, limits.bodyLimitBytes);
   if (!raw.ok) return failed(raw.failure, retryAfter, !raw.drained);
   metrics.bytesIn.inc({ repo: repo.name, encoding }, raw.body.length);
 
-  const decoded = await decodeBody(raw.body, encoding, server.maxDecompressedBytes);
+  const decoded = await decodeBody(raw.body, encoding, limits.maxDecompressedBytes);
   if (!decoded.ok) return failed(decoded.failure, retryAfter);
 
   const tally = new IngestTally(server.maxLineErrors);
@@ -82,7 +83,15 @@ export async function handleIngest(
   // as soon as they exceed what the producer could ever hold (a body of a million tiny lines).
   const capacity = repo.producer.maxPendingBytes;
   let cost = 0;
-  const split = forEachLine(decoded.body, server.maxLineBytes, (line, lineNumber) => {
+  let lines = 0;
+  let tooManyLines = false;
+  const split = forEachLine(decoded.body, limits.maxLineBytes, (line, lineNumber) => {
+    // Counted before the pipeline runs: a request over the limit is refused whole, so
+    // nothing of it is produced and a retry after splitting it duplicates nothing.
+    if (++lines > limits.maxLinesPerRequest) {
+      tooManyLines = true;
+      return STOP_LINES;
+    }
     const outcome = repo.pipeline(line, context);
     tally.record(outcome, lineNumber);
     let topic: string;
@@ -107,9 +116,13 @@ export async function handleIngest(
     messages.push(message);
   });
   if (!split.ok) {
+    if (tooManyLines) {
+      const reason = `the request carries more than ${limits.maxLinesPerRequest} lines`;
+      return failed(failure('TOO_MANY_LINES', reason), retryAfter);
+    }
     if (split.reason === 'stopped') return failed(failure('REQUEST_TOO_LARGE_FOR_PRODUCER'), retryAfter);
     return failed(
-      failure('LINE_TOO_LARGE', `line ${split.lineNumber} exceeds ${server.maxLineBytes} bytes`),
+      failure('LINE_TOO_LARGE', `line ${split.lineNumber} exceeds ${limits.maxLineBytes} bytes`),
       retryAfter,
     );
   }

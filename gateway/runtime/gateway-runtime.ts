@@ -7,6 +7,7 @@ import type { CompiledPipeline } from '../pipeline/line-outcome.ts';
 import { BatchingProducer, MESSAGE_OVERHEAD_BYTES } from '../producers/batching-producer.ts';
 import type { EngineFactory } from '../producers/create-engine.ts';
 import { type ProducerPlan, planProducers } from './plan-producers.ts';
+import { effectiveLimits, type RepoLimits } from './repo-limits.ts';
 
 export interface RepoRuntime {
   readonly name: string;
@@ -14,6 +15,8 @@ export interface RepoRuntime {
   readonly producerName: string;
   readonly producer: BatchingProducer;
   readonly pipeline: CompiledPipeline;
+  /** Body, decompressed, line and line-count limits: the server's, tightened by the repo's. */
+  readonly limits: RepoLimits;
 }
 
 /**
@@ -82,6 +85,7 @@ export function buildRuntime(
       producerName: repo.producer,
       producer,
       pipeline: compileRepoPipeline(repo, { name, revision: config.revision }),
+      limits: effectiveLimits(config.server, repo.limits),
     });
   }
   return { runtime: { revision: config.revision, config, repos, producers }, plan, retired, created };

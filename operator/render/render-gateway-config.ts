@@ -122,6 +122,7 @@ function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
     ...(executers.length > 0 ? { executers } : {}),
     ...(pipeline.onExecuterError === undefined ? {} : { onExecuterError: pipeline.onExecuterError }),
     ...(pipeline.deadLetter === undefined ? {} : { deadLetter: pipeline.deadLetter }),
+    ...(pipeline.limits === undefined ? {} : { limits: pipeline.limits }),
     // The mounted file, never the tokens: the ConfigMap is readable by more than the Secret.
     ...(auth === undefined
       ? {}
