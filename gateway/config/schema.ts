@@ -276,6 +276,21 @@ export const RepoSchema = Type.Object(
     deadLetter: Type.Optional(DeadLetterSchema),
     auth: Type.Optional(RepoAuthSchema),
     limits: Type.Optional(RepoLimitsSchema),
+    // Optional in the static type (configs built in code need not spell them); defaulted on load.
+    suspend: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Stop taking lines without deleting the repo. What senders get is whileSuspended; resuming (false) applies with the next config reload, no restart.',
+      }),
+    ),
+    whileSuspended: Type.Optional(
+      Type.Union([Type.Literal('reject'), Type.Literal('drop')], {
+        default: 'reject',
+        description:
+          'While suspended: reject (answer 503 SUSPENDED with Retry-After without reading the lines, so senders keep and resend them) or drop (read the lines, count them as dropped under reason suspended and answer 200; nothing is produced).',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'A log stream accepted at POST /log/repo/{name}.' },
 );

@@ -176,6 +176,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         name: repo.name,
         mode: repo.mode,
         producer: repo.producerName,
+        suspended: repo.state !== 'active',
       })),
       producers: [...(runtime?.producers ?? [])].map(([name, producer]) => ({
         name,

@@ -26,6 +26,8 @@ export const IngestErrors = {
   DELIVERY_FAILED: { status: 503, retryable: true, message: 'Kafka did not acknowledge the lines, retry' },
   DELIVERY_TIMEOUT: { status: 503, retryable: true, message: 'Kafka did not acknowledge in time, retry' },
   SHUTTING_DOWN: { status: 503, retryable: true, message: 'gateway is shutting down, retry' },
+  // A suspended repo (spec.suspend): retryable, so senders keep their lines until it resumes.
+  SUSPENDED: { status: 503, retryable: true, message: 'log repo is suspended, retry later' },
   INTERNAL: { status: 500, retryable: true, message: 'internal error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
 

@@ -6,10 +6,10 @@ import {
   type IngestFailure,
 } from '../http/error-catalogue.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import type { LineContext } from '../pipeline/line-outcome.ts';
+import type { LineContext, LineOutcome } from '../pipeline/line-outcome.ts';
 import { DeliveryError, type SubmitResult, type TopicMessages } from '../producers/batching-producer.ts';
 import type { OutboundMessage } from '../producers/producer-engine.ts';
-import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
+import type { GatewayRuntime, RepoRuntime } from '../runtime/gateway-runtime.ts';
 import { decodeBody, parseContentEncoding } from './decode-body.ts';
 import { type IngestSummary, IngestTally } from './ingest-tally.ts';
 import { drainBody, readBody } from './read-body.ts';
@@ -59,6 +59,10 @@ export async function handleIngest(
   if (!repo)
     return failed(failure('REPO_NOT_FOUND', `no log repo named "${truncate(request.repo)}"`), retryAfter);
 
+  if (repo.state === 'reject') {
+    const reason = `log repo "${repo.name}" is suspended, retry later`;
+    return refuseUnread(request.body, failure('SUSPENDED', reason), retryAfter);
+  }
   const encoding = parseContentEncoding(request.contentEncoding);
   if (encoding === undefined) {
     const reason = `Content-Encoding "${truncate(request.contentEncoding ?? '')}" is not supported`;
@@ -75,6 +79,8 @@ export async function handleIngest(
 
   const decoded = await decodeBody(raw.body, encoding, limits.maxDecompressedBytes);
   if (!decoded.ok) return failed(decoded.failure, retryAfter);
+
+  if (repo.state === 'drop') return dropSuspended(decoded.body, repo, runtime.revision, metrics, retryAfter);
 
   const tally = new IngestTally(server.maxLineErrors);
   const groups = new Map<string, OutboundMessage[]>();
@@ -159,6 +165,35 @@ export async function handleIngest(
   const detail =
     outcome.kind === 'connection' || outcome.kind === 'closed' ? 'KAFKA_UNAVAILABLE' : 'DELIVERY_FAILED';
   return failed(failure(detail), retryAfter, false, summary, runtime.revision);
+}
+
+const SUSPENDED_DROP: LineOutcome = Object.freeze({ kind: 'dropped', reason: 'suspended' });
+
+/**
+ * A suspended repo in drop mode: the body is read within the limits, its lines
+ * are counted as dropped under reason `suspended` (so the sender's lines are
+ * accounted for in the answer and the metrics), and nothing is produced.
+ */
+function dropSuspended(
+  body: Buffer,
+  repo: RepoRuntime,
+  revision: string,
+  metrics: GatewayMetrics,
+  retryAfter: string,
+): IngestResponse {
+  const tally = new IngestTally(0);
+  const split = forEachLine(body, repo.limits.maxLineBytes, (_line, lineNumber) => {
+    if (lineNumber > repo.limits.maxLinesPerRequest) return STOP_LINES;
+    tally.record(SUSPENDED_DROP, lineNumber);
+  });
+  if (!split.ok) {
+    return split.reason === 'stopped'
+      ? failed(failure('TOO_MANY_LINES'), retryAfter)
+      : failed(failure('LINE_TOO_LARGE'), retryAfter);
+  }
+  const summary = tally.summary();
+  countLines(metrics, repo.name, summary);
+  return { status: 200, headers: {}, body: { repo: repo.name, revision, ...summary } };
 }
 
 async function withDeadline(

@@ -17,6 +17,8 @@ export interface RepoRuntime {
   readonly pipeline: CompiledPipeline;
   /** Body, decompressed, line and line-count limits: the server's, tightened by the repo's. */
   readonly limits: RepoLimits;
+  /** Not suspended (active), or what a suspended repo does with requests. */
+  readonly state: 'active' | 'reject' | 'drop';
 }
 
 /**
@@ -86,6 +88,7 @@ export function buildRuntime(
       producer,
       pipeline: compileRepoPipeline(repo, { name, revision: config.revision }),
       limits: effectiveLimits(config.server, repo.limits),
+      state: repo.suspend === true ? (repo.whileSuspended ?? 'reject') : 'active',
     });
   }
   return { runtime: { revision: config.revision, config, repos, producers }, plan, retired, created };

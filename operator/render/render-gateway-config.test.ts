@@ -151,6 +151,56 @@ describe('renderGatewayConfig', () => {
   });
 });
 
+describe('renderGatewayConfig with suspend and limits', () => {
+  const repoOf = (rendered: ReturnType<typeof renderGatewayConfig>, name: string) => {
+    const parsed = parseConfigText(rendered.text);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    return parsed.config.repos[name];
+  };
+
+  it.each([
+    { spec: {}, expected: { suspend: false, whileSuspended: 'reject' } },
+    { spec: { suspend: false, whileSuspended: 'drop' as const }, expected: { suspend: false } },
+    { spec: { suspend: true }, expected: { suspend: true, whileSuspended: 'reject' } },
+    {
+      spec: { suspend: true, whileSuspended: 'drop' as const },
+      expected: { suspend: true, whileSuspended: 'drop' },
+    },
+  ])('suspend $spec renders a repo the gateway reads as $expected', ({ spec, expected }) => {
+    const rendered = renderGatewayConfig([producer('main')], [repo('access', spec)]);
+    expect(rendered.repos.get('access')?.included).toBe(true);
+    expect(repoOf(rendered, 'access')).toMatchObject(expected);
+    for (const track of ['stable', 'canary'] as const) {
+      const text = renderGatewayConfig([producer('main')], [repo('access', spec)], track).text;
+      expect(text.includes('"suspend":true')).toBe(spec.suspend === true);
+    }
+  });
+
+  it('leaves the digest of a repo that never was suspended alone', () => {
+    const plain = renderGatewayConfig([producer('main')], [repo('access')]);
+    const resumed = renderGatewayConfig([producer('main')], [repo('access', { suspend: false })]);
+    expect(resumed.repos.get('access')?.digest).toBe(plain.repos.get('access')?.digest);
+    const suspended = renderGatewayConfig([producer('main')], [repo('access', { suspend: true })]);
+    expect(suspended.repos.get('access')?.digest).not.toBe(plain.repos.get('access')?.digest);
+  });
+
+  it('renders limits, and leaves out a repo whose limit exceeds the server default', () => {
+    const tight = renderGatewayConfig(
+      [producer('main')],
+      [repo('access', { limits: { maxLinesPerRequest: 500, maxLineBytes: 4096 } })],
+    );
+    expect(repoOf(tight, 'access')?.limits).toEqual({ maxLinesPerRequest: 500, maxLineBytes: 4096 });
+    const loose = renderGatewayConfig(
+      [producer('main')],
+      [repo('access', { limits: { bodyLimitBytes: 100 * 1024 * 1024 } })],
+    );
+    expect(loose.repos.get('access')).toMatchObject({
+      included: false,
+      message: expect.stringMatching(/limits\/bodyLimitBytes: .*exceeds server.bodyLimitBytes/),
+    });
+  });
+});
+
 describe('renderGatewayConfig with ingest auth', () => {
   const secured = repo('secure', { auth: { secretRef: { name: 'ingest-tokens', key: 'current' } } });
 
