@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseYaml } from 'yaml';
+import { compileTrustedProxies } from '../http/client-address.ts';
 import { pipelineIssues } from '../pipeline/compile-pipeline.ts';
 import { type GatewayConfig, GatewayConfigSchema, type RepoLimitsConfig } from './schema.ts';
 import { schemaIssues, withDefaults } from './schema-walk.ts';
@@ -94,6 +95,11 @@ export function validateConfig(raw: unknown): ConfigResult {
 /** Rules that span fields and that a JSON schema cannot say. Pure. */
 export function crossFieldIssues(config: GatewayConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  const proxies = compileTrustedProxies(config.server.trustedProxies);
+  if (!proxies.ok) {
+    for (const issue of proxies.issues)
+      issues.push({ path: `/server/trustedProxies/${issue.index}`, message: issue.message });
+  }
   for (const [name, producer] of Object.entries(config.producers)) {
     if (producer.type === 'file' && producer.path === undefined) {
       issues.push({ path: `/producers/${name}/path`, message: 'a file producer needs a path' });

@@ -375,6 +375,19 @@ export const ServerSchema = Type.Object(
       default: 0,
       description: 'Time to keep serving while not ready after SIGTERM, so load balancers stop routing here.',
     }),
+    trustedProxies: Type.Array(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'An IPv4 or IPv6 CIDR (10.0.0.0/8, fd00::/8) or a single address.',
+      }),
+      {
+        maxItems: 256,
+        default: [],
+        description:
+          'Reverse proxies (APISIX, a load balancer) whose Forwarded, X-Forwarded-For and X-Real-IP headers are believed. From any other TCP peer those headers are ignored and the peer is the client address. From a trusted peer the hops are read from the right past every trusted proxy; the first other address is the client (what from: clientAddress writes). Empty (the default): the TCP peer is always the client. Applies on reload.',
+      },
+    ),
     tls: Type.Optional(ListenerTlsSchema),
   },
   { additionalProperties: false, default: {}, description: 'HTTP listener and request limits.' },

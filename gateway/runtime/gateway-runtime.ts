@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { GatewayConfig, ProducerConfig, RepoConfig } from '../config/schema.ts';
+import { compileTrustedProxies, type TrustedProxies } from '../http/client-address.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { compileRepoPipeline } from '../pipeline/compile-pipeline.ts';
 import type { CompiledPipeline } from '../pipeline/line-outcome.ts';
@@ -31,6 +32,8 @@ export interface GatewayRuntime {
   readonly config: GatewayConfig;
   readonly repos: ReadonlyMap<string, RepoRuntime>;
   readonly producers: ReadonlyMap<string, BatchingProducer>;
+  /** server.trustedProxies, compiled: whose forwarding headers name the client. */
+  readonly trustedProxies: TrustedProxies;
 }
 
 export interface RuntimeDeps {
@@ -91,7 +94,15 @@ export function buildRuntime(
       state: repo.suspend === true ? (repo.whileSuspended ?? 'reject') : 'active',
     });
   }
-  return { runtime: { revision: config.revision, config, repos, producers }, plan, retired, created };
+  const proxies = compileTrustedProxies(config.server.trustedProxies);
+  // parse-config validated the list; like the producer guard above, this keeps the types honest.
+  if (!proxies.ok) throw new Error(`invalid server.trustedProxies: ${proxies.issues[0]?.message}`);
+  return {
+    runtime: { revision: config.revision, config, repos, producers, trustedProxies: proxies.proxies },
+    plan,
+    retired,
+    created,
+  };
 }
 
 function buildProducer(name: string, config: ProducerConfig, deps: RuntimeDeps): BatchingProducer {
