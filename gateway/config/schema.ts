@@ -3,7 +3,9 @@ import {
   ConstraintSchema,
   DeadLetterSchema,
   DecoderSchema,
+  described,
   ExecutersSchema,
+  FieldPathSchema,
   OnExecuterErrorSchema,
 } from './pipeline-schema.ts';
 
@@ -252,6 +254,39 @@ export const RepoLimitsSchema = Type.Object(
 );
 export type RepoLimitsConfig = Static<typeof RepoLimitsSchema>;
 
+export const RepoHeadersSchema = Type.Object(
+  {
+    traceContext: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "Copy the request's W3C trace context into every accepted record: traceparent (only when it is valid) and tracestate (only with it, at most 512 characters) as Kafka headers of the same names.",
+      }),
+    ),
+    fromFields: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._-]+$' }),
+        described(
+          FieldPathSchema,
+          'The record field (a name or dotted path) whose value the header carries.',
+        ),
+        {
+          // additionalProperties: false makes the name pattern binding.
+          additionalProperties: false,
+          maxProperties: 32,
+          description:
+            "Map of Kafka header name (letters, digits, . _ -) to record field, read after the executers ran: a string field's text, or a number's or boolean's JSON text, becomes the header value; an absent, null, object or array field adds no header. The field stays in the record.",
+        },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "Kafka record headers on this repo's accepted lines (dead letters keep their own).",
+  },
+);
+export type RepoHeadersConfig = Static<typeof RepoHeadersSchema>;
+
 export const RepoSchema = Type.Object(
   {
     producer: Type.String({ minLength: 1, description: 'Name of the producer this repo sends through.' }),
@@ -269,6 +304,7 @@ export const RepoSchema = Type.Object(
           'Field whose value becomes the message key (same value, same partition): a top-level name or a dotted path into nested objects (edge.node). Strings are used as they are, other values in their JSON text; absent or null: no key.',
       }),
     ),
+    headers: Type.Optional(RepoHeadersSchema),
     decoder: Type.Optional(DecoderSchema),
     constraint: Type.Optional(ConstraintSchema),
     executers: Type.Optional(ExecutersSchema),

@@ -104,7 +104,10 @@ export async function handleIngest(
     let message: OutboundMessage;
     if (outcome.kind === 'accepted') {
       topic = outcome.topic;
-      message = { key: outcome.key, value: outcome.value };
+      message =
+        outcome.headers === undefined
+          ? { key: outcome.key, value: outcome.value }
+          : { key: outcome.key, value: outcome.value, headers: outcome.headers };
     } else if (outcome.kind === 'invalid' && outcome.deadLetter) {
       // Dead letters carry the line as received; the line still counts as invalid.
       topic = outcome.deadLetter.topic;

@@ -15,6 +15,7 @@ import {
   type LineOutcome,
 } from './line-outcome.ts';
 import type { LineState, PipelineStep } from './pipeline-step.ts';
+import { compileRecordHeaders } from './record-headers.ts';
 
 export interface CompileOptions {
   /** The repo's name: seeds its samplers and labels its dead letters. */
@@ -56,7 +57,6 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
     const site = { scope, path: `${base}/executers/${index}`, index };
     return { ...compileExecuter(config, site), thrown: failure(config.type, site, 'unexpected error') };
   });
-  if (scope.issues.length > 0) return { ok: false, issues: scope.issues };
 
   const steps: PipelineStep[] = executers.map((executer) => executer.step);
   const thrown: InvalidOutcome[] = executers.map((executer) => executer.thrown);
@@ -65,6 +65,8 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
   const passOnError = repo.onExecuterError === 'pass';
   const deadLettered = compileDeadLetter(repo, options);
   const keyOf = repo.key === undefined ? undefined : compileKeyExtractor(repo.key);
+  const headersOf = compileRecordHeaders(repo.headers, scope, `${base}/headers`);
+  if (scope.issues.length > 0) return { ok: false, issues: scope.issues };
   const topic = repo.topic;
   const stepCount = steps.length;
 
@@ -93,10 +95,12 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
       if (!passOnError) return deadLettered(outcome);
     }
     const key = keyOf === undefined ? null : keyOf(state.record);
-    if (passThrough) return { kind: 'accepted', topic: state.topic, key, value: line };
-    const value = serialize(state.record);
+    const headers = headersOf?.(state.record, context);
+    const value = passThrough ? line : serialize(state.record);
     if (value === undefined) return deadLettered(SERIALIZE_FAILED);
-    return { kind: 'accepted', topic: state.topic, key, value };
+    return headers === undefined
+      ? { kind: 'accepted', topic: state.topic, key, value }
+      : { kind: 'accepted', topic: state.topic, key, value, headers };
   };
   return { ok: true, pipeline };
 }

@@ -184,6 +184,20 @@ describe('renderGatewayConfig with suspend and limits', () => {
     expect(suspended.repos.get('access')?.digest).not.toBe(plain.repos.get('access')?.digest);
   });
 
+  it('renders spec.kafka.headers as the repo headers', () => {
+    const headers = { traceContext: true, fromFields: { 'x-tenant': 'tenant.id' } };
+    const rendered = renderGatewayConfig(
+      [producer('main')],
+      [
+        {
+          metadata: { name: 'access' },
+          spec: { kafka: { producer: 'main', topic: 'logs.access', mode: 'sync', headers } } as LogRepoSpec,
+        },
+      ],
+    );
+    expect(repoOf(rendered, 'access')?.headers).toEqual(headers);
+  });
+
   it('renders limits, and leaves out a repo whose limit exceeds the server default', () => {
     const tight = renderGatewayConfig(
       [producer('main')],

@@ -117,6 +117,7 @@ function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
     topic: overrides?.topic ?? kafka.topic,
     mode: kafka.mode,
     ...(kafka.key === undefined ? {} : { key: kafka.key }),
+    ...(kafka.headers === undefined ? {} : { headers: kafka.headers }),
     ...(pipeline.decoder === undefined ? {} : { decoder: pipeline.decoder }),
     ...(constraint === undefined ? {} : { constraint }),
     ...(executers.length > 0 ? { executers } : {}),
