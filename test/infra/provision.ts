@@ -9,6 +9,7 @@ import { ensureHelm, prometheusOperatorCrdDir } from './helm.ts';
 import { ensureJava, ensureKafkaDistribution, kafkaVersion } from './kafka-broker.ts';
 import { ensureKcat } from './kcat.ts';
 import { ensureKubeBinaries, KUBE_COMPONENTS } from './kube-binaries.ts';
+import { ensurePromtool } from './promtool.ts';
 import { ensureOpenssl } from './test-pki.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,6 +48,10 @@ async function main(): Promise<void> {
   const helm = await ensureHelm({ log: (line) => say(`helm: ${line}`) });
   await prometheusOperatorCrdDir();
   say(`helm: ${helm.version} ready in ${relative(root, dirname(helm.path))} (${seconds(th)})`);
+  // The alert-rule tests: promtool, built like helm.
+  const tp = Date.now();
+  const prom = await ensurePromtool({ log: (line) => say(`promtool: ${line}`) });
+  say(`promtool: ${prom.version} ready in ${relative(root, dirname(prom.path))} (${seconds(tp)})`);
   const tl = Date.now();
   const hadolint = await ensureHadolint({ log: (line) => say(`hadolint: ${line}`) });
   say(`hadolint: ${relative(root, hadolint)} (${seconds(tl)})`);
