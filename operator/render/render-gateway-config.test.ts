@@ -268,6 +268,24 @@ describe('renderGatewayConfig with the fleet listener certificate', () => {
     });
   });
 
+  it('renders server.trustedProxies from the fleet settings, next to TLS; the gateway accepts it', () => {
+    const options = fleetRenderOptions({
+      listenerTls: { secretName: 'gateway-tls' },
+      trustedProxies: ['10.0.0.0/8', 'fd00::/8'],
+    });
+    const rendered = renderGatewayConfig([producer('main')], [repo('access')], 'stable', options);
+    const parsed = parseConfigText(rendered.text);
+    expect(parsed.ok && parsed.config.server.trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(parsed.ok && parsed.config.server.tls).toBeDefined();
+    const proxiesOnly = renderGatewayConfig(
+      [producer('main')],
+      [repo('access')],
+      'stable',
+      fleetRenderOptions({ trustedProxies: ['192.0.2.1'] }),
+    );
+    expect(JSON.parse(proxiesOnly.text).server).toEqual({ trustedProxies: ['192.0.2.1'] });
+  });
+
   it('leaves the server section out without one', () => {
     const rendered = renderGatewayConfig(
       [producer('main')],
