@@ -173,15 +173,15 @@ describe('renderGatewayConfig with suspend and limits', () => {
     for (const track of ['stable', 'canary'] as const) {
       const text = renderGatewayConfig([producer('main')], [repo('access', spec)], track).text;
       expect(text.includes('"suspend":true')).toBe(spec.suspend === true);
+      expect(text.includes('"suspend":false')).toBe(spec.suspend === false);
     }
   });
 
-  it('leaves the digest of a repo that never was suspended alone', () => {
-    const plain = renderGatewayConfig([producer('main')], [repo('access')]);
-    const resumed = renderGatewayConfig([producer('main')], [repo('access', { suspend: false })]);
-    expect(resumed.repos.get('access')?.digest).toBe(plain.repos.get('access')?.digest);
+  it('moves the digest of a repo when it is suspended or resumed', () => {
+    const active = renderGatewayConfig([producer('main')], [repo('access', { suspend: false })]);
     const suspended = renderGatewayConfig([producer('main')], [repo('access', { suspend: true })]);
-    expect(suspended.repos.get('access')?.digest).not.toBe(plain.repos.get('access')?.digest);
+    expect(suspended.repos.get('access')?.digest).not.toBe(active.repos.get('access')?.digest);
+    expect(suspended.revision).not.toBe(active.revision);
   });
 
   it('renders spec.kafka.headers as the repo headers', () => {

@@ -139,10 +139,8 @@ function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
     ...(pipeline.onExecuterError === undefined ? {} : { onExecuterError: pipeline.onExecuterError }),
     ...(pipeline.deadLetter === undefined ? {} : { deadLetter: pipeline.deadLetter }),
     ...(pipeline.limits === undefined ? {} : { limits: pipeline.limits }),
-    // Rendered only while suspended, so a repo that never was keeps its config (and digest).
-    ...(pipeline.suspend === true
-      ? { suspend: true, whileSuspended: pipeline.whileSuspended ?? 'reject' }
-      : {}),
+    ...(pipeline.suspend === undefined ? {} : { suspend: pipeline.suspend }),
+    ...(pipeline.whileSuspended === undefined ? {} : { whileSuspended: pipeline.whileSuspended }),
     // The mounted file, never the tokens: the ConfigMap is readable by more than the Secret.
     ...(auth === undefined
       ? {}
