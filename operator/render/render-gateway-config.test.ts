@@ -173,15 +173,20 @@ describe('renderGatewayConfig with suspend and limits', () => {
     for (const track of ['stable', 'canary'] as const) {
       const text = renderGatewayConfig([producer('main')], [repo('access', spec)], track).text;
       expect(text.includes('"suspend":true')).toBe(spec.suspend === true);
-      expect(text.includes('"suspend":false')).toBe(spec.suspend === false);
+      expect(text.includes('"suspend":false')).toBe(false);
     }
   });
 
-  it('moves the digest of a repo when it is suspended or resumed', () => {
-    const active = renderGatewayConfig([producer('main')], [repo('access', { suspend: false })]);
+  it('leaves the config of a repo that is not suspended as it was (older gateways still load it)', () => {
+    const plain = renderGatewayConfig([producer('main')], [repo('access')]);
+    const resumed = renderGatewayConfig(
+      [producer('main')],
+      [repo('access', { suspend: false, whileSuspended: 'drop' })],
+    );
+    expect(resumed.text).toBe(plain.text);
     const suspended = renderGatewayConfig([producer('main')], [repo('access', { suspend: true })]);
-    expect(suspended.repos.get('access')?.digest).not.toBe(active.repos.get('access')?.digest);
-    expect(suspended.revision).not.toBe(active.revision);
+    expect(suspended.repos.get('access')?.digest).not.toBe(plain.repos.get('access')?.digest);
+    expect(suspended.revision).not.toBe(plain.revision);
   });
 
   it('renders spec.kafka.headers as the repo headers', () => {

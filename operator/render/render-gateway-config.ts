@@ -139,8 +139,11 @@ function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
     ...(pipeline.onExecuterError === undefined ? {} : { onExecuterError: pipeline.onExecuterError }),
     ...(pipeline.deadLetter === undefined ? {} : { deadLetter: pipeline.deadLetter }),
     ...(pipeline.limits === undefined ? {} : { limits: pipeline.limits }),
-    ...(pipeline.suspend === undefined ? {} : { suspend: pipeline.suspend }),
-    ...(pipeline.whileSuspended === undefined ? {} : { whileSuspended: pipeline.whileSuspended }),
+    // Rendered only while suspended: a gateway older than these fields keeps loading the
+    // config of every repo that does not use them (the same holds for limits and headers).
+    ...(pipeline.suspend === true
+      ? { suspend: true, whileSuspended: pipeline.whileSuspended ?? 'reject' }
+      : {}),
     // The mounted file, never the tokens: the ConfigMap is readable by more than the Secret.
     ...(auth === undefined
       ? {}
