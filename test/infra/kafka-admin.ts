@@ -112,19 +112,39 @@ export async function createTopic(
   options: CreateTopicOptions = {},
 ): Promise<void> {
   await withKafkaAdmin(brokers, async (admin) => {
-    await admin.createTopics({
-      waitForLeaders: true,
-      timeout: 30_000,
-      topics: [
-        {
-          topic,
-          numPartitions: partitions,
-          replicationFactor: options.replicationFactor ?? 1,
-          configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
-        },
-      ],
-    });
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        timeout: 30_000,
+        topics: [
+          {
+            topic,
+            numPartitions: partitions,
+            replicationFactor: options.replicationFactor ?? 1,
+            configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+    } catch (error) {
+      // The topic was created, but kafkajs's wait for its leaders asked metadata before the
+      // broker's cache had it and does not retry UNKNOWN_TOPIC_OR_PARTITION (seen on a busy
+      // machine, a few topics in a row): wait for the leaders here instead.
+      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
+      await waitForLeaders(admin, topic, partitions, 30_000);
+    }
   });
+}
+
+async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
+    const found = metadata?.topics[0]?.partitions ?? [];
+    if (found.length === partitions && found.every((partition) => partition.leader >= 0)) return;
+    if (Date.now() > deadline)
+      throw new Error(`topic ${topic}: no leader for every partition in ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }
 
 export async function deleteTopic(brokers: string, topic: string): Promise<void> {
