@@ -97,7 +97,15 @@ function convert(schema: TSchema): Structural {
         };
       // A value of any JSON scalar type has no single structural type: the apiserver keeps
       // it as it is and the operator validates it with the source schema.
-      if (scalarTypes(schema)) return { 'x-kubernetes-preserve-unknown-fields': true, ...base(schema) };
+      // nullable: without it the apiserver drops a null value instead of storing it.
+      const scalars = scalarTypes(schema);
+      if (scalars) {
+        return {
+          'x-kubernetes-preserve-unknown-fields': true,
+          ...(scalars.includes('null') ? { nullable: true } : {}),
+          ...base(schema),
+        };
+      }
       return discriminatedUnion(schema);
     }
     case 'Unknown':
