@@ -185,8 +185,9 @@ function dropSuspended(
   retryAfter: string,
 ): IngestResponse {
   const tally = new IngestTally(0);
+  let lines = 0;
   const split = forEachLine(body, repo.limits.maxLineBytes, (_line, lineNumber) => {
-    if (lineNumber > repo.limits.maxLinesPerRequest) return STOP_LINES;
+    if (++lines > repo.limits.maxLinesPerRequest) return STOP_LINES;
     tally.record(SUSPENDED_DROP, lineNumber);
   });
   if (!split.ok) {
