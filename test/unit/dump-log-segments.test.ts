@@ -55,7 +55,7 @@ describe('parseDumpLogSegments', () => {
 
   it('fails loudly on a batch line without a field it needs', () => {
     expect(() => parseDumpLogSegments('baseOffset: 0 lastOffset: 1 count: 2')).toThrow(
-      /without baseSequence/,
+      /DumpLogSegments line without producerId/,
     );
   });
 });
