@@ -112,39 +112,35 @@ export async function createTopic(
   options: CreateTopicOptions = {},
 ): Promise<void> {
   await withKafkaAdmin(brokers, async (admin) => {
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        timeout: 30_000,
-        topics: [
-          {
-            topic,
-            numPartitions: partitions,
-            replicationFactor: options.replicationFactor ?? 1,
-            configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
-          },
-        ],
-      });
-    } catch (error) {
-      // The topic was created, but kafkajs's wait for its leaders asked metadata before the
-      // broker's cache had it and does not retry UNKNOWN_TOPIC_OR_PARTITION (seen on a busy
-      // machine, a few topics in a row): wait for the leaders here instead.
-      if ((error as { type?: string }).type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw error;
-      await waitForLeaders(admin, topic, partitions, 30_000);
+    // Not kafkajs's waitForLeaders: it retries only LEADER_NOT_AVAILABLE, and a busy broker
+    // answers the first metadata request for a new topic with UNKNOWN_TOPIC_OR_PARTITION too.
+    await admin.createTopics({
+      waitForLeaders: false,
+      timeout: 30_000,
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor: options.replicationFactor ?? 1,
+          configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const led = await admin
+        .fetchTopicMetadata({ topics: [topic] })
+        .then(({ topics }) => {
+          const found = topics[0]?.partitions ?? [];
+          return found.length === partitions && found.every((p) => p.leader >= 0);
+        })
+        .catch(() => false);
+      if (led) return;
+      if (Date.now() > deadline)
+        throw new Error(`topic ${topic} has no leader for every partition after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   });
-}
-
-async function waitForLeaders(admin: Admin, topic: string, partitions: number, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] }).catch(() => undefined);
-    const found = metadata?.topics[0]?.partitions ?? [];
-    if (found.length === partitions && found.every((partition) => partition.leader >= 0)) return;
-    if (Date.now() > deadline)
-      throw new Error(`topic ${topic}: no leader for every partition in ${timeoutMs} ms`);
-    await sleep(100);
-  }
 }
 
 export async function deleteTopic(brokers: string, topic: string): Promise<void> {
