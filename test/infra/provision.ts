@@ -48,13 +48,13 @@ async function main(): Promise<void> {
   const helm = await ensureHelm({ log: (line) => say(`helm: ${line}`) });
   await prometheusOperatorCrdDir();
   say(`helm: ${helm.version} ready in ${relative(root, dirname(helm.path))} (${seconds(th)})`);
+  const tl = Date.now();
+  const hadolint = await ensureHadolint({ log: (line) => say(`hadolint: ${line}`) });
+  say(`hadolint: ${relative(root, hadolint)} (${seconds(tl)})`);
   // The alert-rule tests: promtool, built like helm.
   const tp = Date.now();
   const prom = await ensurePromtool({ log: (line) => say(`promtool: ${line}`) });
   say(`promtool: ${prom.version} ready in ${relative(root, dirname(prom.path))} (${seconds(tp)})`);
-  const tl = Date.now();
-  const hadolint = await ensureHadolint({ log: (line) => say(`hadolint: ${line}`) });
-  say(`hadolint: ${relative(root, hadolint)} (${seconds(tl)})`);
   say(`done in ${seconds(started)}`);
 }
 
