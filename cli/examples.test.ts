@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { runPipelineCommand } from '../gateway/cli/pipeline-command.ts';
 import { loadConfigFile } from '../gateway/config/load-config-file.ts';
+import { parseConfigText } from '../gateway/config/parse-config.ts';
 import { type ExampleFile, exampleFiles, REPO_ROOT } from '../test/support/example-files.ts';
 import { runRenderCommand } from './render-command.ts';
 import { captureIo } from './test-io.ts';
@@ -105,9 +106,14 @@ describe('gateway configs next to a LogRepo (for local dry runs)', () => {
       if (!loaded.ok) throw new Error(`${file.path}: ${JSON.stringify(loaded.issues)}`);
       const checked = await checkFiles(sluiceFilesIn(file.dir), captureIo());
       if (typeof checked === 'number') throw new Error(`cannot read ${file.dir}`);
-      const [rendered] = [...checked.namespaces.values()].map(
-        ({ configs: c }) => JSON.parse(c.stable.text) as { repos: Record<string, unknown> },
-      );
+      // Compared as the gateway loads both, defaults filled in: the operator leaves out
+      // defaulted fields an older gateway would not know (suspend).
+      const [rendered] = [...checked.namespaces.values()].map(({ configs: c }) => {
+        const parsed = parseConfigText(c.stable.text);
+        if (!parsed.ok)
+          throw new Error(`${file.dir}: rendered config invalid: ${JSON.stringify(parsed.issues)}`);
+        return parsed.config;
+      });
       expect(Object.keys(loaded.config.repos).length).toBeGreaterThan(0);
       for (const [name, repo] of Object.entries(loaded.config.repos)) {
         expect(repo, `${file.path} repos.${name}`).toEqual(rendered?.repos[name]);

@@ -35,6 +35,20 @@ describe('operatorConfig', () => {
       want: { secretName: 'gateway-tls' },
     },
     {
+      name: 'trusted proxies for the fleet',
+      flags: { 'gateway-trusted-proxies': '10.0.0.0/8, fd00::/8' },
+      env: {},
+      pick: (c: ReturnType<typeof read>) => c.fleet.trustedProxies,
+      want: ['10.0.0.0/8', 'fd00::/8'],
+    },
+    {
+      name: 'no trusted proxies by default',
+      flags: {},
+      env: {},
+      pick: (c: ReturnType<typeof read>) => c.fleet.trustedProxies,
+      want: undefined,
+    },
+    {
       name: 'gateway workers per pod, per track (absent: one process)',
       flags: { 'stable-workers': '2' },
       env: { SLUICE_CANARY_WORKERS: '' },
@@ -101,6 +115,11 @@ describe('operatorConfig', () => {
       flags: { 'canary-resources': '{"requests":{"cpu":"lots"}}' },
       path: '/fleet/canary/resources/requests/cpu',
       message: /Kubernetes quantity/,
+    },
+    {
+      flags: { 'gateway-trusted-proxies': '10.0.0.0/8,apisix' },
+      path: '/fleet/trustedProxies/1',
+      message: /not an IP address or CIDR/,
     },
     {
       flags: { 'parent-refs': '[{"namespace":"x"}]' },

@@ -1,5 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { ServerSchema } from '../gateway/config/schema.ts';
 import type { SchemaIssue } from '../gateway/config/schema-walk.ts';
+import { compileTrustedProxies } from '../gateway/http/client-address.ts';
 import { DNS_LABEL_PATTERN } from './api/dns-label.ts';
 import { type Validated, validateWith } from './validate-with.ts';
 
@@ -68,6 +70,8 @@ export const FleetSettingsSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    // The gateway's own field, so the operator refuses at start-up what a gateway would.
+    trustedProxies: Type.Optional(ServerSchema.properties.trustedProxies),
   },
   { additionalProperties: false, description: 'The gateway fleet the operator runs in each namespace.' },
 );
@@ -229,6 +233,9 @@ export function operatorConfig(
       ...(pick('gateway-tls-secret', 'SLUICE_GATEWAY_TLS_SECRET')
         ? { listenerTls: { secretName: pick('gateway-tls-secret', 'SLUICE_GATEWAY_TLS_SECRET') } }
         : {}),
+      ...(pick('gateway-trusted-proxies', 'SLUICE_GATEWAY_TRUSTED_PROXIES')
+        ? { trustedProxies: list(pick('gateway-trusted-proxies', 'SLUICE_GATEWAY_TRUSTED_PROXIES')) }
+        : {}),
     },
     routes: {
       provider: pick('route-provider', 'SLUICE_ROUTE_PROVIDER') ?? 'apisix',
@@ -241,6 +248,11 @@ export function operatorConfig(
       parentRefs: json('parent-refs', 'SLUICE_PARENT_REFS', '/routes/parentRefs', []),
     },
   };
+  const proxies = compileTrustedProxies(raw.fleet.trustedProxies ?? []);
+  if (!proxies.ok) {
+    for (const issue of proxies.issues)
+      jsonIssues.push({ path: `/fleet/trustedProxies/${issue.index}`, message: issue.message });
+  }
   const validated = validateWith(OperatorConfigSchema, raw);
   if (jsonIssues.length === 0) return validated;
   return { ok: false, issues: [...jsonIssues, ...(validated.ok ? [] : validated.issues)] };

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseYaml } from 'yaml';
+import { compileTrustedProxies } from '../http/client-address.ts';
 import { pipelineIssues } from '../pipeline/compile-pipeline.ts';
-import { type GatewayConfig, GatewayConfigSchema } from './schema.ts';
+import { type GatewayConfig, GatewayConfigSchema, type RepoLimitsConfig } from './schema.ts';
 import { schemaIssues, withDefaults } from './schema-walk.ts';
 
 export interface ConfigIssue {
@@ -94,6 +95,11 @@ export function validateConfig(raw: unknown): ConfigResult {
 /** Rules that span fields and that a JSON schema cannot say. Pure. */
 export function crossFieldIssues(config: GatewayConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  const proxies = compileTrustedProxies(config.server.trustedProxies);
+  if (!proxies.ok) {
+    for (const issue of proxies.issues)
+      issues.push({ path: `/server/trustedProxies/${issue.index}`, message: issue.message });
+  }
   for (const [name, producer] of Object.entries(config.producers)) {
     if (producer.type === 'file' && producer.path === undefined) {
       issues.push({ path: `/producers/${name}/path`, message: 'a file producer needs a path' });
@@ -115,6 +121,15 @@ export function crossFieldIssues(config: GatewayConfig): ConfigIssue[] {
         path: `/repos/${name}/producer`,
         message: `unknown producer "${repo.producer}" (known: ${known})`,
       });
+    }
+    for (const [limit, value] of Object.entries(repo.limits ?? {})) {
+      const serverLimit = config.server[limit as keyof RepoLimitsConfig];
+      if (value !== undefined && value > serverLimit) {
+        issues.push({
+          path: `/repos/${name}/limits/${limit}`,
+          message: `${value} exceeds server.${limit} (${serverLimit}); a repo limit can only be tighter`,
+        });
+      }
     }
     // Patterns, field paths, time formats and exclusive fields: compiling the pipeline checks them.
     issues.push(...pipelineIssues(name, repo));

@@ -295,7 +295,12 @@ export type ContextSource = Static<typeof ContextSourceSchema>;
 
 const setProperties = {
   field: described(FieldPathSchema, 'The field to write; missing parent objects are created.'),
-  value: Type.Optional(TextSchema('A static text value. Exactly one of value and from.')),
+  value: Type.Optional(
+    Type.Union([Type.String({ maxLength: 1024 }), Type.Number(), Type.Boolean(), Type.Null()], {
+      description:
+        'A static value, written with its JSON type: a string (at most 1024 characters), a number, true/false, or null (in YAML, quote a number or boolean to write it as text: "404"). Exactly one of value and from.',
+    }),
+  ),
   from: Type.Optional(ContextSourceSchema),
   header: Type.Optional(
     Type.String({
@@ -351,7 +356,7 @@ export const ConvertSchema = executer(
 
 export const TimestampSchema = executer(
   'timestamp',
-  'Parses a time field and writes it as ISO-8601 or epoch. Absent or unparseable: the executer fails.',
+  'Parses a time field and writes it as ISO-8601, epoch or a strftime-like pattern. Absent or unparseable: the executer fails.',
   {
     field: described(FieldPathSchema, 'The field holding the time.'),
     format: Type.String({
@@ -361,10 +366,12 @@ export const TimestampSchema = executer(
       description:
         'iso8601 (also rfc3339; no offset means UTC), epoch-s (seconds, fractions allowed), epoch-ms, or a strftime-like pattern: %Y %m %d %e %H %M %S %f (fraction) %z (+hhmm, +hh:mm, Z) %Z (UTC, GMT) %b %B (month names) %a %A (weekday names, ignored) %s (epoch seconds) %T (%H:%M:%S) %F (%Y-%m-%d) %%. Without a zone the time is UTC. Example: %d/%b/%Y:%H:%M:%S %z.',
     }),
-    output: Type.Union([Type.Literal('iso'), Type.Literal('epoch-s'), Type.Literal('epoch-ms')], {
+    output: Type.String({
+      minLength: 1,
+      maxLength: 128,
       default: 'iso',
       description:
-        'iso: ISO-8601 UTC with milliseconds; epoch-s: integer seconds; epoch-ms: integer milliseconds.',
+        'iso: ISO-8601 UTC with milliseconds; epoch-s: integer seconds; epoch-ms: integer milliseconds; or a strftime-like pattern with the directives of format, written in UTC (%f: milliseconds, three digits; %z: +0000; %Z: UTC). Example: %d/%b/%Y:%H:%M:%S %z.',
     }),
     target: Type.Optional(
       described(FieldPathSchema, 'Field that receives the result; default: the same field.'),

@@ -1,5 +1,5 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
-import { literalValues } from './schema-walk.ts';
+import { literalValues, scalarTypes } from './schema-walk.ts';
 
 // Flattens a TypeBox schema into reference rows (one per field, nested fields by dotted
 // path) for the generated configuration reference. It follows the shapes our schemas use,
@@ -51,6 +51,8 @@ export function typeName(schema: TSchema, options: ReferenceOptions = {}): strin
   if (linked !== undefined) return linked;
   if (schema[Kind] === 'Literal') return `constant ${JSON.stringify(schema.const)}`;
   if (literalValues(schema)) return 'enum';
+  const scalars = scalarTypes(schema);
+  if (scalars) return scalars.join(' or ');
   const types = discriminants(schema);
   if (types) return `object, by type: ${types.join(', ')}`;
   if (schema[Kind] === 'Array') return `array of ${typeName(schema.items as TSchema, options)}`;

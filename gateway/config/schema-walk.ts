@@ -28,6 +28,19 @@ export function literalValues(schema: TSchema): unknown[] | undefined {
   return variants.map((variant) => variant.const);
 }
 
+const SCALAR_KINDS = new Set(['String', 'Number', 'Integer', 'Boolean', 'Null']);
+
+/**
+ * The type names of a union of scalar types (string, number, boolean, null:
+ * a value that may be any JSON scalar), or undefined for any other schema.
+ */
+export function scalarTypes(schema: TSchema): string[] | undefined {
+  const variants = schema.anyOf as TSchema[] | undefined;
+  if (schema[Kind] !== 'Union' || !variants?.every((variant) => SCALAR_KINDS.has(String(variant[Kind]))))
+    return undefined;
+  return variants.map((variant) => String(variant[Kind]).toLowerCase());
+}
+
 /** The union member whose literal discriminant matches the value, if the union is discriminated. */
 function discriminatedVariant(schema: TSchema, value: unknown): TSchema | undefined {
   const variants = schema.anyOf as TSchema[] | undefined;
@@ -83,6 +96,13 @@ function collect(schema: TSchema, value: unknown, path: string, issues: SchemaIs
     const literals = literalValues(schema);
     if (literals) {
       issues.push({ path: at, message: `expected one of ${literals.join(', ')} (got ${show(value)})` });
+      return;
+    }
+    const scalars = scalarTypes(schema);
+    if (scalars) {
+      const expected = variantsOf(schema).find((variant) => sameKind(variant, value));
+      if (expected) collect(expected, value, path, issues, limit);
+      else issues.push({ path: at, message: `expected ${scalars.join(', ')} (got ${show(value)})` });
       return;
     }
     const variant = discriminatedVariant(schema, value);
@@ -164,4 +184,24 @@ function show(value: unknown): string {
 // lowered, so quoted patterns like [a-zA-Z] stay as written.
 function lowerFirst(message: string): string {
   return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+const variantsOf = (schema: TSchema): TSchema[] => (schema.anyOf as TSchema[] | undefined) ?? [];
+
+/** Whether a scalar schema is of the value's JSON type (its limits aside). */
+function sameKind(schema: TSchema, value: unknown): boolean {
+  switch (schema[Kind]) {
+    case 'String':
+      return typeof value === 'string';
+    case 'Number':
+      return typeof value === 'number';
+    case 'Integer':
+      return Number.isInteger(value);
+    case 'Boolean':
+      return typeof value === 'boolean';
+    case 'Null':
+      return value === null;
+    default:
+      return false;
+  }
 }

@@ -3,7 +3,9 @@ import {
   ConstraintSchema,
   DeadLetterSchema,
   DecoderSchema,
+  described,
   ExecutersSchema,
+  FieldPathSchema,
   OnExecuterErrorSchema,
 } from './pipeline-schema.ts';
 
@@ -209,6 +211,82 @@ export const RepoAuthSchema = Type.Object(
 );
 export type RepoAuthConfig = Static<typeof RepoAuthSchema>;
 
+export const RepoLimitsSchema = Type.Object(
+  {
+    bodyLimitBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1 * KiB,
+        maximum: 1024 * MiB,
+        description:
+          'Largest request body on the wire (possibly compressed) for this repo; at most server.bodyLimitBytes. Larger answers 413 BODY_TOO_LARGE.',
+      }),
+    ),
+    maxDecompressedBytes: Type.Optional(
+      Type.Integer({
+        minimum: 1 * KiB,
+        maximum: 4096 * MiB,
+        description:
+          'Largest body after decompression for this repo; at most server.maxDecompressedBytes. Larger answers 413 DECOMPRESSED_TOO_LARGE.',
+      }),
+    ),
+    maxLineBytes: Type.Optional(
+      Type.Integer({
+        minimum: 64,
+        maximum: 256 * MiB,
+        description:
+          'Largest single line for this repo; at most server.maxLineBytes. A longer line answers 413 LINE_TOO_LARGE.',
+      }),
+    ),
+    maxLinesPerRequest: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000_000,
+        description:
+          'Most non-empty lines one request may carry for this repo; at most server.maxLinesPerRequest. More answers 413 TOO_MANY_LINES before anything is produced.',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Limits of this repo, tighter than the server-wide ones (a value above the server's is a config error). A limit left out is the server's.",
+  },
+);
+export type RepoLimitsConfig = Static<typeof RepoLimitsSchema>;
+
+export const RepoHeadersSchema = Type.Object(
+  {
+    traceContext: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "Copy the request's W3C trace context into every accepted record: traceparent (only when it is valid) and tracestate (only with it, at most 512 characters) as Kafka headers of the same names.",
+      }),
+    ),
+    fromFields: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._-]+$' }),
+        described(
+          FieldPathSchema,
+          'The record field (a name or dotted path) whose value the header carries.',
+        ),
+        {
+          // additionalProperties: false makes the name pattern binding.
+          additionalProperties: false,
+          maxProperties: 32,
+          description:
+            "Map of Kafka header name (letters, digits, . _ -) to record field, read after the executers ran: a string field's text, or a number's or boolean's JSON text, becomes the header value; an absent, null, object or array field adds no header. The field stays in the record.",
+        },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description: "Kafka record headers on this repo's accepted lines (dead letters keep their own).",
+  },
+);
+export type RepoHeadersConfig = Static<typeof RepoHeadersSchema>;
+
 export const RepoSchema = Type.Object(
   {
     producer: Type.String({ minLength: 1, description: 'Name of the producer this repo sends through.' }),
@@ -222,15 +300,33 @@ export const RepoSchema = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 256,
-        description: 'Top-level field whose value becomes the message key (same value, same partition).',
+        description:
+          'Field whose value becomes the message key (same value, same partition): a top-level name or a dotted path into nested objects (edge.node). Strings are used as they are, other values in their JSON text; absent or null: no key.',
       }),
     ),
+    headers: Type.Optional(RepoHeadersSchema),
     decoder: Type.Optional(DecoderSchema),
     constraint: Type.Optional(ConstraintSchema),
     executers: Type.Optional(ExecutersSchema),
     onExecuterError: Type.Optional(OnExecuterErrorSchema),
     deadLetter: Type.Optional(DeadLetterSchema),
     auth: Type.Optional(RepoAuthSchema),
+    limits: Type.Optional(RepoLimitsSchema),
+    // Optional in the static type (configs built in code need not spell them); defaulted on load.
+    suspend: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          'Stop taking lines without deleting the repo. What senders get is whileSuspended; resuming (false) applies with the next config reload, no restart.',
+      }),
+    ),
+    whileSuspended: Type.Optional(
+      Type.Union([Type.Literal('reject'), Type.Literal('drop')], {
+        default: 'reject',
+        description:
+          'While suspended: reject (answer 503 SUSPENDED with Retry-After without reading the lines, so senders keep and resend them) or drop (read the lines, count them as dropped under reason suspended and answer 200; nothing is produced).',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'A log stream accepted at POST /log/repo/{name}.' },
 );
@@ -277,6 +373,13 @@ export const ServerSchema = Type.Object(
       default: 1 * MiB,
       description: 'Largest single line; a longer line makes the request answer 413.',
     }),
+    maxLinesPerRequest: Type.Integer({
+      minimum: 1,
+      maximum: 100_000_000,
+      default: 1_000_000,
+      description:
+        'Most non-empty lines one request may carry; more answers 413 TOO_MANY_LINES before anything is produced.',
+    }),
     requestTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 600_000,
@@ -308,6 +411,19 @@ export const ServerSchema = Type.Object(
       default: 0,
       description: 'Time to keep serving while not ready after SIGTERM, so load balancers stop routing here.',
     }),
+    trustedProxies: Type.Array(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'An IPv4 or IPv6 CIDR (10.0.0.0/8, fd00::/8) or a single address.',
+      }),
+      {
+        maxItems: 256,
+        default: [],
+        description:
+          'Reverse proxies (APISIX, a load balancer) whose Forwarded, X-Forwarded-For and X-Real-IP headers are believed. From any other TCP peer those headers are ignored and the peer is the client address. From a trusted peer the hops are read from the right past every trusted proxy; the first other address is the client (what from: clientAddress writes). Empty (the default): the TCP peer is always the client. Applies on reload.',
+      },
+    ),
     tls: Type.Optional(ListenerTlsSchema),
   },
   { additionalProperties: false, default: {}, description: 'HTTP listener and request limits.' },

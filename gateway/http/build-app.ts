@@ -11,6 +11,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import { UNKNOWN_REPO_LABEL } from '../observability/metrics.ts';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
 import type { RuntimeHolder } from '../runtime/runtime-holder.ts';
+import { clientAddressOf } from './client-address.ts';
 import { describeFailure, failure } from './error-catalogue.ts';
 import { decideIngestAuth, type IngestAuthTable, parseBearer } from './ingest-auth.ts';
 
@@ -131,7 +132,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         body: request.raw,
         contentLength: contentLength === undefined ? undefined : Number(contentLength),
         contentEncoding: request.headers['content-encoding'],
-        context: { receivedAt: Date.now(), clientAddress: request.ip, headers: request.headers },
+        context: {
+          receivedAt: Date.now(),
+          // The runtime's trusted proxies decide whether forwarding headers count (reloadable).
+          clientAddress: clientAddressOf(
+            request.socket.remoteAddress ?? '',
+            request.headers,
+            runtime.trustedProxies,
+          ),
+          headers: request.headers,
+        },
         startedAt,
       },
       runtime,
@@ -176,6 +186,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         name: repo.name,
         mode: repo.mode,
         producer: repo.producerName,
+        suspended: repo.state !== 'active',
       })),
       producers: [...(runtime?.producers ?? [])].map(([name, producer]) => ({
         name,

@@ -11,6 +11,7 @@ export const IngestErrors = {
   BODY_TOO_LARGE: { status: 413, retryable: false, message: 'request body exceeds the limit' },
   DECOMPRESSED_TOO_LARGE: { status: 413, retryable: false, message: 'decompressed body exceeds the limit' },
   LINE_TOO_LARGE: { status: 413, retryable: false, message: 'a line exceeds the line length limit' },
+  TOO_MANY_LINES: { status: 413, retryable: false, message: 'the request carries more lines than the limit' },
   REQUEST_TOO_LARGE_FOR_PRODUCER: {
     status: 413,
     retryable: false,
@@ -25,6 +26,8 @@ export const IngestErrors = {
   DELIVERY_FAILED: { status: 503, retryable: true, message: 'Kafka did not acknowledge the lines, retry' },
   DELIVERY_TIMEOUT: { status: 503, retryable: true, message: 'Kafka did not acknowledge in time, retry' },
   SHUTTING_DOWN: { status: 503, retryable: true, message: 'gateway is shutting down, retry' },
+  // A suspended repo (spec.suspend): retryable, so senders keep their lines until it resumes.
+  SUSPENDED: { status: 503, retryable: true, message: 'log repo is suspended, retry later' },
   INTERNAL: { status: 500, retryable: true, message: 'internal error' },
 } as const satisfies Record<string, { status: number; retryable: boolean; message: string }>;
 

@@ -72,7 +72,15 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const initial = buildRuntime(config, deps);
   holder.swap(initial.runtime);
   metrics.producerLifecycle.inc({ event: 'created' }, initial.created.size);
-  metrics.configInfo.set({ revision: initial.runtime.revision }, 1);
+  const reportRuntime = (runtime: GatewayRuntime) => {
+    metrics.configInfo.reset();
+    metrics.configInfo.set({ revision: runtime.revision }, 1);
+    // Reset first: a repo removed by a reload must not keep reporting its last state.
+    metrics.repoSuspended.reset();
+    for (const repo of runtime.repos.values())
+      metrics.repoSuspended.set({ repo: repo.name }, repo.state === 'active' ? 0 : 1);
+  };
+  reportRuntime(initial.runtime);
   const connected = connectProducers(initial.created, logger, connecting.signal);
 
   const auth = await IngestAuth.create(config, fileOptions);
@@ -157,8 +165,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       const preparedAuth = await auth.prepare(next);
       const previous = holder.swap(built.runtime);
       auth.install(preparedAuth);
-      metrics.configInfo.reset();
-      metrics.configInfo.set({ revision: built.runtime.revision }, 1);
+      reportRuntime(built.runtime);
       if (next.server.port !== server.port || next.server.host !== server.host) {
         logger.warn('listen address changes apply on restart only');
       }

@@ -6,10 +6,10 @@ import {
   type IngestFailure,
 } from '../http/error-catalogue.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import type { LineContext } from '../pipeline/line-outcome.ts';
+import type { LineContext, LineOutcome } from '../pipeline/line-outcome.ts';
 import { DeliveryError, type SubmitResult, type TopicMessages } from '../producers/batching-producer.ts';
 import type { OutboundMessage } from '../producers/producer-engine.ts';
-import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
+import type { GatewayRuntime, RepoRuntime } from '../runtime/gateway-runtime.ts';
 import { decodeBody, parseContentEncoding } from './decode-body.ts';
 import { type IngestSummary, IngestTally } from './ingest-tally.ts';
 import { drainBody, readBody } from './read-body.ts';
@@ -59,21 +59,28 @@ export async function handleIngest(
   if (!repo)
     return failed(failure('REPO_NOT_FOUND', `no log repo named "${truncate(request.repo)}"`), retryAfter);
 
+  if (repo.state === 'reject') {
+    const reason = `log repo "${repo.name}" is suspended, retry later`;
+    return refuseUnread(request.body, failure('SUSPENDED', reason), retryAfter);
+  }
   const encoding = parseContentEncoding(request.contentEncoding);
   if (encoding === undefined) {
     const reason = `Content-Encoding "${truncate(request.contentEncoding ?? '')}" is not supported`;
     return refuseUnread(request.body, failure('UNSUPPORTED_ENCODING', reason), retryAfter);
   }
-  if (request.contentLength !== undefined && request.contentLength > server.bodyLimitBytes) {
-    const reason = `body exceeds ${server.bodyLimitBytes} bytes`;
+  const limits = repo.limits;
+  if (request.contentLength !== undefined && request.contentLength > limits.bodyLimitBytes) {
+    const reason = `body exceeds ${limits.bodyLimitBytes} bytes`;
     return refuseUnread(request.body, failure('BODY_TOO_LARGE', reason), retryAfter);
   }
-  const raw = await readBody(request.body, server.bodyLimitBytes);
+  const raw = await readBody(request.body, limits.bodyLimitBytes);
   if (!raw.ok) return failed(raw.failure, retryAfter, !raw.drained);
   metrics.bytesIn.inc({ repo: repo.name, encoding }, raw.body.length);
 
-  const decoded = await decodeBody(raw.body, encoding, server.maxDecompressedBytes);
+  const decoded = await decodeBody(raw.body, encoding, limits.maxDecompressedBytes);
   if (!decoded.ok) return failed(decoded.failure, retryAfter);
+
+  if (repo.state === 'drop') return dropSuspended(decoded.body, repo, runtime.revision, metrics, retryAfter);
 
   const tally = new IngestTally(server.maxLineErrors);
   const groups = new Map<string, OutboundMessage[]>();
@@ -82,14 +89,25 @@ export async function handleIngest(
   // as soon as they exceed what the producer could ever hold (a body of a million tiny lines).
   const capacity = repo.producer.maxPendingBytes;
   let cost = 0;
-  const split = forEachLine(decoded.body, server.maxLineBytes, (line, lineNumber) => {
+  let lines = 0;
+  let tooManyLines = false;
+  const split = forEachLine(decoded.body, limits.maxLineBytes, (line, lineNumber) => {
+    // Counted before the pipeline runs: a request over the limit is refused whole, so
+    // nothing of it is produced and a retry after splitting it duplicates nothing.
+    if (++lines > limits.maxLinesPerRequest) {
+      tooManyLines = true;
+      return STOP_LINES;
+    }
     const outcome = repo.pipeline(line, context);
     tally.record(outcome, lineNumber);
     let topic: string;
     let message: OutboundMessage;
     if (outcome.kind === 'accepted') {
       topic = outcome.topic;
-      message = { key: outcome.key, value: outcome.value };
+      message =
+        outcome.headers === undefined
+          ? { key: outcome.key, value: outcome.value }
+          : { key: outcome.key, value: outcome.value, headers: outcome.headers };
     } else if (outcome.kind === 'invalid' && outcome.deadLetter) {
       // Dead letters carry the line as received; the line still counts as invalid.
       topic = outcome.deadLetter.topic;
@@ -107,9 +125,13 @@ export async function handleIngest(
     messages.push(message);
   });
   if (!split.ok) {
+    if (tooManyLines) {
+      const reason = `the request carries more than ${limits.maxLinesPerRequest} lines`;
+      return failed(failure('TOO_MANY_LINES', reason), retryAfter);
+    }
     if (split.reason === 'stopped') return failed(failure('REQUEST_TOO_LARGE_FOR_PRODUCER'), retryAfter);
     return failed(
-      failure('LINE_TOO_LARGE', `line ${split.lineNumber} exceeds ${server.maxLineBytes} bytes`),
+      failure('LINE_TOO_LARGE', `line ${split.lineNumber} exceeds ${limits.maxLineBytes} bytes`),
       retryAfter,
     );
   }
@@ -146,6 +168,36 @@ export async function handleIngest(
   const detail =
     outcome.kind === 'connection' || outcome.kind === 'closed' ? 'KAFKA_UNAVAILABLE' : 'DELIVERY_FAILED';
   return failed(failure(detail), retryAfter, false, summary, runtime.revision);
+}
+
+const SUSPENDED_DROP: LineOutcome = Object.freeze({ kind: 'dropped', reason: 'suspended' });
+
+/**
+ * A suspended repo in drop mode: the body is read within the limits, its lines
+ * are counted as dropped under reason `suspended` (so the sender's lines are
+ * accounted for in the answer and the metrics), and nothing is produced.
+ */
+function dropSuspended(
+  body: Buffer,
+  repo: RepoRuntime,
+  revision: string,
+  metrics: GatewayMetrics,
+  retryAfter: string,
+): IngestResponse {
+  const tally = new IngestTally(0);
+  let lines = 0;
+  const split = forEachLine(body, repo.limits.maxLineBytes, (_line, lineNumber) => {
+    if (++lines > repo.limits.maxLinesPerRequest) return STOP_LINES;
+    tally.record(SUSPENDED_DROP, lineNumber);
+  });
+  if (!split.ok) {
+    return split.reason === 'stopped'
+      ? failed(failure('TOO_MANY_LINES'), retryAfter)
+      : failed(failure('LINE_TOO_LARGE'), retryAfter);
+  }
+  const summary = tally.summary();
+  countLines(metrics, repo.name, summary);
+  return { status: 200, headers: {}, body: { repo: repo.name, revision, ...summary } };
 }
 
 async function withDeadline(

@@ -22,6 +22,7 @@ export interface GatewayMetrics {
   readonly producerErrors: Counter<'producer' | 'kind'>;
   readonly asyncDeliveryFailures: Counter<'repo'>;
   readonly configInfo: Gauge<'revision'>;
+  readonly repoSuspended: Gauge<'repo'>;
   readonly configReloads: Counter<'result'>;
   readonly producerLifecycle: Counter<'event'>;
 }
@@ -121,6 +122,12 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
       name: 'sluice_config_info',
       help: 'The config revision this gateway runs (value 1).',
       labelNames: ['revision'],
+      registers,
+    }),
+    repoSuspended: new Gauge({
+      name: 'sluice_repo_suspended',
+      help: 'Whether a repo of the running config is suspended (1) or takes lines (0).',
+      labelNames: ['repo'],
       registers,
     }),
     configReloads: new Counter({

@@ -63,9 +63,32 @@ describe('compileKeyExtractor', () => {
     expect(compileKeyExtractor('host')(record)).toBe(expected);
   });
 
+  it.each([
+    { field: 'edge.node', record: { edge: { node: 'fra1-07' } }, expected: 'fra1-07' },
+    { field: 'edge.node', record: { edge: { node: 7 } }, expected: '7' },
+    { field: 'edge.node', record: { edge: 'fra1' }, expected: null },
+    { field: 'edge.node', record: { 'edge.node': 'flat' }, expected: null },
+    { field: 'a.b.c', record: { a: { b: { c: true } } }, expected: 'true' },
+    { field: 'tags.0', record: { tags: ['first', 'second'] }, expected: 'first' },
+  ])('nested path $field: $record → $expected', ({ field, record, expected }) => {
+    expect(compileKeyExtractor(field)(record)).toBe(expected);
+  });
+
   it('never reads a prototype member', () => {
     expect(compileKeyExtractor('constructor')({})).toBeNull();
     expect(compileKeyExtractor('toString')({})).toBeNull();
+    expect(compileKeyExtractor('a.toString')({ a: {} })).toBeNull();
+  });
+
+  it.each(['__proto__', 'a.constructor', 'a..b'])('refuses the key path %s at /key', (key) => {
+    const result = compileRepo({ ...repoOf({}), key }, { name: 'access', revision: 'r1' });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((issue) => issue.path)).toEqual(['/repos/access/key']);
+  });
+
+  it('keys accepted lines from a nested field', () => {
+    const outcome = pipelineOf({ key: 'edge.node' })(Buffer.from('{"edge":{"node":"fra1-07"}}'), testContext);
+    expect(outcome).toMatchObject({ kind: 'accepted', key: 'fra1-07' });
   });
 });
 

@@ -1,12 +1,12 @@
 import type { ConstraintConfig } from '../config/pipeline-schema.ts';
 import type { RepoConfig } from '../config/schema.ts';
 import type { SchemaIssue } from '../config/schema-walk.ts';
-import type { CompileScope } from './compile-scope.ts';
+import { type CompileScope, fieldAt } from './compile-scope.ts';
 import { compileCondition } from './constraint/compile-condition.ts';
 import { compileDecoder } from './decode-line.ts';
 import { compileExecuter } from './executers/compile-executer.ts';
 import { failure } from './executers/compiled-executer.ts';
-import type { JsonRecord } from './field-path.ts';
+import { compileGetter, type JsonRecord, parseFieldPath } from './field-path.ts';
 import {
   type CompiledPipeline,
   type DeadLetter,
@@ -15,6 +15,7 @@ import {
   type LineOutcome,
 } from './line-outcome.ts';
 import type { LineState, PipelineStep } from './pipeline-step.ts';
+import { compileRecordHeaders } from './record-headers.ts';
 
 export interface CompileOptions {
   /** The repo's name: seeds its samplers and labels its dead letters. */
@@ -50,11 +51,12 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
     kind: 'dropped',
     reason: constraintConfig?.reason ?? 'constraint',
   });
+  // Checked here (forbidden segments), compiled below once the repo is known to be valid.
+  if (repo.key !== undefined) fieldAt(scope, `${base}/key`, repo.key);
   const executers = (repo.executers ?? []).map((config, index) => {
     const site = { scope, path: `${base}/executers/${index}`, index };
     return { ...compileExecuter(config, site), thrown: failure(config.type, site, 'unexpected error') };
   });
-  if (scope.issues.length > 0) return { ok: false, issues: scope.issues };
 
   const steps: PipelineStep[] = executers.map((executer) => executer.step);
   const thrown: InvalidOutcome[] = executers.map((executer) => executer.thrown);
@@ -63,6 +65,8 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
   const passOnError = repo.onExecuterError === 'pass';
   const deadLettered = compileDeadLetter(repo, options);
   const keyOf = repo.key === undefined ? undefined : compileKeyExtractor(repo.key);
+  const headersOf = compileRecordHeaders(repo.headers, scope, `${base}/headers`);
+  if (scope.issues.length > 0) return { ok: false, issues: scope.issues };
   const topic = repo.topic;
   const stepCount = steps.length;
 
@@ -91,10 +95,12 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
       if (!passOnError) return deadLettered(outcome);
     }
     const key = keyOf === undefined ? null : keyOf(state.record);
-    if (passThrough) return { kind: 'accepted', topic: state.topic, key, value: line };
-    const value = serialize(state.record);
+    const headers = headersOf?.(state.record, context);
+    const value = passThrough ? line : serialize(state.record);
     if (value === undefined) return deadLettered(SERIALIZE_FAILED);
-    return { kind: 'accepted', topic: state.topic, key, value };
+    return headers === undefined
+      ? { kind: 'accepted', topic: state.topic, key, value }
+      : { kind: 'accepted', topic: state.topic, key, value, headers };
   };
   return { ok: true, pipeline };
 }
@@ -168,15 +174,16 @@ function compileDeadLetter(
 }
 
 /**
- * Message keys come from a top-level field. Only own properties count, so a
- * key field named `constructor` never picks up a prototype member. Strings are
- * used as they are, other scalars in their JSON text; a missing or null field
- * gives no key (the partitioner spreads such messages).
+ * Message keys come from a field path (`host`, `edge.node.id`), read like any
+ * other field: own properties only, so a key named `toString` never picks up a
+ * prototype member. Strings are used as they are, other values in their JSON
+ * text; a missing or null field gives no key (the partitioner spreads such
+ * messages).
  */
 export function compileKeyExtractor(field: string): (record: JsonRecord) => string | null {
+  const get = compileGetter(parseFieldPath(field));
   return (record) => {
-    if (!Object.hasOwn(record, field)) return null;
-    const value = record[field];
+    const value = get(record);
     if (value === null || value === undefined) return null;
     return typeof value === 'string' ? value : (serializeKey(value) ?? null);
   };

@@ -13,7 +13,14 @@ export interface LineContext {
  * for the sender to retry.
  */
 export type LineOutcome =
-  | { readonly kind: 'accepted'; readonly topic: string; readonly key: string | null; readonly value: Buffer }
+  | {
+      readonly kind: 'accepted';
+      readonly topic: string;
+      readonly key: string | null;
+      readonly value: Buffer;
+      /** Kafka record headers (the repo's `headers`); absent when there are none. */
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   | { readonly kind: 'dropped'; readonly reason: string }
   | {
       readonly kind: 'invalid';

@@ -55,7 +55,15 @@ export interface BatchingProducerOptions {
 }
 
 const messageBytes = (message: OutboundMessage): number =>
-  message.value.length + (message.key === null ? 0 : Buffer.byteLength(message.key));
+  message.value.length +
+  (message.key === null ? 0 : Buffer.byteLength(message.key)) +
+  (message.headers === undefined ? 0 : headerBytes(message.headers));
+
+function headerBytes(headers: Readonly<Record<string, string>>): number {
+  let bytes = 0;
+  for (const name in headers) bytes += Buffer.byteLength(name) + Buffer.byteLength(headers[name] as string);
+  return bytes;
+}
 
 /**
  * What a message costs in memory beyond its key and value (the message object, the

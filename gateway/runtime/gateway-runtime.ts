@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { GatewayConfig, ProducerConfig, RepoConfig } from '../config/schema.ts';
+import { compileTrustedProxies, type TrustedProxies } from '../http/client-address.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { compileRepoPipeline } from '../pipeline/compile-pipeline.ts';
 import type { CompiledPipeline } from '../pipeline/line-outcome.ts';
 import { BatchingProducer, MESSAGE_OVERHEAD_BYTES } from '../producers/batching-producer.ts';
 import type { EngineFactory } from '../producers/create-engine.ts';
 import { type ProducerPlan, planProducers } from './plan-producers.ts';
+import { effectiveLimits, type RepoLimits } from './repo-limits.ts';
 
 export interface RepoRuntime {
   readonly name: string;
@@ -14,6 +16,10 @@ export interface RepoRuntime {
   readonly producerName: string;
   readonly producer: BatchingProducer;
   readonly pipeline: CompiledPipeline;
+  /** Body, decompressed, line and line-count limits: the server's, tightened by the repo's. */
+  readonly limits: RepoLimits;
+  /** Not suspended (active), or what a suspended repo does with requests. */
+  readonly state: 'active' | 'reject' | 'drop';
 }
 
 /**
@@ -26,6 +32,8 @@ export interface GatewayRuntime {
   readonly config: GatewayConfig;
   readonly repos: ReadonlyMap<string, RepoRuntime>;
   readonly producers: ReadonlyMap<string, BatchingProducer>;
+  /** server.trustedProxies, compiled: whose forwarding headers name the client. */
+  readonly trustedProxies: TrustedProxies;
 }
 
 export interface RuntimeDeps {
@@ -82,9 +90,19 @@ export function buildRuntime(
       producerName: repo.producer,
       producer,
       pipeline: compileRepoPipeline(repo, { name, revision: config.revision }),
+      limits: effectiveLimits(config.server, repo.limits),
+      state: repo.suspend === true ? (repo.whileSuspended ?? 'reject') : 'active',
     });
   }
-  return { runtime: { revision: config.revision, config, repos, producers }, plan, retired, created };
+  const proxies = compileTrustedProxies(config.server.trustedProxies);
+  // parse-config validated the list; like the producer guard above, this keeps the types honest.
+  if (!proxies.ok) throw new Error(`invalid server.trustedProxies: ${proxies.issues[0]?.message}`);
+  return {
+    runtime: { revision: config.revision, config, repos, producers, trustedProxies: proxies.proxies },
+    plan,
+    retired,
+    created,
+  };
 }
 
 function buildProducer(name: string, config: ProducerConfig, deps: RuntimeDeps): BatchingProducer {

@@ -8,7 +8,15 @@ import { DNS_LABEL_PATTERN } from './dns-label.ts';
 // grouped under `kafka`; `canary` drives the fleet and routing issue.
 
 // `auth` is left out: the gateway's form names a token file, the resource names a Secret.
-const { producer: _producer, topic, mode, key, auth: _auth, ...pipelineFields } = RepoSchema.properties;
+const {
+  producer: _producer,
+  topic,
+  mode,
+  key,
+  headers,
+  auth: _auth,
+  ...pipelineFields
+} = RepoSchema.properties;
 
 export const LogRepoAuthSchema = Type.Object(
   {
@@ -50,6 +58,7 @@ export const LogRepoKafkaSchema = Type.Object(
     topic,
     mode,
     key,
+    headers,
   },
   { additionalProperties: false, description: 'Where and how accepted lines are produced.' },
 );

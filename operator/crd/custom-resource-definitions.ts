@@ -121,6 +121,13 @@ export function customResourceDefinitions() {
         },
         readyColumn,
         ageColumn,
+        // After Age, so the columns scripts and docs already read keep their places.
+        {
+          name: 'Suspended',
+          type: 'boolean',
+          jsonPath: '.spec.suspend',
+          description: 'Whether the repo is suspended (spec.whileSuspended says what senders get).',
+        },
         // -o wide: what the route does now, and the tracks behind it.
         {
           name: 'Routed',

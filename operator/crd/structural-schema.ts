@@ -1,6 +1,6 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { CRD_OPAQUE } from '../../gateway/config/pipeline-schema.ts';
-import { literalValues } from '../../gateway/config/schema-walk.ts';
+import { literalValues, scalarTypes } from '../../gateway/config/schema-walk.ts';
 
 /**
  * Converts the project's TypeBox schemas into Kubernetes *structural*
@@ -95,6 +95,17 @@ function convert(schema: TSchema): Structural {
           enum: literals,
           ...base(schema),
         };
+      // A value of any JSON scalar type has no single structural type: the apiserver keeps
+      // it as it is and the operator validates it with the source schema.
+      // nullable: without it the apiserver drops a null value instead of storing it.
+      const scalars = scalarTypes(schema);
+      if (scalars) {
+        return {
+          'x-kubernetes-preserve-unknown-fields': true,
+          ...(scalars.includes('null') ? { nullable: true } : {}),
+          ...base(schema),
+        };
+      }
       return discriminatedUnion(schema);
     }
     case 'Unknown':

@@ -151,6 +151,75 @@ describe('renderGatewayConfig', () => {
   });
 });
 
+describe('renderGatewayConfig with suspend and limits', () => {
+  const repoOf = (rendered: ReturnType<typeof renderGatewayConfig>, name: string) => {
+    const parsed = parseConfigText(rendered.text);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    return parsed.config.repos[name];
+  };
+
+  it.each([
+    { spec: {}, expected: { suspend: false, whileSuspended: 'reject' } },
+    { spec: { suspend: false, whileSuspended: 'drop' as const }, expected: { suspend: false } },
+    { spec: { suspend: true }, expected: { suspend: true, whileSuspended: 'reject' } },
+    {
+      spec: { suspend: true, whileSuspended: 'drop' as const },
+      expected: { suspend: true, whileSuspended: 'drop' },
+    },
+  ])('suspend $spec renders a repo the gateway reads as $expected', ({ spec, expected }) => {
+    const rendered = renderGatewayConfig([producer('main')], [repo('access', spec)]);
+    expect(rendered.repos.get('access')?.included).toBe(true);
+    expect(repoOf(rendered, 'access')).toMatchObject(expected);
+    for (const track of ['stable', 'canary'] as const) {
+      const text = renderGatewayConfig([producer('main')], [repo('access', spec)], track).text;
+      expect(text.includes('"suspend":true')).toBe(spec.suspend === true);
+      expect(text.includes('"suspend":false')).toBe(false);
+    }
+  });
+
+  it('leaves the config of a repo that is not suspended as it was (older gateways still load it)', () => {
+    const plain = renderGatewayConfig([producer('main')], [repo('access')]);
+    const resumed = renderGatewayConfig(
+      [producer('main')],
+      [repo('access', { suspend: false, whileSuspended: 'drop' })],
+    );
+    expect(resumed.text).toBe(plain.text);
+    const suspended = renderGatewayConfig([producer('main')], [repo('access', { suspend: true })]);
+    expect(suspended.repos.get('access')?.digest).not.toBe(plain.repos.get('access')?.digest);
+    expect(suspended.revision).not.toBe(plain.revision);
+  });
+
+  it('renders spec.kafka.headers as the repo headers', () => {
+    const headers = { traceContext: true, fromFields: { 'x-tenant': 'tenant.id' } };
+    const rendered = renderGatewayConfig(
+      [producer('main')],
+      [
+        {
+          metadata: { name: 'access' },
+          spec: { kafka: { producer: 'main', topic: 'logs.access', mode: 'sync', headers } } as LogRepoSpec,
+        },
+      ],
+    );
+    expect(repoOf(rendered, 'access')?.headers).toEqual(headers);
+  });
+
+  it('renders limits, and leaves out a repo whose limit exceeds the server default', () => {
+    const tight = renderGatewayConfig(
+      [producer('main')],
+      [repo('access', { limits: { maxLinesPerRequest: 500, maxLineBytes: 4096 } })],
+    );
+    expect(repoOf(tight, 'access')?.limits).toEqual({ maxLinesPerRequest: 500, maxLineBytes: 4096 });
+    const loose = renderGatewayConfig(
+      [producer('main')],
+      [repo('access', { limits: { bodyLimitBytes: 100 * 1024 * 1024 } })],
+    );
+    expect(loose.repos.get('access')).toMatchObject({
+      included: false,
+      message: expect.stringMatching(/limits\/bodyLimitBytes: .*exceeds server.bodyLimitBytes/),
+    });
+  });
+});
+
 describe('renderGatewayConfig with ingest auth', () => {
   const secured = repo('secure', { auth: { secretRef: { name: 'ingest-tokens', key: 'current' } } });
 
@@ -202,6 +271,24 @@ describe('renderGatewayConfig with the fleet listener certificate', () => {
       certFile: '/etc/sluice/secrets/gateway-tls/tls.crt',
       keyFile: '/etc/sluice/secrets/gateway-tls/tls.key',
     });
+  });
+
+  it('renders server.trustedProxies from the fleet settings, next to TLS; the gateway accepts it', () => {
+    const options = fleetRenderOptions({
+      listenerTls: { secretName: 'gateway-tls' },
+      trustedProxies: ['10.0.0.0/8', 'fd00::/8'],
+    });
+    const rendered = renderGatewayConfig([producer('main')], [repo('access')], 'stable', options);
+    const parsed = parseConfigText(rendered.text);
+    expect(parsed.ok && parsed.config.server.trustedProxies).toEqual(['10.0.0.0/8', 'fd00::/8']);
+    expect(parsed.ok && parsed.config.server.tls).toBeDefined();
+    const proxiesOnly = renderGatewayConfig(
+      [producer('main')],
+      [repo('access')],
+      'stable',
+      fleetRenderOptions({ trustedProxies: ['192.0.2.1'] }),
+    );
+    expect(JSON.parse(proxiesOnly.text).server).toEqual({ trustedProxies: ['192.0.2.1'] });
   });
 
   it('leaves the server section out without one', () => {

@@ -90,17 +90,32 @@ export function producerConfig(spec: KafkaProducerSpec): Record<string, unknown>
 export interface RenderOptions {
   /** The fleet's listener certificate Secret (kubernetes.io/tls keys), mounted like the others. */
   readonly listenerTlsSecret?: string;
+  /** The proxies in front of the fleet (server.trustedProxies). */
+  readonly trustedProxies?: readonly string[];
 }
 
 /** The render options the fleet settings call for (the operator's and the CLI's alike). */
-export function fleetRenderOptions(settings: Pick<FleetSettings, 'listenerTls'> | undefined): RenderOptions {
+export function fleetRenderOptions(
+  settings: Pick<FleetSettings, 'listenerTls' | 'trustedProxies'> | undefined,
+): RenderOptions {
   const secret = settings?.listenerTls?.secretName;
-  return secret === undefined ? {} : { listenerTlsSecret: secret };
+  const proxies = settings?.trustedProxies ?? [];
+  return {
+    ...(secret === undefined ? {} : { listenerTlsSecret: secret }),
+    ...(proxies.length === 0 ? {} : { trustedProxies: proxies }),
+  };
 }
 
-/** The server section that makes the gateways serve HTTPS with the mounted certificate. */
-function listenerServer(secret: string): Record<string, unknown> {
-  return { tls: { certFile: secretPath(secret, 'tls.crt'), keyFile: secretPath(secret, 'tls.key') } };
+/** The server section: HTTPS with the mounted certificate, the trusted proxies; undefined when empty. */
+function serverSection(options: RenderOptions): Record<string, unknown> | undefined {
+  const secret = options.listenerTlsSecret;
+  const server = {
+    ...(secret === undefined
+      ? {}
+      : { tls: { certFile: secretPath(secret, 'tls.crt'), keyFile: secretPath(secret, 'tls.key') } }),
+    ...(options.trustedProxies === undefined ? {} : { trustedProxies: [...options.trustedProxies] }),
+  };
+  return Object.keys(server).length === 0 ? undefined : server;
 }
 
 /** Maps a LogRepo spec to the gateway's repo config for one track (the canary track applies the overrides). */
@@ -117,11 +132,18 @@ function repoConfig(spec: LogRepoSpec, track: Track): Record<string, unknown> {
     topic: overrides?.topic ?? kafka.topic,
     mode: kafka.mode,
     ...(kafka.key === undefined ? {} : { key: kafka.key }),
+    ...(kafka.headers === undefined ? {} : { headers: kafka.headers }),
     ...(pipeline.decoder === undefined ? {} : { decoder: pipeline.decoder }),
     ...(constraint === undefined ? {} : { constraint }),
     ...(executers.length > 0 ? { executers } : {}),
     ...(pipeline.onExecuterError === undefined ? {} : { onExecuterError: pipeline.onExecuterError }),
     ...(pipeline.deadLetter === undefined ? {} : { deadLetter: pipeline.deadLetter }),
+    ...(pipeline.limits === undefined ? {} : { limits: pipeline.limits }),
+    // Rendered only while suspended: a gateway older than these fields keeps loading the
+    // config of every repo that does not use them (the same holds for limits and headers).
+    ...(pipeline.suspend === true
+      ? { suspend: true, whileSuspended: pipeline.whileSuspended ?? 'reject' }
+      : {}),
     // The mounted file, never the tokens: the ConfigMap is readable by more than the Secret.
     ...(auth === undefined
       ? {}
@@ -233,7 +255,7 @@ export function renderGatewayConfig(
   }
 
   const body = {
-    ...(options.listenerTlsSecret === undefined ? {} : { server: listenerServer(options.listenerTlsSecret) }),
+    ...(serverSection(options) === undefined ? {} : { server: serverSection(options) }),
     producers: Object.fromEntries([...validProducers].filter(([name]) => used.has(name))),
     repos: renderedRepos,
   };

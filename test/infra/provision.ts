@@ -10,6 +10,7 @@ import { ensureJava, ensureKafkaDistribution, kafkaVersion } from './kafka-broke
 import { ensureKcat } from './kcat.ts';
 import { ensureKubeBinaries, KUBE_COMPONENTS } from './kube-binaries.ts';
 import { checkPodNetworkSupport } from './pod-network.ts';
+import { ensurePromtool } from './promtool.ts';
 import { ensureOpenssl } from './test-pki.ts';
 import { ensureTraefik } from './traefik.ts';
 import { upstreamCrdDir } from './upstream-crds.ts';
@@ -61,6 +62,10 @@ async function main(): Promise<void> {
   const tl = Date.now();
   const hadolint = await ensureHadolint({ log: (line) => say(`hadolint: ${line}`) });
   say(`hadolint: ${relative(root, hadolint)} (${seconds(tl)})`);
+  // The alert-rule tests: promtool, built like helm.
+  const tp = Date.now();
+  const prom = await ensurePromtool({ log: (line) => say(`promtool: ${line}`) });
+  say(`promtool: ${prom.version} ready in ${relative(root, dirname(prom.path))} (${seconds(tp)})`);
   say(`done in ${seconds(started)}`);
 }
 

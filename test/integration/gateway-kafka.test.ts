@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { GatewayServer } from '../../gateway/http/server.ts';
 import { keyHash } from '../../gateway/kafka/java-partitioner.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
+import { storedBatches } from '../infra/kafka-log-segments.ts';
 import { kcatConsume } from '../infra/kcat.ts';
 import { type KafkaEngine, kafkaEngines } from '../support/kafka-engines.ts';
 import { postLines, startTestGateway } from '../support/start-test-gateway.ts';
@@ -13,6 +14,7 @@ import { postLines, startTestGateway } from '../support/start-test-gateway.ts';
 // the independent reader of everything the gateway produced, for every Kafka engine.
 
 const brokers = inject('kafkaBrokers');
+const control = inject('kafkaControl');
 const kafka = (engine: KafkaEngine, extra: Record<string, unknown> = {}) => ({
   type: 'kafka',
   engine,
@@ -44,6 +46,23 @@ describe.each(kafkaEngines())('%s engine', (engine) => {
       const read = await kcatConsume({ brokers, topic, count: 50, untilEnd: true, timeoutMs: 20_000 });
       expect(read.map((m) => m.value)).toEqual(sent);
     });
+
+    it("stores the batches with that codec: Kafka's DumpLogSegments reads it from the segment", async () => {
+      const batches = await storedBatches(control, topic);
+      // kcat above decompresses transparently; the batch header says what crossed the wire.
+      console.log(
+        JSON.stringify({
+          test: 'codec-on-the-wire',
+          engine,
+          compression,
+          batches: batches.length,
+          codecs: [...new Set(batches.map((b) => b.codec))],
+        }),
+      );
+      expect(batches.length).toBeGreaterThan(0);
+      expect(batches.reduce((sum, batch) => sum + batch.count, 0)).toBe(50);
+      expect(new Set(batches.map((batch) => batch.codec))).toEqual(new Set([compression]));
+    });
   });
 
   describe('ingest against a real broker', () => {
@@ -52,12 +71,14 @@ describe.each(kafkaEngines())('%s engine', (engine) => {
       sync: uniqueTopicName(`sync-${engine}`),
       async: uniqueTopicName(`async-${engine}`),
       keyed: uniqueTopicName(`keyed-${engine}`),
+      traced: uniqueTopicName(`traced-${engine}`),
     };
     const keyedPartitions = 6;
     beforeAll(async () => {
       await createTopic(brokers, topics.sync, 3);
       await createTopic(brokers, topics.async, 3);
       await createTopic(brokers, topics.keyed, keyedPartitions);
+      await createTopic(brokers, topics.traced, 1);
       gateway = await startTestGateway({
         server: { bodyLimitBytes: 64 * 1024, maxLineBytes: 4096, maxDecompressedBytes: 256 * 1024 },
         producers: { main: kafka(engine, { compression: 'lz4' }) },
@@ -65,6 +86,13 @@ describe.each(kafkaEngines())('%s engine', (engine) => {
           access: { producer: 'main', topic: topics.sync, mode: 'sync' },
           audit: { producer: 'main', topic: topics.async, mode: 'async' },
           keyed: { producer: 'main', topic: topics.keyed, mode: 'sync', key: 'host' },
+          traced: {
+            producer: 'main',
+            topic: topics.traced,
+            mode: 'sync',
+            key: 'edge.node',
+            headers: { traceContext: true, fromFields: { 'x-tenant': 'tenant', 'x-status': 'status' } },
+          },
         },
       });
     });
@@ -109,6 +137,37 @@ describe.each(kafkaEngines())('%s engine', (engine) => {
         partitionsByKey.set(message.key ?? '', set);
       }
       for (const set of partitionsByKey.values()) expect(set.size).toBe(1);
+    });
+
+    it('carries trace context and field headers as Kafka record headers, read back by kcat', async () => {
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const sent = [
+        JSON.stringify({ id: 't-1', tenant: 'acme', status: 200, edge: { node: 'fra1-07' } }),
+        JSON.stringify({ id: 't-2', status: 503, edge: { node: 'ams2-01' } }),
+      ];
+      const answer = await postLines(`${gateway.url}/log/repo/traced`, sent.join('\n'), {
+        traceparent,
+        tracestate: 'congo=t61rcWkgMzE',
+      });
+      expect(answer.status).toBe(200);
+      const read = await kcatConsume({
+        brokers,
+        topic: topics.traced,
+        count: 2,
+        untilEnd: true,
+        timeoutMs: 15_000,
+      });
+      const headersOf = (index: number) =>
+        Object.fromEntries((read[index]?.headers ?? []).map(({ key, value }) => [key, value]));
+      expect(read.map((message) => message.value)).toEqual(sent);
+      expect(read.map((message) => message.key)).toEqual(['fra1-07', 'ams2-01']);
+      expect(headersOf(0)).toEqual({
+        traceparent,
+        tracestate: 'congo=t61rcWkgMzE',
+        'x-tenant': 'acme',
+        'x-status': '200',
+      });
+      expect(headersOf(1)).toEqual({ traceparent, tracestate: 'congo=t61rcWkgMzE', 'x-status': '503' });
     });
 
     it.each([

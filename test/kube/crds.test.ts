@@ -35,6 +35,48 @@ describe('generated CRDs on the real apiserver', () => {
     expect(defaults.spec).toMatchObject({ clientId: 'sluice', idempotent: false, retries: 5 });
   });
 
+  it('keeps the new fields as written: suspend (and its column), typed set values, headers, limits', async () => {
+    const yaml = logRepo(
+      [
+        '  kafka:',
+        '    producer: main',
+        '    topic: logs.paused',
+        '    key: edge.node',
+        '    headers: { traceContext: true, fromFields: { x-tenant: tenant } }',
+        '  suspend: true',
+        '  whileSuspended: drop',
+        '  limits: { maxLinesPerRequest: 500, maxLineBytes: 4096 }',
+        '  executers:',
+        '    - { type: set, field: sampled, value: true }',
+        '    - { type: set, field: weight, value: 1.5 }',
+        '    - { type: set, field: error, value: null }',
+        '    - { type: set, field: env, value: prod }',
+        '    - { type: timestamp, field: ts, output: "%d/%b/%Y:%H:%M:%S %z" }',
+      ].join('\n'),
+      'paused',
+    );
+    await kubectlOk(['apply', '--server-side', '-f', '-'], { input: yaml });
+    const stored = JSON.parse(await kubectlOk(['get', 'logrepo', 'paused', '-n', ns, '-o', 'json']));
+    expect(stored.spec).toMatchObject({
+      suspend: true,
+      whileSuspended: 'drop',
+      limits: { maxLinesPerRequest: 500, maxLineBytes: 4096 },
+      kafka: { key: 'edge.node', headers: { traceContext: true, fromFields: { 'x-tenant': 'tenant' } } },
+    });
+    expect(stored.spec.executers.map((e: { value?: unknown }) => e.value)).toEqual([
+      true,
+      1.5,
+      null,
+      'prod',
+      undefined,
+    ]);
+    const table = await kubectlOk(['get', 'logrepos', '-n', ns]);
+    expect(table).toMatch(/AGE\s+SUSPENDED/);
+    expect(table).toMatch(/paused\s+main\s+logs\.paused\s+sync\s.*\strue\s*$/m);
+    // Defaulted for objects that never set it.
+    expect(table).toMatch(/access\s+main\s+cdn\.access\s+sync\s.*\sfalse\s*$/m);
+  });
+
   it('explains fields with their descriptions', async () => {
     const spec = await kubectlOk(['explain', 'logrepo.spec']);
     expect(spec).toContain('A log stream');

@@ -213,6 +213,7 @@ describe('helm chart charts/sluice', () => {
         },
         canaryGraceSeconds: 120,
         listenerTls: { secretName: 'gateway-tls' },
+        trustedProxies: ['10.0.0.0/8', 'fd00::/8'],
       },
       routes: {
         provider: 'gateway-api',

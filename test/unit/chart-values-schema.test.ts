@@ -67,6 +67,7 @@ describe('charts/sluice/values.schema.json holds what it passes on to the operat
       gateway.canaryGraceSeconds,
       FleetSettingsSchema.properties.canaryGraceSeconds,
     ],
+    ['gateway.trustedProxies', gateway.trustedProxies, FleetSettingsSchema.properties.trustedProxies],
     ['routes.provider', routes.provider, RouteSettingsSchema.properties.provider],
     ['routes.hosts', routes.hosts, RouteSettingsSchema.properties.hosts],
     ['routes.priorities', routes.priorities, RouteSettingsSchema.properties.priorities],

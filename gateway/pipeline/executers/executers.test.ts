@@ -131,6 +131,14 @@ describe('set and add', () => {
   it.each([
     { executer: { type: 'set', field: 'env', value: 'prod' }, expected: { a: 1, env: 'prod' } },
     { executer: { type: 'set', field: 'a', value: 'x' }, expected: { a: 'x' } },
+    { executer: { type: 'set', field: 'n', value: 42 }, expected: { a: 1, n: 42 } },
+    { executer: { type: 'set', field: 'n', value: -0.5 }, expected: { a: 1, n: -0.5 } },
+    { executer: { type: 'set', field: 'b', value: true }, expected: { a: 1, b: true } },
+    { executer: { type: 'set', field: 'b', value: false }, expected: { a: 1, b: false } },
+    { executer: { type: 'set', field: 'a', value: null }, expected: { a: null } },
+    { executer: { type: 'set', field: 's', value: '404' }, expected: { a: 1, s: '404' } },
+    { executer: { type: 'add', field: 'z', value: 0 }, expected: { a: 1, z: 0 } },
+    { executer: { type: 'add', field: 'a', value: null }, expected: { a: 1 } },
     { executer: { type: 'add', field: 'a', value: 'x' }, expected: { a: 1 } },
     { executer: { type: 'add', field: 'b', value: 'x' }, expected: { a: 1, b: 'x' } },
     {
@@ -186,7 +194,12 @@ describe('set and add', () => {
     },
     { executer: { type: 'set', field: 'a', from: 'moon' }, path: '/repos/access/executers/0/from' },
     { executer: { type: 'set', field: '__proto__.x', value: 'v' }, path: '/repos/access/executers/0/field' },
-    { executer: { type: 'set', field: 'a', value: 1 }, path: '/repos/access/executers/0/value' },
+    { executer: { type: 'set', field: 'a', value: { x: 1 } }, path: '/repos/access/executers/0/value' },
+    { executer: { type: 'set', field: 'a', value: [1] }, path: '/repos/access/executers/0/value' },
+    {
+      executer: { type: 'set', field: 'a', value: 'x'.repeat(1025) },
+      path: '/repos/access/executers/0/value',
+    },
   ])('refuses $executer at $path', ({ executer, path }) => {
     expect(issuesOf({ executers: [executer] }).map((issue) => issue.path)).toContain(path);
   });
@@ -281,6 +294,16 @@ describe('timestamp', () => {
       value: '1696946136123',
       expected: '2023-10-10T13:55:36.123Z',
     },
+    {
+      executer: { type: 'timestamp', field: 'ts', output: '%d/%b/%Y:%H:%M:%S %z' },
+      value: '2023-10-10T15:55:36+02:00',
+      expected: '10/Oct/2023:13:55:36 +0000',
+    },
+    {
+      executer: { type: 'timestamp', field: 'ts', format: 'epoch-ms', output: '%F %T.%f' },
+      value: 1696946136123,
+      expected: '2023-10-10 13:55:36.123',
+    },
     { executer: { type: 'timestamp', field: 'ts' }, value: 'yesterday', expected: 'fail' },
     { executer: { type: 'timestamp', field: 'ts', format: 'epoch-s' }, value: 'x', expected: 'fail' },
     { executer: { type: 'timestamp', field: 'ts' }, value: 1696946136, expected: 'fail' },
@@ -303,6 +326,15 @@ describe('timestamp', () => {
     ({ format }) => {
       expect(issuesOf({ executers: [{ type: 'timestamp', field: 'ts', format }] })).toEqual([
         { path: '/repos/access/executers/0/format', message: expect.any(String) },
+      ]);
+    },
+  );
+
+  it.each([{ output: '%Q' }, { output: 'local' }, { output: '' }])(
+    'refuses the output $output',
+    ({ output }) => {
+      expect(issuesOf({ executers: [{ type: 'timestamp', field: 'ts', output }] })).toEqual([
+        { path: '/repos/access/executers/0/output', message: expect.any(String) },
       ]);
     },
   );

@@ -1,22 +1,17 @@
 import type { ExecuterOf } from '../../config/pipeline-schema.ts';
 import { addIssue } from '../compile-scope.ts';
 import { compileTimeFormat } from '../timestamp/time-format.ts';
+import { compileTimeFormatter } from '../timestamp/time-formatter.ts';
 import { type CompiledExecuter, type ExecuterSite, failure, sourceAndTarget } from './compiled-executer.ts';
-
-type Formatter = (ms: number) => unknown;
-
-const FORMATTERS: Record<'iso' | 'epoch-s' | 'epoch-ms', Formatter> = {
-  iso: (ms) => new Date(ms).toISOString(),
-  'epoch-s': (ms) => Math.floor(ms / 1000),
-  'epoch-ms': (ms) => ms,
-};
 
 export function compileTimestamp(config: ExecuterOf<'timestamp'>, site: ExecuterSite): CompiledExecuter {
   const { get, target } = sourceAndTarget(config, site);
   const format = compileTimeFormat(config.format ?? 'iso8601');
   if (!format.ok) addIssue(site.scope, `${site.path}/format`, format.message);
   const parse = format.ok ? format.parse : () => undefined;
-  const output = FORMATTERS[config.output ?? 'iso'];
+  const formatter = compileTimeFormatter(config.output ?? 'iso');
+  if (!formatter.ok) addIssue(site.scope, `${site.path}/output`, formatter.message);
+  const output = formatter.ok ? formatter.format : () => undefined;
   const unparsed = failure(
     'timestamp',
     site,

@@ -12,8 +12,8 @@ export type FormatResult =
 /** The largest time a JavaScript Date can hold, in ms either side of the epoch. */
 const MAX_TIME = 8.64e15;
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const MONTH_NAMES = [
+export const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+export const MONTH_NAMES = [
   'january',
   'february',
   'march',
@@ -27,9 +27,9 @@ const MONTH_NAMES = [
   'november',
   'december',
 ];
-const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const ZONE_NAMES = ['utc', 'gmt', 'z'];
-const WEEKDAY_NAMES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+export const WEEKDAY_NAMES = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 
 /** Compiles `iso8601`/`rfc3339`, `epoch-s`, `epoch-ms` or a strftime-like pattern. */
 export function compileTimeFormat(format: string): FormatResult {
@@ -42,8 +42,18 @@ export function compileTimeFormat(format: string): FormatResult {
     case 'epoch-ms':
       return { ok: true, parse: (value) => epoch(value, 1) };
   }
-  const tokens = tokenize(format);
+  const tokens = tokenizeTimeFormat(format);
   if (typeof tokens === 'string') return { ok: false, message: tokens };
+  const kinds = tokens.map((token) => token.kind);
+  if (
+    !kinds.includes('epoch') &&
+    !(
+      kinds.includes('year') &&
+      (kinds.includes('month') || kinds.includes('monthName') || kinds.includes('monthFull'))
+    )
+  ) {
+    return { ok: false, message: 'a time format needs a year and a month (%Y with %m, %b or %B), or %s' };
+  }
   return { ok: true, parse: (value) => (typeof value === 'string' ? parseTokens(tokens, value) : undefined) };
 }
 
@@ -67,7 +77,7 @@ function isEpochText(text: string): boolean {
   return dots <= 1 && text !== '.' && text !== '-';
 }
 
-type Token =
+export type TimeToken =
   | { readonly kind: 'literal'; readonly text: string }
   | {
       readonly kind: 'year' | 'month' | 'day' | 'spaceDay' | 'hour' | 'minute' | 'second' | 'fraction';
@@ -76,7 +86,7 @@ type Token =
       readonly kind: 'monthName' | 'monthFull' | 'weekday' | 'weekdayFull' | 'offset' | 'zoneName' | 'epoch';
     };
 
-const DIRECTIVES: Record<string, Token | readonly Token[]> = {
+const DIRECTIVES: Record<string, TimeToken | readonly TimeToken[]> = {
   Y: { kind: 'year' },
   m: { kind: 'month' },
   d: { kind: 'day' },
@@ -110,12 +120,16 @@ const DIRECTIVES: Record<string, Token | readonly Token[]> = {
   '%': { kind: 'literal', text: '%' },
 };
 
-/** The tokens of a strftime-like format, or a message saying what is wrong with it. */
-function tokenize(format: string): Token[] | string {
+/**
+ * The tokens of a strftime-like pattern, or a message saying what is wrong
+ * with it. Shared by the parser here and the formatter (time-formatter.ts), so
+ * a pattern means the same when reading and when writing.
+ */
+export function tokenizeTimeFormat(format: string): TimeToken[] | string {
   if (!format.includes('%')) {
     return `unknown time format "${format}" (iso8601, rfc3339, epoch-s, epoch-ms, or a pattern with % directives)`;
   }
-  const tokens: Token[] = [];
+  const tokens: TimeToken[] = [];
   let literal = '';
   for (let index = 0; index < format.length; index++) {
     const char = format[index] as string;
@@ -132,7 +146,7 @@ function tokenize(format: string): Token[] | string {
           : undefined;
     if (token === undefined) return `unsupported directive %${directive ?? ''} in time format`;
     index++;
-    const list = Array.isArray(token) ? token : [token as Token];
+    const list = Array.isArray(token) ? token : [token as TimeToken];
     for (const item of list) {
       if (item.kind === 'literal') literal += item.text;
       else {
@@ -143,16 +157,6 @@ function tokenize(format: string): Token[] | string {
     }
   }
   if (literal !== '') tokens.push({ kind: 'literal', text: literal });
-  const kinds = tokens.map((token) => token.kind);
-  if (
-    !kinds.includes('epoch') &&
-    !(
-      kinds.includes('year') &&
-      (kinds.includes('month') || kinds.includes('monthName') || kinds.includes('monthFull'))
-    )
-  ) {
-    return 'a time format needs a year and a month (%Y with %m, %b or %B), or %s';
-  }
   return tokens;
 }
 
@@ -247,7 +251,7 @@ class Scan {
   }
 }
 
-function parseTokens(tokens: readonly Token[], text: string): number | undefined {
+function parseTokens(tokens: readonly TimeToken[], text: string): number | undefined {
   if (text.length > 128) return undefined;
   const scan = new Scan(text);
   const fields = initialFields();
@@ -259,7 +263,7 @@ function parseTokens(tokens: readonly Token[], text: string): number | undefined
   return toEpoch(fields);
 }
 
-function readToken(token: Token, scan: Scan, fields: Fields): boolean {
+function readToken(token: TimeToken, scan: Scan, fields: Fields): boolean {
   switch (token.kind) {
     case 'literal':
       return scan.literal(token.text);
