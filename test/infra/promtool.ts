@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { goBuildInto } from './go-modules.ts';
 import { ensureGo, goEnv } from './kube-binaries.ts';
-import { exists, type RunResult, runCommand, tail } from './system-tools.ts';
+import { exists, type RunResult, runCommand } from './system-tools.ts';
 
 // Prometheus's promtool for the alert-rule tests (`promtool test rules`), built from the Go
 // module proxy with the machine's Go like helm (helm.ts): no release tarball. The binary lands
@@ -56,16 +57,13 @@ export async function ensurePromtool(
   const ldflags = ['-s', '-w', `-X=github.com/prometheus/common/version.Version=${PROMETHEUS_RELEASE}`].join(
     ' ',
   );
-  // Into a private folder, then renamed into place: an interrupted build leaves no binary
-  // that looks complete.
-  const staging = await mkdtemp(join(cacheDir, 'staging-'));
-  try {
-    const result = await runCommand(
-      'nice',
-      [
-        '-n',
-        '10',
-        go,
+  await goBuildInto(go, {
+    what: `promtool ${PROMETHEUS_MODULE_VERSION}`,
+    cacheDir,
+    binary: 'promtool',
+    stamp,
+    goArgs: (staging) => ({
+      args: [
         'install',
         '-trimpath',
         '-tags',
@@ -74,20 +72,9 @@ export async function ensurePromtool(
         ldflags,
         `${PROMETHEUS_MODULE}/cmd/promtool@${PROMETHEUS_MODULE_VERSION}`,
       ],
-      { env: { ...goEnv(), GOBIN: staging }, timeoutMs: 30 * 60_000 },
-    );
-    if (result.code !== 0) {
-      throw new Error(
-        `go install of promtool ${PROMETHEUS_MODULE_VERSION} failed (exit ${result.code ?? result.signal}):\n` +
-          tail(`${result.stdout}\n${result.stderr}`, 40),
-      );
-    }
-    await chmod(join(staging, 'promtool'), 0o755);
-    await rename(join(staging, 'promtool'), path);
-    await writeFile(stampFile, stamp);
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
+      env: { ...goEnv(), GOBIN: staging },
+    }),
+  });
   log(`built promtool ${PROMETHEUS_RELEASE} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return { path, version: PROMETHEUS_RELEASE };
 }
