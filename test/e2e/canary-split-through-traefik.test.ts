@@ -152,6 +152,9 @@ spec:
           stable: { image: 'sluice/gateway:0.1.0', replicas: 2, resources },
           canary: { image: 'sluice/gateway:0.1.0', replicas: 1, resources },
           canaryGraceSeconds: 300,
+          // Traefik reaches the pods from the bridge's host address: the gateways take the
+          // sender's address from its X-Forwarded-For, and from nobody else.
+          trustedProxies: [`${network.hostAddress}/32`],
         },
         routes: {
           provider: 'gateway-api',
@@ -184,7 +187,9 @@ kind: LogRepo
 metadata: { name: errors, namespace: ${ns} }
 spec:
   kafka: { producer: main, topic: ${errorsTopic}, mode: sync }
-  executers: [{ type: set, field: track, value: stable }]
+  executers:
+    - { type: set, field: track, value: stable }
+    - { type: set, field: client, from: clientAddress }
 `,
     );
   }, 600_000);
@@ -399,6 +404,13 @@ spec:
         (a) => a.repo === 'access' && a.revision !== undefined && revisionTrack.get(a.revision) === 'canary',
       ).length * LINES_PER_REQUEST;
     const inKafka = { access: await found(accessTopic), errors: await found(errorsTopic) };
+    // The sender is this process on 127.0.0.1; the gateway's TCP peer was Traefik (the bridge's
+    // host address), trusted, so the record names the sender.
+    const clients = new Set(
+      (await kcatConsume({ brokers, topic: errorsTopic, untilEnd: true, timeoutMs: 60_000 })).map(
+        (m) => (JSON.parse(m.value) as { client?: string }).client,
+      ),
+    );
     const missing = {
       access: ackedIds('access').filter((id) => !inKafka.access.has(id)),
       errors: ackedIds('errors').filter((id) => !inKafka.errors.has(id)),
@@ -412,7 +424,8 @@ spec:
           )
           .join('\n') +
         `\n  lines acknowledged: access ${ackedIds('access').length}, errors ${ackedIds('errors').length}; ` +
-        `missing from Kafka: ${missing.access.length + missing.errors.length}; canary-stamped records ${stamped} (canary-served lines ${canaryLines})`,
+        `missing from Kafka: ${missing.access.length + missing.errors.length}; canary-stamped records ${stamped} (canary-served lines ${canaryLines}); ` +
+        `client addresses recorded behind Traefik: ${[...clients].join(', ')}`,
     );
 
     expect(failures.slice(0, 5)).toEqual([]);
@@ -428,6 +441,7 @@ spec:
     // The config canary: exactly the lines the canary track served carry its stamp.
     expect(canaryLines).toBeGreaterThan(0);
     expect(stamped).toBe(canaryLines);
+    expect([...clients]).toEqual(['127.0.0.1']);
   }, 900_000);
 });
 
