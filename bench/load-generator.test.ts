@@ -91,7 +91,9 @@ describe('load phases against a stub gateway', () => {
   it('closed loop tallies acknowledged lines, bytes and failures by status', async () => {
     const target = await stub();
     const tally = await runClosedLoop(target, { concurrency: 4, durationMs: 200 });
-    expect(tally.requests).toBeGreaterThan(4);
+    // Every sender sends until the time is up: at least one request each (how many more
+    // depends on the machine's load, which a unit test must not assert).
+    expect(tally.requests).toBeGreaterThanOrEqual(4);
     expect(tally.requests).toBe(tally.ok + (tally.failures['503'] ?? 0));
     expect(tally.linesAcked).toBe(tally.ok * 2);
     expect(tally.bytesAcked).toBe(tally.ok * 16);
