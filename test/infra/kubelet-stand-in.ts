@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { sleep, spawnWatchdog } from './system-tools.ts';
 //     does (atomic `..data` symlink swap, writeConfigMapVolume), and keeps them in step, so
 //     the gateway's hot reload is exercised as in a cluster;
 //   - runs the image's ENTRYPOINT and CMD and ENV, read from this project's Dockerfile, from
-//     this checkout, inside the pod's namespace (the image is not built: its name only selects
+//     this checkout's sources (the image runs them compiled to JavaScript), inside the pod's namespace (the image is not built: its name only selects
 //     extra environment through `imageEnv`, for tests that give an image a behaviour);
 //   - reports the pod Running with its podIP, and Ready only while the readiness probe the pod
 //     spec names (`/readyz` for the gateway) answers 200 — so the real
@@ -245,7 +245,16 @@ export async function startKubeletStandIn(options: KubeletStandInOptions): Promi
       ...Object.fromEntries((pod.container.env ?? []).map((e) => [e.name, translate(e.value ?? '')])),
       ...(options.imageEnv?.(pod.container.image) ?? {}),
     };
-    const [program, ...args] = image.argv.map(translate);
+    const [program, ...rest] = image.argv.map(translate);
+    // The image runs these sources compiled to JavaScript (bin/sluice.js where bin/sluice.ts
+    // is); the checkout has the sources, which Node 24 runs as they are.
+    const args = rest.map((arg) =>
+      arg.endsWith('.js') &&
+      !existsSync(join(PROJECT_ROOT, arg)) &&
+      existsSync(join(PROJECT_ROOT, `${arg.slice(0, -3)}.ts`))
+        ? `${arg.slice(0, -3)}.ts`
+        : arg,
+    );
     // The image's `node` is this run's Node (the project's Node 24).
     const command = program === 'node' ? process.execPath : (program ?? process.execPath);
     const wrapped = pod.sandbox.wrap(command, args);
