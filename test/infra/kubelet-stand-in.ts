@@ -19,8 +19,9 @@ import { sleep, spawnWatchdog } from './system-tools.ts';
 //     does (atomic `..data` symlink swap, writeConfigMapVolume), and keeps them in step, so
 //     the gateway's hot reload is exercised as in a cluster;
 //   - runs the image's ENTRYPOINT and CMD and ENV, read from this project's Dockerfile, from
-//     this checkout's sources (the image runs them compiled to JavaScript), inside the pod's namespace (the image is not built: its name only selects
-//     extra environment through `imageEnv`, for tests that give an image a behaviour);
+//     this checkout's sources (the image runs them compiled to JavaScript), inside the pod's
+//     namespace. The image is not built: its name only selects extra environment through
+//     `imageEnv`, for tests that give an image a behaviour;
 //   - reports the pod Running with its podIP, and Ready only while the readiness probe the pod
 //     spec names (`/readyz` for the gateway) answers 200 — so the real
 //     kube-controller-manager publishes the EndpointSlices a proxy routes by;
