@@ -115,12 +115,14 @@ export function startOperator(options: OperatorOptions) {
       ),
     );
   }
+  // The map holds each ref's informers, which cache that ref's objects: of its type, by construction.
   const caches: Caches = {
-    list: (ref, namespace) => (informers.get(ref) ?? []).flatMap((informer) => informer.list(namespace)),
-    get: (ref, namespace, name) => {
+    list: <T extends KubeObject>(ref: ResourceRef<T>, namespace: string) =>
+      (informers.get(ref) ?? []).flatMap((informer) => informer.list(namespace) as T[]),
+    get: <T extends KubeObject>(ref: ResourceRef<T>, namespace: string, name: string) => {
       for (const informer of informers.get(ref) ?? []) {
         const object = informer.get(namespace, name);
-        if (object !== undefined) return object;
+        if (object !== undefined) return object as T;
       }
       return undefined;
     },
@@ -132,6 +134,9 @@ export function startOperator(options: OperatorOptions) {
   for (const list of informers.values()) for (const informer of list) informer.onChange(enqueue);
 
   let stopped = false;
+  // Aborted on stop and when leadership is lost: requests of reconciles in flight are
+  // cancelled instead of finishing writes that this process no longer has the right to make.
+  const cancel = new AbortController();
   const written = new WrittenStatuses();
   const worker = async () => {
     for (;;) {
@@ -147,6 +152,7 @@ export function startOperator(options: OperatorOptions) {
           logger: logger.child({ namespace }),
           now: options.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z')),
           ...(fleet ? { fleet } : {}),
+          signal: cancel.signal,
         });
         queue.forget(namespace);
         // A timer, not polling: the namespace comes back when its canary grace period ends.
@@ -154,6 +160,12 @@ export function startOperator(options: OperatorOptions) {
         metrics.reconciles.inc({ result: 'success' });
         logger.debug({ namespace, ...result }, 'reconciled');
       } catch (error) {
+        if (cancel.signal.aborted) {
+          // Cancelled on purpose (stop, lost leadership): not a failure to retry.
+          metrics.reconciles.inc({ result: 'cancelled' });
+          logger.info({ namespace }, 'reconcile cancelled');
+          continue;
+        }
         const retryInMs = queue.addRateLimited(namespace);
         metrics.reconciles.inc({ result: 'error' });
         logger.warn({ namespace, err: error, retryInMs }, 'reconcile failed; will retry');
@@ -183,7 +195,9 @@ export function startOperator(options: OperatorOptions) {
       })
     : undefined;
   void election?.lost.then(() => {
-    if (!stopped) options.onLostLeadership?.();
+    if (stopped) return;
+    cancel.abort(new Error('leadership lost'));
+    options.onLostLeadership?.();
   });
 
   const workers: Promise<void>[] = [];
@@ -220,6 +234,7 @@ export function startOperator(options: OperatorOptions) {
       stopped = true;
       clearInterval(resync);
       queue.shutDown();
+      cancel.abort(new Error('operator stopping'));
       await Promise.all(workers);
       for (const informer of allInformers) informer.stop();
       await election?.stop();
