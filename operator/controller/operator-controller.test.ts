@@ -1,0 +1,60 @@
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createFakeKubeClient, type FakeRequest } from '../../test/support/fake-kube-client.ts';
+import type { KubeObject } from '../kube/kube-client.ts';
+import { startOperator } from './operator-controller.ts';
+import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
+
+const producer: KubeObject = {
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'KafkaProducer',
+  metadata: { name: 'main', namespace: 'logs', generation: 1 },
+  spec: { brokers: ['kafka:9092'] },
+};
+const repo: KubeObject = {
+  apiVersion: 'sluice.dev/v1alpha1',
+  kind: 'LogRepo',
+  metadata: { name: 'access', namespace: 'logs', generation: 1 },
+  spec: { kafka: { producer: 'main', topic: 'logs.access', mode: 'sync' } },
+};
+
+describe('startOperator cancellation', () => {
+  it('aborts a reconcile in flight on stop: the held request is cancelled and nothing is written', async () => {
+    let entered!: (request: FakeRequest) => void;
+    const held = new Promise<FakeRequest>((resolve) => {
+      entered = resolve;
+    });
+    // The ConfigMap apply waits until its signal aborts: only cancellation lets it go.
+    const onRequest = async (request: FakeRequest) => {
+      if (request.verb !== 'PATCH' || request.ref !== CONFIG_MAPS) return;
+      entered(request);
+      const { signal } = request;
+      if (signal === undefined) throw new Error('the reconcile passed no signal to the client');
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    };
+    const client = createFakeKubeClient(
+      [
+        [KAFKA_PRODUCERS, producer],
+        [LOG_REPOS, repo],
+      ],
+      { onRequest },
+    );
+    const operator = startOperator({
+      client,
+      events: { record: async () => undefined },
+      logger: pino({ level: 'silent' }),
+      namespaces: ['logs'],
+      workers: 1,
+    });
+    const request = await held;
+    expect(request.signal?.aborted).toBe(false);
+
+    await operator.stop();
+    expect(request.signal?.aborted).toBe(true);
+    expect(client.writes).toEqual([]);
+    const reconciles = await operator.metrics.reconciles.get();
+    expect(reconciles.values).toEqual([
+      expect.objectContaining({ labels: { result: 'cancelled' }, value: 1 }),
+    ]);
+  });
+});
