@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createFakeKubeClient, type FakeRequest } from '../../test/support/fake-kube-client.ts';
 import type { KubeObject } from '../kube/kube-client.ts';
+import { LEASES } from './leader-election.ts';
 import { startOperator } from './operator-controller.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 
@@ -18,27 +19,32 @@ const repo: KubeObject = {
   spec: { kafka: { producer: 'main', topic: 'logs.access', mode: 'sync' } },
 };
 
+/** A fake API whose ConfigMap applies wait until their signal aborts: only cancellation lets them go. */
+function heldWorld() {
+  let entered!: (request: FakeRequest) => void;
+  const held = new Promise<FakeRequest>((resolve) => {
+    entered = resolve;
+  });
+  const onRequest = async (request: FakeRequest) => {
+    if (request.verb !== 'PATCH' || request.ref !== CONFIG_MAPS) return;
+    entered(request);
+    const { signal } = request;
+    if (signal === undefined) throw new Error('the reconcile passed no signal to the client');
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  };
+  const client = createFakeKubeClient(
+    [
+      [KAFKA_PRODUCERS, producer],
+      [LOG_REPOS, repo],
+    ],
+    { onRequest },
+  );
+  return { client, held };
+}
+
 describe('startOperator cancellation', () => {
   it('aborts a reconcile in flight on stop: the held request is cancelled and nothing is written', async () => {
-    let entered!: (request: FakeRequest) => void;
-    const held = new Promise<FakeRequest>((resolve) => {
-      entered = resolve;
-    });
-    // The ConfigMap apply waits until its signal aborts: only cancellation lets it go.
-    const onRequest = async (request: FakeRequest) => {
-      if (request.verb !== 'PATCH' || request.ref !== CONFIG_MAPS) return;
-      entered(request);
-      const { signal } = request;
-      if (signal === undefined) throw new Error('the reconcile passed no signal to the client');
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-    };
-    const client = createFakeKubeClient(
-      [
-        [KAFKA_PRODUCERS, producer],
-        [LOG_REPOS, repo],
-      ],
-      { onRequest },
-    );
+    const { client, held } = heldWorld();
     const operator = startOperator({
       client,
       events: { record: async () => undefined },
@@ -56,5 +62,39 @@ describe('startOperator cancellation', () => {
     expect(reconciles.values).toEqual([
       expect.objectContaining({ labels: { result: 'cancelled' }, value: 1 }),
     ]);
+  });
+
+  it('aborts a reconcile in flight when another replica takes the lease', async () => {
+    const { client, held } = heldWorld();
+    let lost!: () => void;
+    const lostLeadership = new Promise<void>((resolve) => {
+      lost = resolve;
+    });
+    const operator = startOperator({
+      client,
+      events: { record: async () => undefined },
+      logger: pino({ level: 'silent' }),
+      namespaces: ['logs'],
+      workers: 1,
+      leaderElection: {
+        namespace: 'sluice-system',
+        name: 'sluice-operator',
+        identity: 'me',
+        retryPeriodMs: 20,
+      },
+      onLostLeadership: lost,
+    });
+    const request = await held;
+    const lease = client.peek(LEASES, 'sluice-system', 'sluice-operator');
+    expect(lease?.spec).toMatchObject({ holderIdentity: 'me' });
+    client.put(LEASES, {
+      ...(lease as KubeObject),
+      spec: { holderIdentity: 'other', leaseDurationSeconds: 15, renewTime: new Date().toISOString() },
+    });
+
+    await lostLeadership;
+    expect(request.signal?.aborted).toBe(true);
+    expect(client.writes.filter((write) => !write.includes('leases/'))).toEqual([]);
+    await operator.stop();
   });
 });

@@ -22,7 +22,13 @@ export interface OperatorOptions {
   readonly namespaces: readonly string[] | 'all';
   readonly workers?: number;
   readonly resyncMs?: number;
-  readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity?: string };
+  readonly leaderElection?: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly identity?: string;
+    /** How often the lease is renewed or retried (leader-election.ts's default when absent). */
+    readonly retryPeriodMs?: number;
+  };
   readonly now?: () => string;
   /** Called when leadership is lost; the process should exit so a stale leader never writes. */
   readonly onLostLeadership?: () => void;
@@ -192,6 +198,9 @@ export function startOperator(options: OperatorOptions) {
         namespace: options.leaderElection.namespace,
         name: options.leaderElection.name,
         identity: options.leaderElection.identity ?? `${hostname()}-${process.pid}`,
+        ...(options.leaderElection.retryPeriodMs === undefined
+          ? {}
+          : { retryPeriodMs: options.leaderElection.retryPeriodMs }),
       })
     : undefined;
   void election?.lost.then(() => {
