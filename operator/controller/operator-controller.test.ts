@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createFakeKubeClient, type FakeRequest } from '../../test/support/fake-kube-client.ts';
 import type { KubeObject } from '../kube/kube-client.ts';
 import { LEASES } from './leader-election.ts';
@@ -25,8 +25,11 @@ function heldWorld() {
   const held = new Promise<FakeRequest>((resolve) => {
     entered = resolve;
   });
+  let first = true;
+  // The first ConfigMap apply only: later ones (a new leadership term) go through.
   const onRequest = async (request: FakeRequest) => {
-    if (request.verb !== 'PATCH' || request.ref !== CONFIG_MAPS) return;
+    if (request.verb !== 'PATCH' || request.ref !== CONFIG_MAPS || !first) return;
+    first = false;
     entered(request);
     const { signal } = request;
     if (signal === undefined) throw new Error('the reconcile passed no signal to the client');
@@ -64,7 +67,7 @@ describe('startOperator cancellation', () => {
     ]);
   });
 
-  it('aborts a reconcile in flight when another replica takes the lease', async () => {
+  it('aborts a reconcile in flight when another replica takes the lease, and reconciles again once it leads again', async () => {
     const { client, held } = heldWorld();
     let lost!: () => void;
     const lostLeadership = new Promise<void>((resolve) => {
@@ -94,7 +97,15 @@ describe('startOperator cancellation', () => {
 
     await lostLeadership;
     expect(request.signal?.aborted).toBe(true);
-    expect(client.writes.filter((write) => !write.includes('leases/'))).toEqual([]);
+    const written = () => client.writes.filter((write) => !write.includes('leases/'));
+    expect(written()).toEqual([]);
+
+    // The other replica goes away: this one takes the lease and a new term reconciles.
+    client.remove(LEASES, 'sluice-system', 'sluice-operator');
+    await vi.waitFor(() => expect(written()).toContain('apply configmaps/sluice-gateway-config'), {
+      timeout: 5000,
+    });
+    expect(operator.isLeader).toBe(true);
     await operator.stop();
   });
 });
