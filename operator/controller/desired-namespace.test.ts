@@ -86,6 +86,15 @@ const REMOVE_WORKLOADS = (track: '' | '-canary') => [
   `poddisruptionbudgets/sluice-gateway${track}`,
 ];
 const apisix = { settings, routes: routes('apisix') };
+/** With a canary track (active or draining), in apply order: configs, workloads, routes. */
+const BOTH_TRACKS = [
+  'ConfigMap/sluice-gateway-config',
+  'ConfigMap/sluice-gateway-config-canary',
+  ...WORKLOADS(''),
+  ...WORKLOADS('-canary'),
+  'ApisixRoute/sluice-repo-a',
+  'ApisixRoute/sluice-repos',
+];
 
 const rows: Row[] = [
   {
@@ -147,14 +156,7 @@ const rows: Row[] = [
     inputs: { repos: [repo('a', 25)], fleet: apisix, observed: observed({ available: 1 }) },
     expected: {
       phase: 'active',
-      objects: [
-        'ConfigMap/sluice-gateway-config',
-        'ConfigMap/sluice-gateway-config-canary',
-        ...WORKLOADS(''),
-        ...WORKLOADS('-canary'),
-        'ApisixRoute/sluice-repo-a',
-        'ApisixRoute/sluice-repos',
-      ],
+      objects: BOTH_TRACKS,
       remove: [],
       repos: { a: ['Ready=True:Applied', 'Canary=True:Routed'] },
       weights: { a: 25 },
@@ -178,14 +180,7 @@ const rows: Row[] = [
     },
     expected: {
       phase: 'draining',
-      objects: [
-        'ConfigMap/sluice-gateway-config',
-        'ConfigMap/sluice-gateway-config-canary',
-        ...WORKLOADS(''),
-        ...WORKLOADS('-canary'),
-        'ApisixRoute/sluice-repo-a',
-        'ApisixRoute/sluice-repos',
-      ],
+      objects: BOTH_TRACKS,
       remove: [],
       requeueAfterMs: 240_000,
       weights: { a: 0 },

@@ -1,9 +1,9 @@
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeKubeClient, type FakeRequest } from '../../test/support/fake-kube-client.ts';
-import type { KubeObject } from '../kube/kube-client.ts';
+import type { KubeClient, KubeObject } from '../kube/kube-client.ts';
 import { LEASES } from './leader-election.ts';
-import { startOperator } from './operator-controller.ts';
+import { type OperatorOptions, startOperator } from './operator-controller.ts';
 import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 
 const producer: KubeObject = {
@@ -45,16 +45,20 @@ function heldWorld() {
   return { client, held };
 }
 
+const start = (client: KubeClient, options: Partial<OperatorOptions> = {}) =>
+  startOperator({
+    client,
+    events: { record: async () => undefined },
+    logger: pino({ level: 'silent' }),
+    namespaces: ['logs'],
+    workers: 1,
+    ...options,
+  });
+
 describe('startOperator cancellation', () => {
   it('aborts a reconcile in flight on stop: the held request is cancelled and nothing is written', async () => {
     const { client, held } = heldWorld();
-    const operator = startOperator({
-      client,
-      events: { record: async () => undefined },
-      logger: pino({ level: 'silent' }),
-      namespaces: ['logs'],
-      workers: 1,
-    });
+    const operator = start(client);
     const request = await held;
     expect(request.signal?.aborted).toBe(false);
 
@@ -73,12 +77,7 @@ describe('startOperator cancellation', () => {
     const lostLeadership = new Promise<void>((resolve) => {
       lost = resolve;
     });
-    const operator = startOperator({
-      client,
-      events: { record: async () => undefined },
-      logger: pino({ level: 'silent' }),
-      namespaces: ['logs'],
-      workers: 1,
+    const operator = start(client, {
       leaderElection: {
         namespace: 'sluice-system',
         name: 'sluice-operator',
