@@ -86,6 +86,12 @@ const REMOVE_WORKLOADS = (track: '' | '-canary') => [
   `poddisruptionbudgets/sluice-gateway${track}`,
 ];
 const apisix = { settings, routes: routes('apisix') };
+/** A repo whose canary weight went back to 0 this long ago, the canary track still deployed. */
+const idleCanary = (seconds: number): Partial<DesiredNamespaceInputs> => ({
+  repos: [repo('a', 0)],
+  fleet: apisix,
+  observed: observed({ idleSecondsAgo: seconds, available: 1 }),
+});
 /** With a canary track (active or draining), in apply order: configs, workloads, routes. */
 const BOTH_TRACKS = [
   'ConfigMap/sluice-gateway-config',
@@ -173,11 +179,7 @@ const rows: Row[] = [
   },
   {
     name: 'canary draining: the track keeps running, routes send it nothing, requeued at the end of the grace',
-    inputs: {
-      repos: [repo('a', 0)],
-      fleet: apisix,
-      observed: observed({ idleSecondsAgo: 60, available: 1 }),
-    },
+    inputs: idleCanary(60),
     expected: {
       phase: 'draining',
       objects: BOTH_TRACKS,
@@ -188,11 +190,7 @@ const rows: Row[] = [
   },
   {
     name: 'canary past its grace period: the track is removed',
-    inputs: {
-      repos: [repo('a', 0)],
-      fleet: apisix,
-      observed: observed({ idleSecondsAgo: 400, available: 1 }),
-    },
+    inputs: idleCanary(400),
     expected: {
       phase: 'absent',
       objects: [

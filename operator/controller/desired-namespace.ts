@@ -204,25 +204,29 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
     ? desiredFleet(namespace, repos, producers, fleet, observed, inputs.nowMs, objects)
     : undefined;
 
-  const repoStatuses = statusesOf(
-    repos,
+  // Every object's verdict is the config's, or, when it is too large, why nothing changes.
+  const statuses = (
+    kind: 'LogRepo' | 'KafkaProducer',
+    objects: readonly SpecObject<unknown>[],
+    verdicts: ReadonlyMap<string, Verdict>,
+    decorate?: Decorate,
+  ) =>
+    statusesOf(
+      objects,
+      kind,
+      (name) => tooLarge ?? verdicts.get(name),
+      stable.revision,
+      current,
+      now,
+      decorate,
+    );
+  const repoStatuses = statuses(
     'LogRepo',
-    (name) => tooLarge ?? stable.repos.get(name),
-    stable.revision,
-    current,
-    now,
-    fleetPart
-      ? (name, status, was) => withFleetStatus(status, was, fleetPart.repos.get(name), now)
-      : undefined,
+    repos,
+    stable.repos,
+    fleetPart && ((name, status, was) => withFleetStatus(status, was, fleetPart.repos.get(name), now)),
   );
-  const producerStatuses = statusesOf(
-    producers,
-    'KafkaProducer',
-    (name) => tooLarge ?? stable.producers.get(name),
-    stable.revision,
-    current,
-    now,
-  );
+  const producerStatuses = statuses('KafkaProducer', producers, stable.producers);
   return {
     stable,
     ...(fleetPart?.canary ? { canary: fleetPart.canary } : {}),
