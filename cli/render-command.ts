@@ -65,13 +65,13 @@ export async function runRenderCommand(argv: string[], io: CommandIo): Promise<n
     return 1;
   }
   const parts: string[] = [];
-  for (const [namespace, { resources, configs }] of checked.namespaces) {
+  for (const [namespace, { resources }] of checked.namespaces) {
     if (resources.repos.length === 0) {
       // The operator renders nothing for a namespace without LogRepos.
       parts.push(`# namespace ${namespace}: no LogRepos, nothing to apply\n`);
       continue;
     }
-    const rendered = renderNamespace(namespace, resources, configs, settings);
+    const rendered = renderNamespace(namespace, resources, settings);
     const comments = rendered.summary.map((line) => `# ${line}\n`).join('');
     const documents = rendered.objects
       .map((object) => `---\n${stringify(object, { lineWidth: 0, aliasDuplicateObjects: false })}`)

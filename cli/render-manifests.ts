@@ -1,8 +1,7 @@
 import { KAFKA_PRODUCER, LOG_REPO, REASON } from '../operator/api/constants.ts';
 import type { KafkaProducerSpec } from '../operator/api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../operator/api/log-repo-spec.ts';
-import { desiredConfigMap } from '../operator/controller/gateway-config-map.ts';
-import { effectiveWeights } from '../operator/controller/reconcile-fleet.ts';
+import { desiredNamespace } from '../operator/controller/desired-namespace.ts';
 import type { KubeObject } from '../operator/kube/kube-client.ts';
 import type { FleetSettings, RouteSettings } from '../operator/operator-config.ts';
 import {
@@ -12,8 +11,6 @@ import {
   renderGatewayConfig,
   type Track,
 } from '../operator/render/render-gateway-config.ts';
-import { fleetSecretNames, renderGatewayTrack } from '../operator/render/render-gateway-track.ts';
-import { renderPrefixRoute, renderRepoRoute } from '../operator/render/render-routes.ts';
 import type { DocumentIssue, DocumentOrigin, ResourceDocument } from './read-resources.ts';
 
 export interface NamespaceResources {
@@ -89,64 +86,52 @@ export interface RenderedNamespace {
 }
 
 /**
- * What the operator would apply in one namespace with LogRepos, given as desired objects:
- * the stable ConfigMap, the canary ConfigMap when a canary track is wanted, each track's
- * Deployment, Service and PodDisruptionBudget (and ApisixUpstream, with listener TLS and
- * APISIX), a route per repo (sorted by name) and the prefix route. `configs` must have been
- * rendered with the same fleet's options (renderConfigs). The canary track is rendered as running (the state it reaches), so routes
- * carry the canary weights of repos the canary config serves. Pure and deterministic.
+ * What the operator would apply in one namespace with LogRepos: the objects of its desired
+ * state (desiredNamespace, the function the reconcile applies), in the order the operator
+ * applies them. There is no cluster here, so the canary track is taken as running with an
+ * available pod (the state it reaches): routes carry the canary weights of repos the canary
+ * config serves. Pure and deterministic.
  */
 export function renderNamespace(
   namespace: string,
   resources: NamespaceResources,
-  configs: NamespaceConfigs,
   settings: { readonly fleet: FleetSettings; readonly routes: RouteSettings },
 ): RenderedNamespace {
-  const { stable, canary } = configs;
-  const objects: KubeObject[] = [desiredConfigMap(namespace, 'stable', stable)];
-  if (canary) objects.push(desiredConfigMap(namespace, 'canary', canary));
-  const secrets = fleetSecretNames(resources.producers, resources.repos, settings.fleet);
-  const tracks: Track[] = canary ? ['stable', 'canary'] : ['stable'];
-  for (const track of tracks) {
-    const { workload, upstream } = renderGatewayTrack({
-      namespace,
-      track,
-      fleet: settings.fleet,
-      routes: settings.routes,
-      secrets,
-    });
-    objects.push(workload.deployment, workload.service, workload.podDisruptionBudget);
-    if (upstream) objects.push(upstream);
-  }
+  const wantsCanary = resources.repos.some((repo) => (repo.spec.canary?.weight ?? 0) > 0);
+  const desired = desiredNamespace({
+    namespace,
+    repos: resources.repos,
+    producers: resources.producers,
+    fleet: { settings: settings.fleet, routes: settings.routes },
+    observed: {
+      canaryDeployed: wantsCanary,
+      canaryAvailableReplicas: wantsCanary ? 1 : 0,
+      readyReplicas: {},
+      routes: new Map(),
+    },
+    // Statuses are not rendered; the clock only dates their conditions.
+    nowMs: 0,
+    now: () => new Date(0).toISOString(),
+  });
+  const { stable, canary } = desired;
   const summary: string[] = [
-    `namespace ${namespace}: stable config ${stable.revision}${canary ? `, canary config ${canary.revision}` : ''}`,
+    `namespace ${namespace}: stable config ${stable?.revision}${canary ? `, canary config ${canary.revision}` : ''}`,
   ];
   for (const repo of sortedByName(resources.repos)) {
     const name = repo.metadata.name;
-    const verdict = stable.repos.get(name);
-    const canaryVerdict = canary?.repos.get(name);
+    const verdict = stable?.repos.get(name);
     const specWeight = repo.spec.canary?.weight ?? 0;
-    // As the routes will be once the canary track has an available pod (there is no cluster here).
-    const weights = effectiveWeights(specWeight, 'active', canaryVerdict?.included === true, true);
+    const canaryWeight = desired.repoFleet.get(name)?.weights.canary ?? 0;
     summary.push(
       `${LOG_REPO.kind} ${name}: ${verdict?.included ? 'included' : 'left out'} (${verdict?.reason}: ${verdict?.message})` +
-        (specWeight > 0 ? `; canary ${weights.canary}%` : ''),
+        (specWeight > 0 ? `; canary ${canaryWeight}%` : ''),
     );
-    const route = renderRepoRoute({
-      namespace,
-      repo: { name, ...(repo.metadata.uid === undefined ? {} : { uid: repo.metadata.uid }) },
-      weights,
-      settings: settings.routes,
-    });
-    if (route) objects.push(route);
   }
-  const prefix = renderPrefixRoute(namespace, settings.routes);
-  if (prefix) objects.push(prefix);
   for (const producer of sortedByName(resources.producers)) {
-    const verdict = stable.producers.get(producer.metadata.name);
+    const verdict = stable?.producers.get(producer.metadata.name);
     summary.push(
       `${KAFKA_PRODUCER.kind} ${producer.metadata.name}: ${verdict?.included ? 'included' : 'not rendered'} (${verdict?.message})`,
     );
   }
-  return { summary, objects };
+  return { summary, objects: desired.objects.map(({ object }) => object) };
 }

@@ -44,7 +44,9 @@ export function runLeaderElection(options: LeaderElectionOptions) {
   let isLeader = false;
 
   const tryOnce = async (): Promise<boolean> => {
-    const existing = await client.get(LEASES, options.namespace, options.name);
+    // The election's own signal: stop() cancels a lease request in flight instead of waiting on it.
+    const call = { signal: controller.signal };
+    const existing = await client.get(LEASES, options.namespace, options.name, call);
     const decision = decideLease(existing?.spec as LeaseSpec | undefined, options.identity, now(), duration);
     if (decision.action === 'wait') return false;
     const lease: KubeObject = {
@@ -58,8 +60,8 @@ export function runLeaderElection(options: LeaderElectionOptions) {
       spec: decision.spec,
     };
     try {
-      if (existing) await client.replace(LEASES, lease);
-      else await client.create(LEASES, lease);
+      if (existing) await client.replace(LEASES, lease, call);
+      else await client.create(LEASES, lease, call);
       return true;
     } catch (error) {
       if (error instanceof KubeApiError && (error.status === 409 || error.status === 422)) return false;
@@ -84,6 +86,7 @@ export function runLeaderElection(options: LeaderElectionOptions) {
           return;
         }
       } catch (error) {
+        if (controller.signal.aborted) break;
         logger.warn({ err: error }, 'lease update failed');
         if (isLeader && now() - lastRenew > renewDeadlineMs) {
           logger.error('could not renew the lease before the deadline; stepping down');

@@ -22,7 +22,13 @@ export interface OperatorOptions {
   readonly namespaces: readonly string[] | 'all';
   readonly workers?: number;
   readonly resyncMs?: number;
-  readonly leaderElection?: { readonly namespace: string; readonly name: string; readonly identity?: string };
+  readonly leaderElection?: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly identity?: string;
+    /** How often the lease is renewed or retried (leader-election.ts's default when absent). */
+    readonly retryPeriodMs?: number;
+  };
   readonly now?: () => string;
   /** Called when leadership is lost; the process should exit so a stale leader never writes. */
   readonly onLostLeadership?: () => void;
@@ -115,12 +121,14 @@ export function startOperator(options: OperatorOptions) {
       ),
     );
   }
+  // The map holds each ref's informers, which cache that ref's objects: of its type, by construction.
   const caches: Caches = {
-    list: (ref, namespace) => (informers.get(ref) ?? []).flatMap((informer) => informer.list(namespace)),
-    get: (ref, namespace, name) => {
+    list: <T extends KubeObject>(ref: ResourceRef<T>, namespace: string) =>
+      (informers.get(ref) ?? []).flatMap((informer) => informer.list(namespace) as T[]),
+    get: <T extends KubeObject>(ref: ResourceRef<T>, namespace: string, name: string) => {
       for (const informer of informers.get(ref) ?? []) {
         const object = informer.get(namespace, name);
-        if (object !== undefined) return object;
+        if (object !== undefined) return object as T;
       }
       return undefined;
     },
@@ -132,13 +140,20 @@ export function startOperator(options: OperatorOptions) {
   for (const list of informers.values()) for (const informer of list) informer.onChange(enqueue);
 
   let stopped = false;
+  // One per leadership term, aborted on stop and when leadership is lost: requests of
+  // reconciles in flight are cancelled instead of finishing writes that this process no
+  // longer has the right to make.
+  let term = new AbortController();
   const written = new WrittenStatuses();
   const worker = async () => {
     for (;;) {
       const namespace = await queue.get();
       if (namespace === undefined) return;
       const started = performance.now();
+      const { signal } = term;
       try {
+        // Not leading: dropped, the next term starts by enqueuing every namespace.
+        if (signal.aborted) continue;
         const result = await reconcileNamespace(namespace, {
           client,
           caches,
@@ -147,6 +162,7 @@ export function startOperator(options: OperatorOptions) {
           logger: logger.child({ namespace }),
           now: options.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z')),
           ...(fleet ? { fleet } : {}),
+          signal,
         });
         queue.forget(namespace);
         // A timer, not polling: the namespace comes back when its canary grace period ends.
@@ -154,6 +170,12 @@ export function startOperator(options: OperatorOptions) {
         metrics.reconciles.inc({ result: 'success' });
         logger.debug({ namespace, ...result }, 'reconciled');
       } catch (error) {
+        if (signal.aborted) {
+          // Cancelled on purpose (stop, lost leadership): not a failure to retry.
+          metrics.reconciles.inc({ result: 'cancelled' });
+          logger.info({ namespace }, 'reconcile cancelled');
+          continue;
+        }
         const retryInMs = queue.addRateLimited(namespace);
         metrics.reconciles.inc({ result: 'error' });
         logger.warn({ namespace, err: error, retryInMs }, 'reconcile failed; will retry');
@@ -173,33 +195,52 @@ export function startOperator(options: OperatorOptions) {
     isSynced = true;
   });
 
-  const election = options.leaderElection
-    ? runLeaderElection({
-        client,
-        logger,
-        namespace: options.leaderElection.namespace,
-        name: options.leaderElection.name,
-        identity: options.leaderElection.identity ?? `${hostname()}-${process.pid}`,
-      })
-    : undefined;
-  void election?.lost.then(() => {
-    if (!stopped) options.onLostLeadership?.();
-  });
-
-  const workers: Promise<void>[] = [];
-  const resync = setInterval(() => {
+  const enqueueAll = () => {
     const namespaces = new Set<string | undefined>();
     for (const informer of informers.get(LOG_REPOS) ?? [])
       for (const object of informer.list()) namespaces.add(object.metadata.namespace);
     for (const informer of informers.get(CONFIG_MAPS) ?? [])
       for (const object of informer.list()) namespaces.add(object.metadata.namespace);
     for (const namespace of namespaces) if (namespace) queue.add(namespace);
-  }, options.resyncMs ?? 300_000);
+  };
+
+  let election: ReturnType<typeof runLeaderElection> | undefined;
+  const campaign = (leaderElection: NonNullable<OperatorOptions['leaderElection']>) => {
+    const current = runLeaderElection({
+      client,
+      logger,
+      namespace: leaderElection.namespace,
+      name: leaderElection.name,
+      identity: leaderElection.identity ?? `${hostname()}-${process.pid}`,
+      ...(leaderElection.retryPeriodMs === undefined ? {} : { retryPeriodMs: leaderElection.retryPeriodMs }),
+    });
+    election = current;
+    void current.leading.then(() => {
+      // A term after a lost one: a fresh signal, and every namespace again (work of the
+      // lost term was dropped, and the world may have moved meanwhile).
+      if (stopped || !term.signal.aborted) return;
+      term = new AbortController();
+      enqueueAll();
+    });
+    void current.lost.then(() => {
+      if (stopped) return;
+      term.abort(new Error('leadership lost'));
+      options.onLostLeadership?.();
+      // Stand again (the operator's main exits here instead): workers reconcile only once
+      // this replica holds the lease again.
+      if (!stopped) campaign(leaderElection);
+    });
+    return current;
+  };
+  const first = options.leaderElection ? campaign(options.leaderElection) : undefined;
+
+  const workers: Promise<void>[] = [];
+  const resync = setInterval(enqueueAll, options.resyncMs ?? 300_000);
   resync.unref();
 
   const leading = (async () => {
     await synced;
-    if (election) await election.leading;
+    if (first) await first.leading;
     if (stopped) return;
     logger.info('starting reconcile workers');
     for (let index = 0; index < (options.workers ?? 2); index++) workers.push(worker());
@@ -220,6 +261,7 @@ export function startOperator(options: OperatorOptions) {
       stopped = true;
       clearInterval(resync);
       queue.shutDown();
+      term.abort(new Error('operator stopping'));
       await Promise.all(workers);
       for (const informer of allInformers) informer.stop();
       await election?.stop();

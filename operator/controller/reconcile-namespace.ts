@@ -6,35 +6,25 @@ import {
   GATEWAY_CONFIG_MAP,
   KAFKA_PRODUCER,
   LOG_REPO,
-  REASON,
 } from '../api/constants.ts';
-import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
-import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
-import {
-  fleetRenderOptions,
-  renderGatewayConfig,
-  type SpecObject,
-  type Verdict,
-} from '../render/render-gateway-config.ts';
-import { mergeConditions } from '../status/conditions.ts';
-import { desiredStatus, type ResourceStatus, statusUnchanged } from '../status/resource-status.ts';
+import { type ResourceStatus, statusUnchanged } from '../status/resource-status.ts';
 import type { WrittenStatuses } from '../status/written-statuses.ts';
-import { applyConfigMap } from './gateway-config-map.ts';
+import { type DesiredNamespaceInputs, desiredNamespace } from './desired-namespace.ts';
+import { applyDesired, type FleetOptions, observeFleet } from './reconcile-fleet.ts';
 import {
-  deleteOwned,
-  type FleetOptions,
-  type RepoFleetStatus,
-  reconcileFleet,
-  removeFleet,
-} from './reconcile-fleet.ts';
-import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
+  CONFIG_MAPS,
+  KAFKA_PRODUCERS,
+  type KafkaProducerObject,
+  LOG_REPOS,
+  type LogRepoObject,
+} from './resources.ts';
 
 /** Read access to the informer caches: reconcile reads the world from here, never from events. */
 export interface Caches {
-  list(ref: ResourceRef, namespace: string): KubeObject[];
-  get(ref: ResourceRef, namespace: string, name: string): KubeObject | undefined;
+  list<T extends KubeObject>(ref: ResourceRef<T>, namespace: string): T[];
+  get<T extends KubeObject>(ref: ResourceRef<T>, namespace: string, name: string): T | undefined;
 }
 
 export interface ReconcileDeps {
@@ -48,6 +38,11 @@ export interface ReconcileDeps {
   readonly written: WrittenStatuses;
   /** The gateway fleet and routes; without it only the ConfigMap and statuses are reconciled. */
   readonly fleet?: FleetOptions;
+  /**
+   * Cancels the reconcile (shutdown, lost leadership): every request takes it, and the
+   * reconcile stops between steps, rejecting with the signal's reason.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface ReconcileResult {
@@ -62,138 +57,113 @@ export interface ReconcileResult {
 
 const live = (object: KubeObject) => object.metadata.deletionTimestamp === undefined;
 
+const statusKey = (ref: ResourceRef, object: KubeObject) =>
+  `${ref.plural}/${object.metadata.namespace}/${object.metadata.name}`;
+
 /**
- * Level-triggered reconcile of one namespace: re-read every LogRepo and
- * KafkaProducer from the caches, render the gateway config, apply the
- * ConfigMap only if its content differs, with a fleet reconcile the gateway
- * tracks and routes (reconcile-fleet.ts), and write each object's status only
- * if it changed. An unchanged world writes nothing. Throws on API errors so
- * the caller retries with backoff.
+ * Level-triggered reconcile of one namespace: re-read every LogRepo and KafkaProducer (and
+ * the fleet state the desired state depends on) from the caches, compute the namespace's
+ * desired state (desired-namespace.ts, pure), apply and prune what it says
+ * (reconcile-fleet.ts), then write each object's status only if it changed. An unchanged
+ * world writes nothing. Throws on API errors so the caller retries with backoff.
  */
 export async function reconcileNamespace(namespace: string, deps: ReconcileDeps): Promise<ReconcileResult> {
-  const { caches, logger } = deps;
+  const { caches, fleet } = deps;
+  deps.signal?.throwIfAborted();
   const repos = caches.list(LOG_REPOS, namespace).filter(live);
   const producers = caches.list(KAFKA_PRODUCERS, namespace).filter(live);
+  const byName = <T extends KubeObject>(objects: readonly T[]) =>
+    new Map(objects.map((object) => [object.metadata.name, object]));
+  const repoByName = byName(repos);
+  const producerByName = byName(producers);
+  const baseline = (ref: ResourceRef, object: LogRepoObject | KafkaProducerObject | undefined) =>
+    object === undefined
+      ? undefined
+      : deps.written.baseline(statusKey(ref, object), object.metadata.resourceVersion, object.status);
 
-  if (repos.length === 0) {
-    // The fleet goes first (routes, then workloads), then the config its pods mounted.
-    const fleetWrites = deps.fleet ? await removeFleet(namespace, deps, deps.fleet) : undefined;
-    const configMapWritten = await deleteOwned(deps, CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP);
-    if (configMapWritten) logger.info('no LogRepos left: gateway config removed');
-    const statusWrites = await writeStatuses(
-      producers,
-      KAFKA_PRODUCERS,
-      KAFKA_PRODUCER.kind,
-      () => ({ included: false, reason: REASON.applied, message: 'valid; no LogRepo uses it yet' }),
-      '',
-      deps,
-    );
-    return {
-      revision: undefined,
-      configMapWritten,
-      statusWrites,
-      ...(fleetWrites === undefined ? {} : { fleetWrites }),
-    };
+  const observed = fleet ? observeFleet(caches, namespace, fleet) : undefined;
+  const inputs: DesiredNamespaceInputs = {
+    namespace,
+    repos,
+    producers,
+    ...(fleet ? { fleet: { settings: fleet.settings, routes: fleet.routes }, observed } : {}),
+    nowMs: fleet ? fleet.clockMs() : Date.now(),
+    now: deps.now,
+    currentStatus: (kind, name) =>
+      kind === LOG_REPO.kind
+        ? baseline(LOG_REPOS, repoByName.get(name))
+        : baseline(KAFKA_PRODUCERS, producerByName.get(name)),
+  };
+  const desired = desiredNamespace(inputs);
+  if (fleet) {
+    // Until the canary Deployment's annotation shows it, this process remembers the idle time.
+    if (desired.phase.state === 'draining') fleet.idleSince.set(namespace, desired.phase.idleSince);
+    else fleet.idleSince.delete(namespace);
   }
 
-  const rendered = renderGatewayConfig(
-    producers as unknown as SpecObject<KafkaProducerSpec>[],
-    repos as unknown as SpecObject<LogRepoSpec>[],
-    'stable',
-    fleetRenderOptions(deps.fleet?.settings),
-  );
-  // Too large: keep serving the last config that fit, and say on every object why nothing changes.
-  const tooLarge: Verdict | undefined = rendered.tooLarge
-    ? {
-        included: false,
-        reason: REASON.configTooLarge,
-        message: `the rendered gateway config is ${rendered.sizeBytes} bytes, more than a ConfigMap holds; remove or simplify LogRepos in this namespace`,
-      }
-    : undefined;
-  let configMapWritten = false;
-  if (tooLarge) {
-    logger.warn({ bytes: rendered.sizeBytes }, 'gateway config too large for a ConfigMap');
-  } else if (await applyConfigMap(namespace, 'stable', rendered, deps)) {
-    configMapWritten = true;
-    logger.info(
-      { revision: rendered.revision, bytes: rendered.sizeBytes, repos: repos.length },
-      'gateway config applied',
-    );
-  }
+  const applied = await applyDesired(namespace, desired, deps);
 
-  const fleet = deps.fleet
-    ? await reconcileFleet(namespace, { repos, producers }, deps, deps.fleet)
-    : undefined;
+  // RouteAccepted speaks of the routes as this reconcile left them (the generation it just
+  // wrote): when a route moved in the caches meanwhile, the statuses are computed again
+  // against the routes as they are now, so the status converges in this pass.
+  let { statuses } = desired;
+  if (fleet && observed) {
+    const routes = observeFleet(caches, namespace, fleet).routes;
+    if (routesMoved(observed.routes, routes)) {
+      statuses = desiredNamespace({ ...inputs, observed: { ...observed, routes } }).statuses;
+    }
+  }
 
   const statusWrites =
-    (await writeStatuses(
-      repos,
-      LOG_REPOS,
-      LOG_REPO.kind,
-      (name) => tooLarge ?? rendered.repos.get(name),
-      rendered.revision,
-      deps,
-      fleet
-        ? (name, status, current) => withFleetStatus(status, current, fleet.repos.get(name), deps.now)
-        : undefined,
-    )) +
-    (await writeStatuses(
-      producers,
-      KAFKA_PRODUCERS,
-      KAFKA_PRODUCER.kind,
-      (name) => tooLarge ?? rendered.producers.get(name),
-      rendered.revision,
-      deps,
-    ));
+    (await writeStatuses(repos, LOG_REPOS, LOG_REPO.kind, statuses.repos, deps)) +
+    (await writeStatuses(producers, KAFKA_PRODUCERS, KAFKA_PRODUCER.kind, statuses.producers, deps));
   return {
-    revision: tooLarge
-      ? caches.get(CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP)?.metadata.annotations?.[ANNOTATIONS.revision]
-      : rendered.revision,
-    configMapWritten,
+    revision:
+      desired.stable === undefined
+        ? undefined
+        : desired.tooLarge
+          ? caches.get(CONFIG_MAPS, namespace, GATEWAY_CONFIG_MAP)?.metadata.annotations?.[
+              ANNOTATIONS.revision
+            ]
+          : desired.stable.revision,
+    configMapWritten: applied.configMapWritten,
     statusWrites,
     ...(fleet
       ? {
-          fleetWrites: fleet.writes,
-          ...(fleet.requeueAfterMs === undefined ? {} : { requeueAfterMs: fleet.requeueAfterMs }),
+          fleetWrites: applied.fleetWrites,
+          ...(desired.requeueAfterMs === undefined ? {} : { requeueAfterMs: desired.requeueAfterMs }),
         }
       : {}),
   };
 }
 
-/** Adds a LogRepo's route, effective weights, tracks and fleet conditions to its status. Pure. */
-function withFleetStatus(
-  status: ResourceStatus,
-  current: ResourceStatus | undefined,
-  fleet: RepoFleetStatus | undefined,
-  now: () => string,
-): ResourceStatus {
-  if (!fleet) return status;
-  const { conditions, ...fields } = fleet;
-  return {
-    ...status,
-    ...fields,
-    conditions: [...(status.conditions ?? []), ...mergeConditions(current?.conditions, conditions, now)],
-  } as ResourceStatus;
+/** Some route was written, deleted or changed (its resourceVersion moved) between the two views. */
+function routesMoved(
+  before: ReadonlyMap<string, KubeObject>,
+  after: ReadonlyMap<string, KubeObject>,
+): boolean {
+  if (before.size !== after.size) return true;
+  for (const [name, route] of after) {
+    if (before.get(name)?.metadata.resourceVersion !== route.metadata.resourceVersion) return true;
+  }
+  return false;
 }
 
-/** Status decoration: extra fields a kind's status carries besides the common ones. */
-type Decorate = (name: string, status: ResourceStatus, current: ResourceStatus | undefined) => ResourceStatus;
-
 async function writeStatuses(
-  objects: readonly KubeObject[],
-  ref: ResourceRef,
+  objects: readonly (LogRepoObject | KafkaProducerObject)[],
+  ref: ResourceRef<LogRepoObject> | ResourceRef<KafkaProducerObject>,
   kind: string,
-  verdictFor: (name: string) => Verdict | undefined,
-  revision: string,
+  statuses: ReadonlyMap<string, ResourceStatus>,
   deps: ReconcileDeps,
-  decorate?: Decorate,
 ): Promise<number> {
   let writes = 0;
   const pending = [...objects];
   // A few writes in flight at once: a namespace with a thousand repos converges in seconds.
   const writer = async () => {
     for (let object = pending.shift(); object !== undefined; object = pending.shift()) {
-      if (await writeStatus(object, ref, kind, verdictFor, revision, deps, decorate)) writes += 1;
+      deps.signal?.throwIfAborted();
+      const desired = statuses.get(object.metadata.name);
+      if (desired && (await writeStatus(object, ref, kind, desired, deps))) writes += 1;
     }
   };
   await Promise.all(Array.from({ length: STATUS_WRITE_CONCURRENCY }, writer));
@@ -203,24 +173,14 @@ async function writeStatuses(
 const STATUS_WRITE_CONCURRENCY = 8;
 
 async function writeStatus(
-  object: KubeObject,
+  object: LogRepoObject | KafkaProducerObject,
   ref: ResourceRef,
   kind: string,
-  verdictFor: (name: string) => Verdict | undefined,
-  revision: string,
+  desired: ResourceStatus,
   deps: ReconcileDeps,
-  decorate?: Decorate,
 ): Promise<boolean> {
-  const verdict = verdictFor(object.metadata.name);
-  if (!verdict) return false;
-  const key = `${ref.plural}/${object.metadata.namespace}/${object.metadata.name}`;
-  const current = deps.written.baseline(
-    key,
-    object.metadata.resourceVersion,
-    object.status as ResourceStatus | undefined,
-  );
-  const base = desiredStatus(current, object.metadata.generation ?? 0, verdict, revision, deps.now);
-  const desired = decorate ? decorate(object.metadata.name, base, current) : base;
+  const key = statusKey(ref, object);
+  const current = deps.written.baseline(key, object.metadata.resourceVersion, object.status);
   if (statusUnchanged(current, desired)) return false;
   const written = await deps.client.applyStatus(
     ref,
@@ -231,6 +191,7 @@ async function writeStatus(
       status: desired,
     },
     FIELD_MANAGER,
+    { signal: deps.signal },
   );
   deps.written.remember(key, written?.metadata?.resourceVersion, desired);
   const was = current?.conditions?.find((condition) => condition.type === 'Ready');

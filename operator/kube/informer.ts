@@ -4,7 +4,7 @@ import { backoffDelay } from '../controller/backoff.ts';
 import { KubeApiError, type KubeClient, type KubeObject, type ResourceRef } from './kube-client.ts';
 
 export type InformerEvent = 'added' | 'updated' | 'deleted';
-export type InformerHandler = (event: InformerEvent, object: KubeObject) => void;
+export type InformerHandler<T extends KubeObject = KubeObject> = (event: InformerEvent, object: T) => void;
 
 const objectKey = (object: Pick<KubeObject, 'metadata'>): string =>
   `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
@@ -19,13 +19,13 @@ const objectKey = (object: Pick<KubeObject, 'metadata'>): string =>
  * object as unsettled, relists (with backoff), and hands unsettled objects to the
  * handlers again on that relist even when they did not change.
  */
-export class Informer {
+export class Informer<T extends KubeObject = KubeObject> {
   readonly #client: KubeClient;
-  readonly #ref: ResourceRef;
+  readonly #ref: ResourceRef<T>;
   readonly #namespace: string | undefined;
   readonly #logger: Logger;
-  readonly #handlers: InformerHandler[] = [];
-  readonly #cache = new Map<string, KubeObject>();
+  readonly #handlers: InformerHandler<T>[] = [];
+  readonly #cache = new Map<string, T>();
   #stopped = false;
   #watch: { stop(): void } | undefined;
   #synced!: () => void;
@@ -35,14 +35,14 @@ export class Informer {
   /** Watches that expired (410 Gone), that failed otherwise, and handler calls that threw; for tests. */
   readonly stats = { gone: 0, errors: 0, handlerErrors: 0 };
   /** Objects whose last event a handler threw on, by key: delivered again on the next relist. */
-  readonly #unsettled = new Map<string, { event: InformerEvent; object: KubeObject }>();
+  readonly #unsettled = new Map<string, { event: InformerEvent; object: T }>();
   #handlerError: unknown;
 
   readonly #labelSelector: string | undefined;
 
   constructor(
     client: KubeClient,
-    ref: ResourceRef,
+    ref: ResourceRef<T>,
     logger: Logger,
     options: { namespace?: string; labelSelector?: string } = {},
   ) {
@@ -53,16 +53,16 @@ export class Informer {
     this.#labelSelector = options.labelSelector;
   }
 
-  onChange(handler: InformerHandler): void {
+  onChange(handler: InformerHandler<T>): void {
     this.#handlers.push(handler);
   }
 
-  get(namespace: string | undefined, name: string): KubeObject | undefined {
+  get(namespace: string | undefined, name: string): T | undefined {
     return this.#cache.get(`${namespace ?? ''}/${name}`);
   }
 
-  list(namespace?: string): KubeObject[] {
-    const out: KubeObject[] = [];
+  list(namespace?: string): T[] {
+    const out: T[] = [];
     for (const object of this.#cache.values()) {
       if (namespace === undefined || object.metadata.namespace === namespace) out.push(object);
     }
@@ -189,7 +189,7 @@ export class Informer {
   }
 
   /** Calls every handler; one that throws is recorded (see #unsettled), the others still run. */
-  #emit(event: InformerEvent, object: KubeObject): void {
+  #emit(event: InformerEvent, object: T): void {
     for (const handler of this.#handlers) {
       try {
         handler(event, object);

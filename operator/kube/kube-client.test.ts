@@ -150,6 +150,25 @@ describe('createKubeClient', () => {
     expect((error as KubeWatchError).code).toBe(code);
     expect(events).toEqual(['first']);
   });
+
+  it('cancels a request in flight when its signal aborts, rejecting with the signal’s reason', async () => {
+    let arrived!: () => void;
+    const received = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    // The server never answers: only the signal ends the request.
+    const url = await serve(() => arrived());
+    const client = createKubeClient(rotatingCredentials(url));
+    const controller = new AbortController();
+    const pending = client.apply(REF, object('a'), 'sluice-operator', { signal: controller.signal });
+    await received;
+    const reason = new Error('operator stopping');
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    // An already aborted signal sends nothing.
+    await expect(client.get(REF, 'logs', 'a', { signal: controller.signal })).rejects.toBe(reason);
+    expect(client.requests.byVerb.PATCH).toBe(1);
+  });
 });
 
 describe('createKubeClient through a proxy-url', () => {

@@ -31,11 +31,26 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-export interface ResourceRef {
+/**
+ * A kind the API serves, carrying the type of its objects (`T`) so that what the client and
+ * the caches return for it is typed without casts at every use.
+ */
+export interface ResourceRef<T extends KubeObject = KubeObject> {
   /** e.g. `/api/v1` or `/apis/sluice.dev/v1alpha1` */
   readonly groupVersionPath: string;
   readonly plural: string;
   readonly namespaced: boolean;
+  /** Type only, never set: ties the ref to its objects' type (keeps `ResourceRef<T>` covariant in T). */
+  readonly objectType?: T;
+}
+
+/** An object whose spec and status have known types (a custom resource, as its CRD defines it). */
+export type TypedObject<Spec, Status = unknown> = KubeObject & { spec: Spec; status?: Status };
+
+/** What every request takes besides its arguments. */
+export interface CallOptions {
+  /** Aborts the request in flight (shutdown, lost leadership): it rejects with the signal's reason. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export class KubeApiError extends Error {
@@ -93,9 +108,9 @@ export function parseWatchLine(line: string): WatchEvent | undefined {
   return value as WatchEvent;
 }
 
-export interface WatchEvent {
+export interface WatchEvent<T extends KubeObject = KubeObject> {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
-  readonly object: KubeObject & { code?: number };
+  readonly object: T & { code?: number };
 }
 
 export interface WatchHandle {
@@ -107,33 +122,57 @@ export interface WatchHandle {
 export interface KubeClient {
   /** Requests made, by HTTP verb (reads too, watches excluded): tests prove an unchanged world writes nothing. */
   readonly requests: { byVerb: Record<string, number> };
-  get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  get<T extends KubeObject>(
+    ref: ResourceRef<T>,
+    namespace: string | undefined,
+    name: string,
+    options?: CallOptions,
+  ): Promise<T | undefined>;
   /** Every page of the collection (`limit`/`continue`); the resourceVersion is the list's. */
-  list(
-    ref: ResourceRef,
+  list<T extends KubeObject>(
+    ref: ResourceRef<T>,
     namespace?: string,
     labelSelector?: string,
-  ): Promise<{ items: KubeObject[]; resourceVersion: string }>;
+    options?: CallOptions,
+  ): Promise<{ items: T[]; resourceVersion: string }>;
   /**
    * Streams changes after `resourceVersion`. `ended` rejects with KubeApiError for a refused
    * watch, KubeWatchError for a malformed line or a throwing `onEvent`, or the transport's error.
    */
-  watch(
-    ref: ResourceRef,
+  watch<T extends KubeObject>(
+    ref: ResourceRef<T>,
     resourceVersion: string,
-    onEvent: (event: WatchEvent) => void,
+    onEvent: (event: WatchEvent<T>) => void,
     namespace?: string,
     labelSelector?: string,
   ): WatchHandle;
-  /** Server-side apply under `fieldManager` (force: the operator owns what it applies). */
-  apply(ref: ResourceRef, object: KubeObject, fieldManager: string): Promise<KubeObject>;
-  applyStatus(ref: ResourceRef, object: KubeObject, fieldManager: string): Promise<KubeObject>;
-  create(ref: ResourceRef, object: KubeObject): Promise<KubeObject>;
-  replace(ref: ResourceRef, object: KubeObject): Promise<KubeObject>;
-  delete(ref: ResourceRef, namespace: string | undefined, name: string): Promise<void>;
+  /**
+   * Server-side apply under `fieldManager` (force: the operator owns what it applies). What
+   * is sent is any object (the apiserver validates it); what comes back is the ref's type.
+   */
+  apply<T extends KubeObject>(
+    ref: ResourceRef<T>,
+    object: KubeObject,
+    fieldManager: string,
+    options?: CallOptions,
+  ): Promise<T>;
+  applyStatus<T extends KubeObject>(
+    ref: ResourceRef<T>,
+    object: KubeObject,
+    fieldManager: string,
+    options?: CallOptions,
+  ): Promise<T>;
+  create<T extends KubeObject>(ref: ResourceRef<T>, object: KubeObject, options?: CallOptions): Promise<T>;
+  replace<T extends KubeObject>(ref: ResourceRef<T>, object: KubeObject, options?: CallOptions): Promise<T>;
+  delete(ref: ResourceRef, namespace: string | undefined, name: string, options?: CallOptions): Promise<void>;
 }
 
-function resourcePath(ref: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
+function resourcePath(
+  ref: ResourceRef<KubeObject>,
+  namespace?: string,
+  name?: string,
+  subresource?: string,
+): string {
   let path = ref.groupVersionPath;
   if (ref.namespaced && namespace !== undefined) path += `/namespaces/${encodeURIComponent(namespace)}`;
   path += `/${ref.plural}`;
@@ -157,7 +196,9 @@ export function createKubeClient(
     body?: unknown,
     contentType = 'application/json',
     timeout = timeoutMs,
+    signal?: AbortSignal,
   ) => {
+    signal?.throwIfAborted();
     const auth = await credentials.auth();
     const hostname = base.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(base.port || (base.protocol === 'https:' ? 443 : 80));
@@ -177,6 +218,8 @@ export function createKubeClient(
         ...(body === undefined ? {} : { 'content-type': contentType }),
       },
       timeout,
+      // node:http destroys the request when it fires; the promise rejects with an AbortError.
+      ...(signal ? { signal } : {}),
       ...tls,
       ...(credentials.tlsServerName ? { servername: credentials.tlsServerName } : {}),
       // proxy-url: every request through a CONNECT tunnel, TLS to the apiserver inside it
@@ -207,10 +250,16 @@ export function createKubeClient(
     return { options, requester, payload: body === undefined ? undefined : JSON.stringify(body) };
   };
 
-  type Request = (method: string, path: string, body?: unknown, contentType?: string) => Promise<unknown>;
+  type Request = (
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+    signal?: AbortSignal,
+  ) => Promise<unknown>;
 
-  const once: Request = async (method, path, body, contentType) => {
-    const { options, requester, payload } = await send(method, path, body, contentType);
+  const once: Request = async (method, path, body, contentType, signal) => {
+    const { options, requester, payload } = await send(method, path, body, contentType, timeoutMs, signal);
     return new Promise((resolve, reject) => {
       const req = requester(options, (res) => {
         const chunks: Buffer[] = [];
@@ -230,50 +279,80 @@ export function createKubeClient(
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-      req.on('error', reject);
+      // Rejects with the signal's reason, so callers see why (shutdown, lost leadership).
+      req.on('error', (error) => reject(signal?.aborted ? signal.reason : error));
       req.end(payload);
     });
   };
 
-  const call: Request = async (method, path, body, contentType) => {
+  const call: Request = async (method, path, body, contentType, signal) => {
     requests.byVerb[method] = (requests.byVerb[method] ?? 0) + 1;
     try {
-      return await once(method, path, body, contentType);
+      return await once(method, path, body, contentType, signal);
     } catch (error) {
       // 401: the credential expired or was revoked before its stated expiry (or stated none).
       // Fresh credentials get one more try, as kubectl does; a second 401 is the answer.
       if (!(error instanceof KubeApiError && error.status === 401 && credentials.invalidate())) throw error;
-      return once(method, path, body, contentType);
+      return once(method, path, body, contentType, signal);
     }
   };
 
-  const applyTo = (path: string, object: KubeObject, fieldManager: string) =>
-    call(
-      'PATCH',
-      `${path}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`,
-      object,
-      'application/apply-patch+yaml',
-    ) as Promise<KubeObject>;
+  // The one place a response becomes the ref's type: the apiserver answers with objects of it.
+  const typed = <T extends KubeObject>(answer: Promise<unknown>) => answer as Promise<T>;
+
+  const applyTo = <T extends KubeObject>(
+    path: string,
+    object: KubeObject,
+    fieldManager: string,
+    signal: AbortSignal | undefined,
+  ) =>
+    typed<T>(
+      call(
+        'PATCH',
+        `${path}?fieldManager=${encodeURIComponent(fieldManager)}&force=true`,
+        object,
+        'application/apply-patch+yaml',
+        signal,
+      ),
+    );
 
   return {
     requests,
-    async get(ref, namespace, name) {
+    async get<T extends KubeObject>(
+      ref: ResourceRef<T>,
+      namespace: string | undefined,
+      name: string,
+      options?: CallOptions,
+    ) {
       try {
-        return (await call('GET', resourcePath(ref, namespace, name))) as KubeObject;
+        return await typed<T>(
+          call('GET', resourcePath(ref, namespace, name), undefined, undefined, options?.signal),
+        );
       } catch (error) {
         if (error instanceof KubeApiError && error.status === 404) return undefined;
         throw error;
       }
     },
-    async list(ref, namespace, labelSelector) {
-      const items: KubeObject[] = [];
+    async list<T extends KubeObject>(
+      ref: ResourceRef<T>,
+      namespace?: string,
+      labelSelector?: string,
+      options?: CallOptions,
+    ) {
+      const items: T[] = [];
       let token: string | undefined;
       for (;;) {
         const query = new URLSearchParams({ limit: String(pageSize) });
         if (labelSelector) query.set('labelSelector', labelSelector);
         if (token) query.set('continue', token);
-        const page = (await call('GET', `${resourcePath(ref, namespace)}?${query}`)) as {
-          items?: KubeObject[];
+        const page = (await call(
+          'GET',
+          `${resourcePath(ref, namespace)}?${query}`,
+          undefined,
+          undefined,
+          options?.signal,
+        )) as {
+          items?: T[];
           metadata: { resourceVersion: string; continue?: string };
         };
         items.push(...(page.items ?? []));
@@ -282,7 +361,13 @@ export function createKubeClient(
         if (!token) return { items, resourceVersion: page.metadata.resourceVersion };
       }
     },
-    watch(ref, resourceVersion, onEvent, namespace, labelSelector) {
+    watch<T extends KubeObject>(
+      ref: ResourceRef<T>,
+      resourceVersion: string,
+      onEvent: (event: WatchEvent<T>) => void,
+      namespace?: string,
+      labelSelector?: string,
+    ) {
       let request: ReturnType<typeof httpsRequest> | undefined;
       let stopped = false;
       const ended = (async () => {
@@ -331,7 +416,7 @@ export function createKubeClient(
                 newline = buffered.indexOf('\n');
                 if (!line) continue;
                 // Thrown inside a socket callback, either would be an uncaught exception.
-                const event = parseWatchLine(line);
+                const event = parseWatchLine(line) as WatchEvent<T> | undefined;
                 if (event === undefined) {
                   abandon(
                     new KubeWatchError(
@@ -369,25 +454,47 @@ export function createKubeClient(
         },
       };
     },
-    apply: (ref, object, fieldManager) =>
-      applyTo(resourcePath(ref, object.metadata.namespace, object.metadata.name), object, fieldManager),
-    applyStatus: (ref, object, fieldManager) =>
-      applyTo(
+    apply: <T extends KubeObject>(
+      ref: ResourceRef<T>,
+      object: KubeObject,
+      fieldManager: string,
+      options?: CallOptions,
+    ) =>
+      applyTo<T>(
+        resourcePath(ref, object.metadata.namespace, object.metadata.name),
+        object,
+        fieldManager,
+        options?.signal,
+      ),
+    applyStatus: <T extends KubeObject>(
+      ref: ResourceRef<T>,
+      object: KubeObject,
+      fieldManager: string,
+      options?: CallOptions,
+    ) =>
+      applyTo<T>(
         resourcePath(ref, object.metadata.namespace, object.metadata.name, 'status'),
         object,
         fieldManager,
+        options?.signal,
       ),
-    create: (ref, object) =>
-      call('POST', resourcePath(ref, object.metadata.namespace), object) as Promise<KubeObject>,
-    replace: (ref, object) =>
-      call(
-        'PUT',
-        resourcePath(ref, object.metadata.namespace, object.metadata.name),
-        object,
-      ) as Promise<KubeObject>,
-    async delete(ref, namespace, name) {
+    create: <T extends KubeObject>(ref: ResourceRef<T>, object: KubeObject, options?: CallOptions) =>
+      typed<T>(
+        call('POST', resourcePath(ref, object.metadata.namespace), object, undefined, options?.signal),
+      ),
+    replace: <T extends KubeObject>(ref: ResourceRef<T>, object: KubeObject, options?: CallOptions) =>
+      typed<T>(
+        call(
+          'PUT',
+          resourcePath(ref, object.metadata.namespace, object.metadata.name),
+          object,
+          undefined,
+          options?.signal,
+        ),
+      ),
+    async delete(ref, namespace, name, options) {
       try {
-        await call('DELETE', resourcePath(ref, namespace, name));
+        await call('DELETE', resourcePath(ref, namespace, name), undefined, undefined, options?.signal);
       } catch (error) {
         if (!(error instanceof KubeApiError && error.status === 404)) throw error;
       }

@@ -1,4 +1,5 @@
 import {
+  type CallOptions,
   KubeApiError,
   type KubeClient,
   type KubeObject,
@@ -33,8 +34,12 @@ export interface FakeKubeClient extends KubeClient {
   peek(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined;
   /** Informer-like views of the store (what the reconciles read), always up to date. */
   readonly caches: {
-    list(ref: ResourceRef, namespace?: string): KubeObject[];
-    get(ref: ResourceRef, namespace: string | undefined, name: string): KubeObject | undefined;
+    list<T extends KubeObject>(ref: ResourceRef<T>, namespace?: string): T[];
+    get<T extends KubeObject>(
+      ref: ResourceRef<T>,
+      namespace: string | undefined,
+      name: string,
+    ): T | undefined;
   };
   /** Changes from now on are stored but not delivered to open watches (a lagging watch). */
   suspendWatches(): void;
@@ -50,6 +55,19 @@ export interface FakeKubeClient extends KubeClient {
 export interface FakeKubeOptions {
   /** What the apiserver adds to what it stores (defaults); applied on every write. */
   readonly defaults?: (ref: ResourceRef, object: KubeObject) => KubeObject;
+  /**
+   * Awaited before every request is answered, with the request's signal: a test holds a
+   * request in flight (e.g. until the signal aborts) to see what cancels it.
+   */
+  readonly onRequest?: (request: FakeRequest) => Promise<void> | void;
+}
+
+/** A request as `onRequest` sees it. */
+export interface FakeRequest {
+  readonly verb: 'GET' | 'PATCH' | 'POST' | 'PUT' | 'DELETE';
+  readonly ref: ResourceRef;
+  readonly name: string | undefined;
+  readonly signal: AbortSignal | undefined;
 }
 
 interface OpenWatch {
@@ -89,9 +107,21 @@ export function createFakeKubeClient(
   let uids = 0;
   let suspended = false;
 
-  const count = (verb: string) => {
+  // Counts the request, then answers only once the hook lets it; an aborted signal rejects
+  // with its reason, before and after the hook, as the real client does.
+  const count = async (
+    verb: FakeRequest['verb'],
+    ref: ResourceRef,
+    name: string | undefined,
+    call: CallOptions | undefined,
+  ) => {
     requests.byVerb[verb] = (requests.byVerb[verb] ?? 0) + 1;
+    call?.signal?.throwIfAborted();
+    await options.onRequest?.({ verb, ref, name, signal: call?.signal });
+    call?.signal?.throwIfAborted();
   };
+  // The store holds every kind as KubeObject; the ref names the type its objects have.
+  const typed = <T extends KubeObject>(object: KubeObject) => object as T;
   const deliver = (ref: ResourceRef, event: WatchEvent) => {
     if (suspended) return;
     for (const watch of watches) {
@@ -172,17 +202,36 @@ export function createFakeKubeClient(
     objects,
     writes,
     counts,
-    async get(ref, namespace, name) {
-      count('GET');
+    async get<T extends KubeObject>(
+      ref: ResourceRef<T>,
+      namespace: string | undefined,
+      name: string,
+      call?: CallOptions,
+    ) {
+      await count('GET', ref, name, call);
       const stored = objects.get(keyOf(ref, namespace, name));
-      return stored === undefined ? undefined : structuredClone(stored);
+      return stored === undefined ? undefined : typed<T>(structuredClone(stored));
     },
-    async list(ref, namespace, labelSelector) {
-      count('GET');
+    async list<T extends KubeObject>(
+      ref: ResourceRef<T>,
+      namespace?: string,
+      labelSelector?: string,
+      call?: CallOptions,
+    ) {
+      await count('GET', ref, undefined, call);
       counts.lists += 1;
-      return { items: inScope(ref, namespace, labelSelector), resourceVersion: String(version) };
+      return {
+        items: inScope(ref, namespace, labelSelector).map((object) => typed<T>(object)),
+        resourceVersion: String(version),
+      };
     },
-    watch(ref, _resourceVersion, onEvent, namespace, labelSelector): WatchHandle {
+    watch<T extends KubeObject>(
+      ref: ResourceRef<T>,
+      _resourceVersion: string,
+      onEvent: (event: WatchEvent<T>) => void,
+      namespace?: string,
+      labelSelector?: string,
+    ): WatchHandle {
       counts.watches += 1;
       let finish!: (error?: unknown) => void;
       const ended = new Promise<void>((resolve, reject) => {
@@ -196,25 +245,35 @@ export function createFakeKubeClient(
         ref,
         namespace: ref.namespaced ? namespace : undefined,
         selector: parseSelector(labelSelector),
-        onEvent,
+        onEvent: (event) => onEvent({ type: event.type, object: typed<T & { code?: number }>(event.object) }),
         finish: (error) => finish(error),
       };
       watches.add(watch);
       return { ended, stop: () => finish() };
     },
-    async apply(ref, object) {
-      count('PATCH');
+    async apply<T extends KubeObject>(
+      ref: ResourceRef<T>,
+      object: KubeObject,
+      _manager: string,
+      call?: CallOptions,
+    ) {
+      await count('PATCH', ref, object.metadata.name, call);
       writes.push(`apply ${ref.plural}/${object.metadata.name}`);
-      return store(ref, object, 'keep');
+      return typed<T>(store(ref, object, 'keep'));
     },
-    async applyStatus(ref, object) {
-      count('PATCH');
+    async applyStatus<T extends KubeObject>(
+      ref: ResourceRef<T>,
+      object: KubeObject,
+      _manager: string,
+      call?: CallOptions,
+    ) {
+      await count('PATCH', ref, object.metadata.name, call);
       writes.push(`status ${ref.plural}/${object.metadata.name}`);
       const before = existing(ref, object);
-      return store(ref, { ...before, status: object.status }, 'replace');
+      return typed<T>(store(ref, { ...before, status: object.status }, 'replace'));
     },
-    async create(ref, object) {
-      count('POST');
+    async create<T extends KubeObject>(ref: ResourceRef<T>, object: KubeObject, call?: CallOptions) {
+      await count('POST', ref, object.metadata.name, call);
       writes.push(`create ${ref.plural}/${object.metadata.name}`);
       if (objects.has(keyOf(ref, object.metadata.namespace, object.metadata.name))) {
         throw new KubeApiError(409, {
@@ -222,20 +281,20 @@ export function createFakeKubeClient(
           message: `${ref.plural} "${object.metadata.name}" already exists`,
         });
       }
-      return store(ref, object, 'replace');
+      return typed<T>(store(ref, object, 'replace'));
     },
-    async replace(ref, object) {
-      count('PUT');
+    async replace<T extends KubeObject>(ref: ResourceRef<T>, object: KubeObject, call?: CallOptions) {
+      await count('PUT', ref, object.metadata.name, call);
       writes.push(`replace ${ref.plural}/${object.metadata.name}`);
       const before = existing(ref, object);
       const wanted = object.metadata.resourceVersion;
       if (wanted !== undefined && wanted !== before.metadata.resourceVersion) {
         throw new KubeApiError(409, { reason: 'Conflict', message: 'the object has been modified' });
       }
-      return store(ref, object, 'keep');
+      return typed<T>(store(ref, object, 'keep'));
     },
-    async delete(ref, namespace, name) {
-      count('DELETE');
+    async delete(ref, namespace, name, call) {
+      await count('DELETE', ref, name, call);
       writes.push(`delete ${ref.plural}/${name}`);
       drop(ref, namespace, name);
     },
@@ -245,15 +304,18 @@ export function createFakeKubeClient(
     },
     peek: (ref, namespace, name) => objects.get(keyOf(ref, namespace, name)),
     caches: {
-      list: (ref, namespace) =>
+      list: <T extends KubeObject>(ref: ResourceRef<T>, namespace?: string) =>
         [...objects.entries()]
           .filter(
             ([key, object]) =>
               key.startsWith(`${ref.plural}/`) &&
               (namespace === undefined || object.metadata.namespace === namespace),
           )
-          .map(([, object]) => object),
-      get: (ref, namespace, name) => objects.get(keyOf(ref, namespace, name)),
+          .map(([, object]) => typed<T>(object)),
+      get: <T extends KubeObject>(ref: ResourceRef<T>, namespace: string | undefined, name: string) => {
+        const stored = objects.get(keyOf(ref, namespace, name));
+        return stored === undefined ? undefined : typed<T>(stored);
+      },
     },
     suspendWatches() {
       suspended = true;
