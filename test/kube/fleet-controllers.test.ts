@@ -240,7 +240,7 @@ spec:
     ).toEqual({ stable: { replicas: 2, readyReplicas: 2 }, canary: { replicas: 1, readyReplicas: 1 } });
     const table = await show(['get', 'logrepos', '-n', ns, '-o', 'wide']);
     expect(table).toMatch(
-      /access\s+main\s+cdn\.access\s+sync\s+10\s+True\s+\S+\s+10\s+sluice-repo-access\s+2\s+1/,
+      /access\s+main\s+cdn\.access\s+sync\s+10\s+True\s+\S+\s+false\s+10\s+sluice-repo-access\s+2\s+1/,
     );
     // The disruption controller reads the budgets.
     const pdb = await eventually(
