@@ -7,13 +7,12 @@ import {
 } from '../http/error-catalogue.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { LineContext } from '../pipeline/line-outcome.ts';
-import { DeliveryError, type SubmitResult, type TopicMessages } from '../producers/batching-producer.ts';
-import type { OutboundMessage } from '../producers/producer-engine.ts';
+import { DeliveryError, type SubmitResult } from '../producers/batching-producer.ts';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.ts';
+import { collectMessages } from './collect-messages.ts';
 import { decodeBody, parseContentEncoding } from './decode-body.ts';
-import { type IngestSummary, IngestTally } from './ingest-tally.ts';
+import type { IngestSummary } from './ingest-tally.ts';
 import { drainBody, readBody } from './read-body.ts';
-import { forEachLine, STOP_LINES } from './split-lines.ts';
 
 export interface IngestRequest {
   readonly repo: string;
@@ -75,37 +74,15 @@ export async function handleIngest(
   const decoded = await decodeBody(raw.body, encoding, server.maxDecompressedBytes);
   if (!decoded.ok) return failed(decoded.failure, retryAfter);
 
-  const tally = new IngestTally(server.maxLineErrors);
-  const groups = new Map<string, OutboundMessage[]>();
   const context: LineContext = { ...request.context, repo: repo.name };
-  // Messages cost memory as they are built, before the producer's admission sees them: stop
-  // as soon as they exceed what the producer could ever hold (a body of a million tiny lines).
-  const capacity = repo.producer.maxPendingBytes;
-  let cost = 0;
-  const split = forEachLine(decoded.body, server.maxLineBytes, (line, lineNumber) => {
-    const outcome = repo.pipeline(line, context);
-    tally.record(outcome, lineNumber);
-    let topic: string;
-    let message: OutboundMessage;
-    if (outcome.kind === 'accepted') {
-      topic = outcome.topic;
-      message = { key: outcome.key, value: outcome.value };
-    } else if (outcome.kind === 'invalid' && outcome.deadLetter) {
-      // Dead letters carry the line as received; the line still counts as invalid.
-      topic = outcome.deadLetter.topic;
-      message = { key: null, value: line, headers: outcome.deadLetter.headers };
-    } else {
-      return;
-    }
-    cost += repo.producer.costOf(message);
-    if (cost > capacity) return STOP_LINES;
-    let messages = groups.get(topic);
-    if (!messages) {
-      messages = [];
-      groups.set(topic, messages);
-    }
-    messages.push(message);
-  });
+  const { split, tally, groups, cost } = collectMessages(
+    decoded.body,
+    repo.pipeline,
+    context,
+    server.maxLineBytes,
+    server.maxLineErrors,
+    repo.producer,
+  );
   if (!split.ok) {
     if (split.reason === 'stopped') return failed(failure('REQUEST_TOO_LARGE_FOR_PRODUCER'), retryAfter);
     return failed(
@@ -116,8 +93,7 @@ export async function handleIngest(
   const summary = tally.summary();
   countLines(metrics, repo.name, summary);
 
-  const topicMessages: TopicMessages[] = [...groups].map(([topic, messages]) => ({ topic, messages }));
-  const submitted = repo.producer.submit(topicMessages);
+  const submitted = repo.producer.submit(groups, cost);
   if (!submitted.ok) {
     const code = REFUSAL_CODES[submitted.reason];
     return failed(failure(code), retryAfter, false, summary, runtime.revision);
