@@ -408,7 +408,9 @@ async function engineCostOf(session: BenchSession, cell: MatrixCell, configText:
     benchContext,
     maxLineBytes,
   ).map((entry) => entry.message);
-  const { engine } = createEngine('bench', config, pino({ level: 'warn' }));
+  const { engine } = createEngine('bench', config, pino({ level: 'warn' }), {
+    requestTimeoutMs: parsed.config.server.requestTimeoutMs,
+  });
   progress(`${key}: the engine alone (in-process)`);
   await engine.connect();
   try {
