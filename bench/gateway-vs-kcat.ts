@@ -374,6 +374,12 @@ async function measureFloor(session: BenchSession, label: string): Promise<Floor
   };
 }
 
+/** The image's command line, its script taken from dist/ when the image runs compiled sources. */
+function imageCommand(image: ImageRuntime, configFile: string): string[] {
+  const [script = '', ...rest] = gatewayCommandLine(image, configFile);
+  return [script.endsWith('.js') ? join(ROOT, 'dist', script) : join(ROOT, script), ...rest];
+}
+
 async function stageCostsOf(session: BenchSession, cell: MatrixCell): Promise<StageCosts> {
   const known = session.stageCosts.get(cell.pipeline);
   if (known) return known;
@@ -457,7 +463,7 @@ async function runOnce(
   const gateway = await startGatewayProcess({
     mainFile: GATEWAY_MAIN,
     configFile,
-    command: gatewayCommandLine(image, configFile),
+    command: imageCommand(image, configFile),
     env: { NODE_OPTIONS: image.nodeOptions },
     nodeArgs,
     cwd: ROOT,
@@ -741,6 +747,17 @@ async function main(): Promise<number> {
   const parsedImage = parseImageRuntime(dockerfile);
   if (!parsedImage.ok) throw new Error(`Dockerfile: ${parsedImage.message}`);
   const image = parsedImage.runtime;
+  if (image.entrypoint[1]?.endsWith('.js')) {
+    // The image runs the compiled JavaScript (Dockerfile's build stage): so does the bench.
+    progress('compiling the runtime sources as the image does (tsconfig.build.json)');
+    const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    if (build.status !== 0)
+      throw new Error(`tsc -p tsconfig.build.json failed:\n${build.stdout}${build.stderr}`);
+  }
   const session: BenchSession = {
     options,
     broker,

@@ -36,7 +36,7 @@ describe('parseImageRuntime', () => {
     if (!parsed.ok) throw new Error(parsed.message);
     expect(parsed.runtime.nodeOptions).toMatch(/--max-semi-space-size=\d+/);
     expect(gatewayCommandLine(parsed.runtime, '/tmp/g.yaml')).toEqual([
-      'bin/sluice.ts',
+      'bin/sluice.js',
       'gateway',
       '--config',
       '/tmp/g.yaml',

@@ -35,7 +35,10 @@ export const createEngine: EngineFactory = (name, config, logger, context) => {
 // ~59 MiB, which imports its schema registries and WebAssembly codecs; librdkafka's native
 // addon is an optional dependency that may be absent). `require` keeps
 // this factory synchronous; Node 24 loads the ES modules (TypeScript) through it.
-const load = createRequire(import.meta.url);
+const require = createRequire(import.meta.url);
+// Sources run as TypeScript in development and as compiled JavaScript in the image.
+const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const load = (module: string) => require(`../kafka/${module}${extension}`);
 type PlatformaticModule = typeof import('../kafka/platformatic-engine.ts');
 type KafkajsModule = typeof import('../kafka/kafkajs-engine.ts');
 type LibrdkafkaModule = typeof import('../kafka/librdkafka-engine.ts');
@@ -47,21 +50,21 @@ function createKafkaEngine(
 ): EngineBinding {
   switch (config.engine) {
     case 'platformatic': {
-      const engine = load('../kafka/platformatic-engine.ts') as PlatformaticModule;
+      const engine = load('platformatic-engine') as PlatformaticModule;
       return {
         engine: engine.createPlatformaticEngine(config, logger),
         classifyError: engine.classifyPlatformaticError,
       };
     }
     case 'kafkajs': {
-      const engine = load('../kafka/kafkajs-engine.ts') as KafkajsModule;
+      const engine = load('kafkajs-engine') as KafkajsModule;
       return {
         engine: engine.createKafkajsEngine(config, logger),
         classifyError: engine.classifyKafkajsError,
       };
     }
     case 'librdkafka': {
-      const engine = load('../kafka/librdkafka-engine.ts') as LibrdkafkaModule;
+      const engine = load('librdkafka-engine') as LibrdkafkaModule;
       return {
         engine: engine.createLibrdkafkaEngine(config, logger, {
           deliveryTimeoutMs: context.requestTimeoutMs,
