@@ -7,10 +7,16 @@ export const KAFKA_VERSIONS = { default: '4.4.0', compatibility: '3.9.2' } as co
 
 export type KafkaVersionResult = { ok: true; version: string } | { ok: false; message: string };
 
-/** The version a run uses: SLUICE_KAFKA_VERSION when set (one of the pinned ones), else the default. */
+/**
+ * The version a run uses: SLUICE_KAFKA_VERSION when set (a pinned version, or `default` /
+ * `compatibility`, so scripts need not repeat a version number), else the default.
+ */
 export function selectKafkaVersion(env: NodeJS.ProcessEnv): KafkaVersionResult {
   const wanted = env.SLUICE_KAFKA_VERSION?.trim();
   if (!wanted) return { ok: true, version: KAFKA_VERSIONS.default };
+  if (Object.hasOwn(KAFKA_VERSIONS, wanted)) {
+    return { ok: true, version: KAFKA_VERSIONS[wanted as keyof typeof KAFKA_VERSIONS] };
+  }
   const pinned: readonly string[] = Object.values(KAFKA_VERSIONS);
   if (!pinned.includes(wanted)) {
     return {
