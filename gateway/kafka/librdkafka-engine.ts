@@ -29,8 +29,13 @@ interface NativeProducer {
   ): unknown;
   setPollInBackground(on: boolean): void;
   disconnect(timeoutMs: number, callback: (error: unknown) => void): void;
+  isConnected(): boolean;
   on(event: 'delivery-report', listener: (error: unknown, report: { opaque: unknown }) => void): void;
   on(event: 'event.error', listener: (error: unknown) => void): void;
+  on(
+    event: 'event.log',
+    listener: (entry: { severity?: number; fac?: string; message?: string }) => void,
+  ): void;
 }
 
 interface Library {
@@ -170,6 +175,13 @@ export function createLibrdkafkaEngine(
     const { code, message } = error as { code?: unknown; message?: unknown };
     logger.warn({ component: 'librdkafka', code }, typeof message === 'string' ? message : 'client error');
   });
+  // Why a connection failed (SASL authentication, certificate verification) reaches us only as
+  // librdkafka's own log lines; its connect error just says "broker transport failure".
+  // Syslog severities: 4 is warning, lower is worse. librdkafka never logs credentials.
+  producer.on('event.log', (entry) => {
+    if ((entry.severity ?? 7) > 4) return;
+    logger.warn({ component: 'librdkafka', facility: entry.fac }, entry.message ?? 'client log');
+  });
   producer.on('delivery-report', (error, report) => {
     const batch = report?.opaque as BatchReport | undefined;
     if (batch === undefined || batch.settled) return;
@@ -225,7 +237,14 @@ export function createLibrdkafkaEngine(
       }),
     close: () =>
       new Promise<void>((resolve) => {
-        producer.disconnect(Math.min(config.requestTimeoutMs, 10_000), () => resolve());
+        // A producer that never connected (wrong credentials, unreachable brokers) has
+        // nothing to flush; the library refuses to disconnect it.
+        if (!producer.isConnected()) return resolve();
+        try {
+          producer.disconnect(Math.min(config.requestTimeoutMs, 10_000), () => resolve());
+        } catch {
+          resolve();
+        }
       }),
   };
 }
