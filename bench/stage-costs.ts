@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { collectMessages } from '../gateway/ingest/collect-messages.ts';
 import { forEachLine } from '../gateway/ingest/split-lines.ts';
 import { decodeJsonObject } from '../gateway/pipeline/decode-line.ts';
@@ -96,13 +97,18 @@ export async function measureStageCosts(input: StageInput): Promise<StageCosts> 
   const split = () => {
     for (const body of bodies) forEachLine(body, maxLineBytes, (line) => keep(line.length));
   };
+  // As the gateway does: one UTF-8 check per body (collect-messages.ts), counted in decode.
   const decode = () => {
-    for (const body of bodies)
-      forEachLine(body, maxLineBytes, (line) => keep(decodeJsonObject(line) ? 1 : 0));
+    for (const body of bodies) {
+      const utf8 = isUtf8(body);
+      forEachLine(body, maxLineBytes, (line) => keep(decodeJsonObject(line, utf8) ? 1 : 0));
+    }
   };
   const run = () => {
-    for (const body of bodies)
-      forEachLine(body, maxLineBytes, (line) => keep(pipeline(line, context).kind.length));
+    for (const body of bodies) {
+      const utf8 = isUtf8(body);
+      forEachLine(body, maxLineBytes, (line) => keep(pipeline(line, context, utf8).kind.length));
+    }
   };
   const serialize = () => {
     for (const record of changed) keep(Buffer.from(JSON.stringify(record)).length);

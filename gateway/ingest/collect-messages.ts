@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { CompiledPipeline, LineContext } from '../pipeline/line-outcome.ts';
 import type { TopicMessages } from '../producers/batching-producer.ts';
 import type { OutboundMessage } from '../producers/producer-engine.ts';
@@ -43,8 +44,12 @@ export function collectMessages(
   let cost = 0;
   let lastTopic: string | undefined;
   let lastList: OutboundMessage[] | undefined;
+  // One UTF-8 check per body instead of one per line: lines end at 0x0A, which is never part
+  // of a multi-byte sequence, so every line of a valid body is valid. Only a body that fails
+  // is checked line by line (to tell which lines are invalid).
+  const utf8Checked = isUtf8(body);
   const split = forEachLine(body, maxLineBytes, (line, lineNumber) => {
-    const outcome = pipeline(line, context);
+    const outcome = pipeline(line, context, utf8Checked);
     tally.record(outcome, lineNumber);
     let topic: string;
     let message: OutboundMessage;
