@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runCommand, tail } from './system-tools.ts';
 
@@ -70,11 +71,20 @@ export async function ensurePackagedNodeHeaders(root: string, log: (line: string
   if (install.code !== 0) throw new Error(`npm install ${spec} failed:\n${tail(install.stderr, 20)}`);
 }
 
-/** The build's environment: dynamic linking, and the headers of the Node that will load it. */
-export function buildEnv(base: NodeJS.ProcessEnv, headers: string | undefined): NodeJS.ProcessEnv {
+/**
+ * The build's environment: dynamic linking, and the headers of the Node that will load it.
+ * librdkafka's build runs `make -j` with no job limit; `-l` keeps make from starting more
+ * compilers while the load average is above the machine's core count (build machines are shared).
+ */
+export function buildEnv(
+  base: NodeJS.ProcessEnv,
+  headers: string | undefined,
+  cores: number,
+): NodeJS.ProcessEnv {
   return {
     ...base,
     CKJS_LINKING: 'dynamic',
+    MAKEFLAGS: `${base.MAKEFLAGS ?? ''} -l${cores}`.trim(),
     ...(headers === undefined ? {} : { npm_config_nodedir: headers }),
   };
 }
@@ -167,7 +177,7 @@ export async function buildBinding(options: BuildOptions): Promise<void> {
   );
   const build = await runCommand(options.node, [options.nodeGyp, 'rebuild'], {
     cwd: dir,
-    env: buildEnv(process.env, headers),
+    env: buildEnv(process.env, headers, availableParallelism()),
     timeoutMs: 1_800_000,
   });
   if (build.code !== 0) {
