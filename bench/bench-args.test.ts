@@ -53,7 +53,7 @@ describe('parseBenchArgs', () => {
     { argv: ['--workers', '0'], message: '--workers must be an integer from 1 to 64, got "0"' },
     {
       argv: ['--engine', 'rdkafka'],
-      message: '--engine must be one of kafkajs, platformatic, got "rdkafka"',
+      message: '--engine must be one of kafkajs, platformatic, librdkafka, got "rdkafka"',
     },
   ])('refuses $argv', ({ argv, message }) => {
     expect(parseBenchArgs(argv)).toEqual({ ok: false, message });

@@ -1,4 +1,5 @@
 import { median, relativeSpread } from './bench-stats.ts';
+import { renderStageTable, STAGE_COLUMNS, type StageBreakdown } from './stage-report.ts';
 
 // Renders the benchmark's figures as a plain-text table: one column per run plus the median.
 // Pure: everything it prints comes from its input.
@@ -44,6 +45,11 @@ export interface RunFigures {
   kcatLinesPerS: number;
   kcatMbPerS: number;
   ratio: number;
+  /** Reference: the HTTP floor server under the same load in the same run. */
+  floorLinesPerS: number;
+  floorRatio: number;
+  /** CPU µs per line by stage (bench/stage-report.ts). */
+  stages: StageBreakdown;
   /** Kafka check right after the peak phase. */
   linesAckedBeforeCheck: number;
   topicMessagesAtCheck: number;
@@ -117,6 +123,8 @@ export function renderReport(input: ReportInput): string {
     { label: 'kcat lines/s', values: col('kcatLinesPerS'), format: grouped, spread: true },
     { label: 'kcat MB/s', values: col('kcatMbPerS'), format: fixed(1) },
     { label: 'ratio gateway/kcat', values: col('ratio'), format: fixed(2), spread: true },
+    { label: 'HTTP floor lines/s', values: col('floorLinesPerS'), format: grouped, spread: true },
+    { label: 'ratio gateway/floor', values: col('floorRatio'), format: fixed(2), spread: true },
   ];
   const header = ['figure', ...runs.map((_, i) => `run ${i + 1}`), 'median'];
   if (runs.length > 1) header.push('spread');
@@ -141,6 +149,17 @@ export function renderReport(input: ReportInput): string {
     ].join(' ');
   });
 
+  const medianStages = Object.fromEntries(
+    [...STAGE_COLUMNS.map(([key]) => key), 'gateway' as const].map((key) => [
+      key,
+      median(runs.map((run) => run.stages[key])),
+    ]),
+  ) as unknown as StageBreakdown;
+  const stageTable = renderStageTable([
+    ...runs.map((run, i) => ({ label: `run ${i + 1}`, breakdown: run.stages })),
+    ...(runs.length > 1 ? [{ label: 'median', breakdown: medianStages }] : []),
+  ]);
+
   const ratio = median(col('ratio'));
   const rss = Math.max(...col('peakRssMb'));
   const halfP99 = median(col('halfP99Ms'));
@@ -162,6 +181,11 @@ export function renderReport(input: ReportInput): string {
     '',
     ...perRun,
     '',
+    'CPU µs per line by stage (HTTP: the floor server under the same load; split to hand-off: in-process',
+    'on the same bodies; engine: the engine alone delivering the same messages; rest: what the gateway',
+    'process spent beyond them, i.e. fastify, answers, metrics and GC under load):',
+    '',
+    stageTable,
     'targets:',
     ...targets.map((line) => `  ${line}`),
     '',

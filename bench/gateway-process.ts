@@ -28,9 +28,16 @@ export interface GatewayProcess {
 }
 
 export interface StartGatewayOptions {
-  /** The gateway entry point, gateway/main.ts. */
+  /** The gateway entry point, gateway/main.ts (run as `node MAIN --config FILE`). */
   mainFile: string;
   configFile: string;
+  /**
+   * The script and its arguments instead of `mainFile --config configFile`: the image's own
+   * command line (bench/image-runtime.ts), e.g. bin/sluice.ts gateway --config FILE.
+   */
+  command?: readonly string[];
+  /** Environment on top of this process's, e.g. the image's NODE_OPTIONS. */
+  env?: Readonly<Record<string, string>>;
   /** Extra Node flags before the script, e.g. --cpu-prof. */
   nodeArgs?: readonly string[];
   /** Extra gateway flags, e.g. --poll-ms 60000. */
@@ -58,9 +65,7 @@ export async function startGatewayProcess(options: StartGatewayOptions): Promise
     process.execPath,
     [
       ...(options.nodeArgs ?? []),
-      options.mainFile,
-      '--config',
-      options.configFile,
+      ...(options.command ?? [options.mainFile, '--config', options.configFile]),
       '--port',
       '0',
       ...(options.gatewayArgs ?? []),
@@ -68,7 +73,7 @@ export async function startGatewayProcess(options: StartGatewayOptions): Promise
     {
       cwd: options.cwd,
       // info level: the two lifecycle lines below are what tells us the gateway is ready.
-      env: { ...process.env, LOG_LEVEL: 'info' },
+      env: { ...process.env, ...options.env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

@@ -11,8 +11,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { availableParallelism, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pino from 'pino';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
+import { parseConfigText } from '../gateway/config/parse-config.ts';
+import type { KafkaProducerConfig } from '../gateway/config/schema.ts';
+import { createEngine } from '../gateway/producers/create-engine.ts';
 import {
   createTopic,
   deleteTopic,
@@ -30,9 +34,12 @@ import { ensureKcat, type KcatCompression, kcatProduce } from '../test/infra/kca
 import { generateAccessLogLines } from './access-log-data.ts';
 import { BENCH_ENGINES, BENCH_USAGE, type BenchOptions, parseBenchArgs } from './bench-args.ts';
 import { cellLabel, expandMatrix, type MatrixCell, typicalPipeline } from './bench-matrix.ts';
+import { benchBodies, benchContext, benchRepoPipeline, DISTINCT_BODIES } from './bench-repo.ts';
 import { type RunFigures, renderReport } from './bench-report.ts';
 import { summarizeLatencies } from './bench-stats.ts';
+import { measureEngineCost } from './engine-cost.ts';
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts';
+import { gatewayCommandLine, type ImageRuntime, parseImageRuntime } from './image-runtime.ts';
 import {
   type IngestTarget,
   type PhaseTally,
@@ -49,13 +56,13 @@ import {
   readProcessMemory,
   readSystemCpuSeconds,
 } from './proc-stats.ts';
+import { measureStageCosts, pipelineMessages, type StageCosts } from './stage-costs.ts';
 import { renderThroughputSvg } from './throughput-svg.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GATEWAY_MAIN = join(ROOT, 'gateway', 'main.ts');
+const FLOOR_MAIN = join(ROOT, 'bench', 'http-floor.ts');
 const DATA_SEED = 1;
-/** Distinct request bodies posted round-robin (20 000 distinct lines at 100 lines each). */
-const DISTINCT_BODIES = 200;
 const MiB = 1024 * 1024;
 const REPO = 'access';
 
@@ -138,17 +145,6 @@ async function provideBroker(): Promise<Broker> {
     pid: () => broker.pid,
     dataDir: broker.dataDir,
   };
-}
-
-function buildBodies(lines: readonly string[], linesPerRequest: number): RequestBody[] {
-  const bodies: RequestBody[] = [];
-  for (let i = 0; i < DISTINCT_BODIES; i++) {
-    const chunk: string[] = [];
-    for (let j = 0; j < linesPerRequest; j++)
-      chunk.push(lines[(i * linesPerRequest + j) % lines.length] ?? '');
-    bodies.push({ data: Buffer.from(`${chunk.join('\n')}\n`), lines: linesPerRequest });
-  }
-  return bodies;
 }
 
 function* cycle(lines: readonly string[], count: number): Generator<string> {
@@ -325,6 +321,118 @@ interface BenchSession {
   readonly bodies: readonly RequestBody[];
   readonly workDir: string;
   readonly nodeArgs: readonly string[];
+  /** How the image runs the gateway (Dockerfile): the bench runs it the same way. */
+  readonly image: ImageRuntime;
+  /** Per pipeline kind, measured once per invocation (in-process, no load). */
+  readonly stageCosts: Map<string, StageCosts>;
+  /** Per engine × compression × pipeline, measured once per invocation. */
+  readonly engineCosts: Map<string, number>;
+}
+
+interface FloorFigures {
+  linesPerS: number;
+  cpuUsPerLine: number;
+}
+
+/**
+ * The HTTP floor (bench/http-floor.ts) under the same closed loop as the gateway, run the
+ * way the image runs Node (its NODE_OPTIONS): lines/s and CPU µs per line of HTTP alone.
+ */
+async function measureFloor(session: BenchSession, label: string): Promise<FloorFigures> {
+  const { options, bodies, image } = session;
+  progress(`${label}: HTTP floor, ${options.durationS} s closed loop`);
+  const floor = await startGatewayProcess({
+    mainFile: FLOOR_MAIN,
+    configFile: '',
+    command: [FLOOR_MAIN, '--lines', String(options.linesPerRequest)],
+    env: { NODE_OPTIONS: image.nodeOptions },
+    cwd: ROOT,
+  });
+  liveGateways.add(floor);
+  cleanups.push(() => floor.stop(5_000));
+  const pool = new Pool(floor.url, {
+    connections: options.connections,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+  });
+  cleanups.push(() => pool.destroy());
+  const target: IngestTarget = { pool, path: `/log/repo/${REPO}`, bodies };
+  await runClosedLoop(target, { concurrency: options.connections, durationMs: 1_000, signal: abort.signal });
+  const before = await readProcessCpuSeconds(floor.pid);
+  const tally = await runClosedLoop(target, {
+    concurrency: options.connections,
+    durationMs: options.durationS * 1000,
+    signal: abort.signal,
+  });
+  const after = await readProcessCpuSeconds(floor.pid);
+  await pool.close();
+  await floor.stop();
+  liveGateways.delete(floor);
+  return {
+    linesPerS: tally.linesAcked / (tally.elapsedMs / 1000),
+    cpuUsPerLine: (((after ?? Number.NaN) - (before ?? Number.NaN)) / tally.linesAcked) * 1e6,
+  };
+}
+
+/** The image's command line, its script taken from dist/ when the image runs compiled sources. */
+function imageCommand(image: ImageRuntime, configFile: string): string[] {
+  const [script = '', ...rest] = gatewayCommandLine(image, configFile);
+  return [script.endsWith('.js') ? join(ROOT, 'dist', script) : join(ROOT, script), ...rest];
+}
+
+async function stageCostsOf(session: BenchSession, cell: MatrixCell): Promise<StageCosts> {
+  const known = session.stageCosts.get(cell.pipeline);
+  if (known) return known;
+  progress(`stages of the ${cell.pipeline} pipeline (in-process)`);
+  const { pipeline, maxLineBytes, batch } = benchRepoPipeline(cell.pipeline);
+  const costs = await measureStageCosts({
+    bodies: session.bodies.map((body) => body.data),
+    pipeline,
+    context: benchContext,
+    maxLineBytes,
+    batch: { ...batch, maxMessages: session.options.maxMessages, maxBytes: session.options.maxBytes },
+  });
+  session.stageCosts.set(cell.pipeline, costs);
+  return costs;
+}
+
+/** The cell's engine alone, delivering the cell's pipeline output to a topic of its own. */
+async function engineCostOf(session: BenchSession, cell: MatrixCell, configText: string): Promise<number> {
+  const key = `${cell.engine} ${cell.compression} ${cell.pipeline}`;
+  const known = session.engineCosts.get(key);
+  if (known !== undefined) return known;
+  const parsed = parseConfigText(configText);
+  if (!parsed.ok) throw new Error(`bench config invalid: ${JSON.stringify(parsed.issues)}`);
+  const config = parsed.config.producers.kafka as KafkaProducerConfig;
+  const topic = uniqueTopicName('bench-engine');
+  await createTopic(session.broker.brokers, topic, session.options.partitions);
+  if (session.broker.external) cleanups.push(() => deleteTopic(session.broker.brokers, topic));
+  const { pipeline, maxLineBytes } = benchRepoPipeline(cell.pipeline);
+  const messages = pipelineMessages(
+    session.bodies.map((body) => body.data),
+    pipeline,
+    benchContext,
+    maxLineBytes,
+  ).map((entry) => entry.message);
+  const { engine } = createEngine('bench', config, pino({ level: 'warn' }), {
+    requestTimeoutMs: parsed.config.server.requestTimeoutMs,
+  });
+  progress(`${key}: the engine alone (in-process)`);
+  await engine.connect();
+  try {
+    const cost = await measureEngineCost({
+      engine,
+      topic,
+      messages,
+      batchMessages: session.options.maxMessages,
+      concurrency: 4,
+      lines: 400_000,
+    });
+    session.engineCosts.set(key, cost.cpuUsPerLine);
+    return cost.cpuUsPerLine;
+  } finally {
+    await engine.close();
+  }
 }
 
 async function runOnce(
@@ -332,8 +440,9 @@ async function runOnce(
   session: BenchSession,
   cell: MatrixCell = singleCell(session.options),
   reference?: KcatFigures,
+  floorReference?: FloorFigures,
 ): Promise<CellRun> {
-  const { options, broker, lines, bodies, workDir, nodeArgs } = session;
+  const { options, broker, lines, bodies, workDir, nodeArgs, image } = session;
   const gatewayTopic = uniqueTopicName(`bench-gateway-r${run}`);
   const errorTopic = uniqueTopicName(`bench-errors-r${run}`);
   const topics = cell.pipeline === 'typical' ? [gatewayTopic, errorTopic] : [gatewayTopic];
@@ -342,7 +451,8 @@ async function runOnce(
     if (broker.external) cleanups.push(() => deleteTopic(broker.brokers, topic));
   }
   const configFile = join(workDir, `gateway-run${run}.yaml`);
-  await writeFile(configFile, gatewayConfig(options, broker.brokers, gatewayTopic, cell, errorTopic));
+  const configText = gatewayConfig(options, broker.brokers, gatewayTopic, cell, errorTopic);
+  await writeFile(configFile, configText);
   const topicMessages = async () => {
     let sum = 0;
     for (const topic of topics) sum += await topicMessageCount(broker.brokers, topic);
@@ -353,6 +463,8 @@ async function runOnce(
   const gateway = await startGatewayProcess({
     mainFile: GATEWAY_MAIN,
     configFile,
+    command: imageCommand(image, configFile),
+    env: { NODE_OPTIONS: image.nodeOptions },
     nodeArgs,
     cwd: ROOT,
     gatewayArgs: options.workers > 1 ? ['--workers', String(options.workers)] : [],
@@ -446,6 +558,10 @@ async function runOnce(
       `run ${run}`,
     ));
 
+  const floor = floorReference ?? (await measureFloor(session, `run ${run}`));
+  const stages = await stageCostsOf(session, cell);
+  const engineUs = await engineCostOf(session, cell, configText);
+
   const elapsed = (cpuAfter.at - cpuBefore.at) / 1000;
   const gatewayCpuS = cpuAfter.gateway - cpuBefore.gateway;
   const brokerCpuS = cpuAfter.broker - cpuBefore.broker;
@@ -491,6 +607,14 @@ async function runOnce(
     kcatLinesPerS: kcat.linesPerS,
     kcatMbPerS: kcat.mbPerS,
     ratio: peakLinesPerS / kcat.linesPerS,
+    floorLinesPerS: floor.linesPerS,
+    floorRatio: peakLinesPerS / floor.linesPerS,
+    stages: {
+      ...stages,
+      http: floor.cpuUsPerLine,
+      engine: engineUs,
+      gateway: (gatewayCpuS / peak.linesAcked) * 1e6,
+    },
     // Sync answers mean delivered: checked right after the peak. Async ones after the drain.
     linesAckedBeforeCheck: cell.mode === 'sync' ? linesAckedBeforeCheck : linesAckedTotal,
     topicMessagesAtCheck: cell.mode === 'sync' ? topicMessagesAtCheck : topicMessagesFinal,
@@ -525,6 +649,8 @@ function toCellFigures(cell: MatrixCell, result: CellRun, kcat: KcatFigures): Ce
     wireBytes: result.wireBytes,
     kcatLinesPerS: kcat.linesPerS,
     kcatWireRatio: kcat.wireRatio,
+    floorLinesPerS: f.floorLinesPerS,
+    stages: f.stages,
     failures: failures(f.peakFailures) + failures(f.halfFailures),
     lossFree: result.lossFree,
   };
@@ -536,6 +662,7 @@ async function runMatrix(session: BenchSession): Promise<CellFigures[]> {
   const cells = expandMatrix(options.matrix ?? 'quick', BENCH_ENGINES);
   const results: CellFigures[] = [];
   let reference: { compression: string; kcat: KcatFigures } | undefined;
+  const floor = await measureFloor(session, 'floor');
   let run = 0;
   for (const [index, cell] of cells.entries()) {
     if (abort.signal.aborted) break;
@@ -554,7 +681,7 @@ async function runMatrix(session: BenchSession): Promise<CellFigures[]> {
     for (let r = 0; r < options.runs && !abort.signal.aborted; r++) {
       run += 1;
       progress(`cell ${index + 1}/${cells.length}: ${cellLabel(cell)}`);
-      const result = await runOnce(run, session, cell, reference.kcat);
+      const result = await runOnce(run, session, cell, reference.kcat, floor);
       repeats.push(toCellFigures(cell, result, reference.kcat));
     }
     if (repeats.length > 0) results.push(medianFigures(repeats));
@@ -613,10 +740,35 @@ async function main(): Promise<number> {
   cleanups.push(() => rm(workDir, { recursive: true, force: true }));
 
   const lines = generateAccessLogLines(DISTINCT_BODIES * options.linesPerRequest, DATA_SEED);
-  const bodies = buildBodies(lines, options.linesPerRequest);
+  const bodies = benchBodies(lines, options.linesPerRequest);
   const bodyBytes = bodies.reduce((sum, b) => sum + b.data.length, 0) / bodies.length;
   const lineBytes = lines.reduce((sum, l) => sum + Buffer.byteLength(l), 0) / lines.length;
-  const session: BenchSession = { options, broker, lines, bodies, workDir, nodeArgs };
+  const dockerfile = await readFile(join(ROOT, 'Dockerfile'), 'utf8');
+  const parsedImage = parseImageRuntime(dockerfile);
+  if (!parsedImage.ok) throw new Error(`Dockerfile: ${parsedImage.message}`);
+  const image = parsedImage.runtime;
+  if (image.entrypoint[1]?.endsWith('.js')) {
+    // The image runs the compiled JavaScript (Dockerfile's build stage): so does the bench.
+    progress('compiling the runtime sources as the image does (tsconfig.build.json)');
+    const build = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    if (build.status !== 0)
+      throw new Error(`tsc -p tsconfig.build.json failed:\n${build.stdout}${build.stderr}`);
+  }
+  const session: BenchSession = {
+    options,
+    broker,
+    lines,
+    bodies,
+    workDir,
+    nodeArgs,
+    image,
+    stageCosts: new Map(),
+    engineCosts: new Map(),
+  };
 
   const cpuModel = parseCpuModel(await readFile('/proc/cpuinfo', 'utf8').catch(() => '')) ?? 'unknown CPU';
   const argv = process.argv.slice(2);
@@ -645,6 +797,8 @@ async function main(): Promise<number> {
           `${options.warmupS} s warm-up, ${options.durationS} s closed loop (${options.connections} connections, ` +
           `${options.linesPerRequest} lines of ~${lineBytes.toFixed(0)} B per request, ${(bodyBytes / 1024).toFixed(1)} KiB), ` +
           `then ${options.halfRateS} s open loop at half that peak rate; ${options.runs} run(s) per cell, medians`,
+        `gateway: run as the image runs it (Dockerfile): NODE_OPTIONS=${image.nodeOptions} node ${gatewayCommandLine(image, 'FILE').join(' ')}`,
+        `HTTP floor: bench/http-floor.ts (node:http, reads each body, answers 200), same NODE_OPTIONS, same load, ${options.durationS} s, once per matrix run`,
         `producer: acks all, batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}; ` +
           `topics ${options.partitions} partitions` +
           (nodeArgs.length > 0 ? `; gateway node flags ${nodeArgs.join(' ')}` : ''),
@@ -688,6 +842,8 @@ async function main(): Promise<number> {
         `repo mode sync, kafka producer engine ${options.engine}, compression lz4, acks all, ` +
         `batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}` +
         (nodeArgs.length > 0 ? `, node flags ${nodeArgs.join(' ')}` : ''),
+      `gateway command line as in the image (Dockerfile): NODE_OPTIONS=${image.nodeOptions} node ${gatewayCommandLine(image, 'FILE').join(' ')}`,
+      `HTTP floor: bench/http-floor.ts (node:http, reads each body, answers 200), same NODE_OPTIONS and load, ${options.durationS} s per run`,
       `kcat: -P -z lz4 -X acks=all, other librdkafka settings default; its time includes process start and the final flush`,
       `topics: ${options.partitions} partitions, replication factor 1, a fresh pair per run`,
     ],

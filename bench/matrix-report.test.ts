@@ -40,10 +40,10 @@ describe('renderMatrixTable', () => {
   it('renders a header, an alignment row and one row per cell', () => {
     expect(renderMatrixTable([figures(), figures({ p99Ms: Number.NaN, lossFree: false })])).toBe(
       [
-        '| engine | compression | mode | pipeline | lines/s | × kcat | MB/s | p50 / p99 ms | p99 ms at ½ rate | peak RSS MiB | CPU s / M lines | wire / raw | kcat lines/s | kcat wire / raw | failures | loss check |',
-        '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-        '| platformatic | lz4 | sync | typical | 100,000 | 0.25 | 42.4 | 20 / 61 | 30 | 180 | 8.3 | 25 % | 400,000 | 30 % | 0 | ok |',
-        '| platformatic | lz4 | sync | typical | 100,000 | 0.25 | 42.4 | 20 / n/a | 30 | 180 | 8.3 | 25 % | 400,000 | 30 % | 0 | LOSS |',
+        '| engine | compression | mode | pipeline | lines/s | × kcat | × floor | MB/s | p50 / p99 ms | p99 ms at ½ rate | peak RSS MiB | CPU s / M lines | lines/s per core | wire / raw | kcat lines/s | kcat wire / raw | failures | loss check |',
+        '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+        '| platformatic | lz4 | sync | typical | 100,000 | 0.25 | 0.20 | 42.4 | 20 / 61 | 30 | 180 | 8.3 | 121,212 | 25 % | 400,000 | 30 % | 0 | ok |',
+        '| platformatic | lz4 | sync | typical | 100,000 | 0.25 | 0.20 | 42.4 | 20 / n/a | 30 | 180 | 8.3 | 121,212 | 25 % | 400,000 | 30 % | 0 | LOSS |',
       ].join('\n'),
     );
   });

@@ -1,5 +1,6 @@
 import { cellLabel, type MatrixCell } from './bench-matrix.ts';
 import { median } from './bench-stats.ts';
+import { renderStageTable, STAGE_COLUMNS, type StageBreakdown } from './stage-report.ts';
 
 // The matrix benchmark's results as Markdown (docs/benchmarks/README.md). Pure: everything
 // printed comes from the input, so the same results always render the same text.
@@ -24,6 +25,10 @@ export interface CellFigures {
   /** The kcat reference for the cell's compression, measured in the same matrix run. */
   readonly kcatLinesPerS: number;
   readonly kcatWireRatio: number;
+  /** The HTTP floor server under the same load, measured in the same matrix run. */
+  readonly floorLinesPerS: number;
+  /** CPU µs per line by stage. */
+  readonly stages: StageBreakdown;
   /** Requests not answered 200/202 with every line accepted. */
   readonly failures: number;
   /** Messages in Kafka ≥ lines acknowledged. */
@@ -48,6 +53,10 @@ export function medianFigures(runs: readonly CellFigures[]): CellFigures {
     wireBytes: m((r) => r.wireBytes),
     kcatLinesPerS: m((r) => r.kcatLinesPerS),
     kcatWireRatio: m((r) => r.kcatWireRatio),
+    floorLinesPerS: m((r) => r.floorLinesPerS),
+    stages: Object.fromEntries(
+      [...STAGE_COLUMNS.map(([key]) => key), 'gateway' as const].map((key) => [key, m((r) => r.stages[key])]),
+    ) as unknown as StageBreakdown,
     failures: runs.reduce((sum, r) => sum + r.failures, 0),
     lossFree: runs.every((r) => r.lossFree),
   };
@@ -79,11 +88,14 @@ const COLUMNS: readonly { readonly head: string; readonly value: (f: CellFigures
   { head: 'pipeline', value: (f) => f.cell.pipeline },
   { head: 'lines/s', value: (f) => grouped(f.linesPerS) },
   { head: '× kcat', value: (f) => fixed(2)(kcatRatio(f)) },
+  { head: '× floor', value: (f) => fixed(2)(f.linesPerS / f.floorLinesPerS) },
   { head: 'MB/s', value: (f) => fixed(1)(f.mbPerS) },
   { head: 'p50 / p99 ms', value: (f) => `${fixed(0)(f.p50Ms)} / ${fixed(0)(f.p99Ms)}` },
   { head: 'p99 ms at ½ rate', value: (f) => fixed(0)(f.halfP99Ms) },
   { head: 'peak RSS MiB', value: (f) => fixed(0)(f.peakRssMb) },
   { head: 'CPU s / M lines', value: (f) => fixed(1)(f.cpuSPerMillionLines) },
+  // One core delivers 10^6 / (CPU µs per line) lines/s when nothing else shares it.
+  { head: 'lines/s per core', value: (f) => grouped(1e6 / f.cpuSPerMillionLines) },
   { head: 'wire / raw', value: (f) => percent(wireRatio(f)) },
   { head: 'kcat lines/s', value: (f) => grouped(f.kcatLinesPerS) },
   { head: 'kcat wire / raw', value: (f) => percent(f.kcatWireRatio) },
@@ -123,6 +135,11 @@ export function renderMatrixMarkdown(input: MatrixReportInput): string {
     '',
     renderMatrixTable(input.cells),
     '',
+    'CPU µs per line by stage (HTTP + body: the floor server under the same load; split to hand-off: ' +
+      'in-process on the same bodies; engine: the engine alone delivering the same messages; rest: the ' +
+      'gateway process beyond them, i.e. fastify, answers, metrics and GC under load):',
+    '',
+    renderStageTable(input.cells.map((f) => ({ label: cellLabel(f.cell), breakdown: f.stages }))),
     lost.length === 0
       ? 'Loss check: in every cell Kafka held at least as many messages as lines were acknowledged.'
       : `Loss check FAILED in: ${lost.join(', ')}.`,

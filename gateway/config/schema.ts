@@ -106,12 +106,12 @@ export const SaslSchema = Type.Object(
 export const KafkaProducerSchema = Type.Object(
   {
     type: Type.Literal('kafka', { description: 'Produce to Apache Kafka.' }),
-    engine: Type.Union([Type.Literal('kafkajs'), Type.Literal('platformatic')], {
+    engine: Type.Union([Type.Literal('kafkajs'), Type.Literal('platformatic'), Type.Literal('librdkafka')], {
       // platformatic: about 40 % less CPU per line and higher throughput in `npm run bench`
       // (docs/benchmarks/README.md), with the same reliability suite passing on both.
       default: 'platformatic',
       description:
-        'Kafka client library behind the producer interface: kafkajs, or @platformatic/kafka (platformatic). Both honour every setting of this producer and write batches that librdkafka and Java consumers read.',
+        'Kafka client library behind the producer interface: kafkajs, @platformatic/kafka (platformatic), or librdkafka through @confluentinc/kafka-javascript (librdkafka; an optional native addon built at install time). All honour every setting of this producer and write batches that librdkafka and Java consumers read.',
     }),
     brokers: Type.Array(Type.String({ minLength: 1, pattern: '^[^\\s:]+:[0-9]{1,5}$' }), {
       minItems: 1,

@@ -8,8 +8,8 @@ import {
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { LineContext, LineOutcome } from '../pipeline/line-outcome.ts';
 import { DeliveryError, type SubmitResult, type TopicMessages } from '../producers/batching-producer.ts';
-import type { OutboundMessage } from '../producers/producer-engine.ts';
 import type { GatewayRuntime, RepoRuntime } from '../runtime/gateway-runtime.ts';
+import { collectMessages } from './collect-messages.ts';
 import { decodeBody, parseContentEncoding } from './decode-body.ts';
 import { type IngestSummary, IngestTally } from './ingest-tally.ts';
 import { drainBody, readBody } from './read-body.ts';
@@ -82,48 +82,16 @@ export async function handleIngest(
 
   if (repo.state === 'drop') return dropSuspended(decoded.body, repo, runtime.revision, metrics, retryAfter);
 
-  const tally = new IngestTally(server.maxLineErrors);
-  const groups = new Map<string, OutboundMessage[]>();
   const context: LineContext = { ...request.context, repo: repo.name };
-  // Messages cost memory as they are built, before the producer's admission sees them: stop
-  // as soon as they exceed what the producer could ever hold (a body of a million tiny lines).
-  const capacity = repo.producer.maxPendingBytes;
-  let cost = 0;
-  let lines = 0;
-  let tooManyLines = false;
-  const split = forEachLine(decoded.body, limits.maxLineBytes, (line, lineNumber) => {
-    // Counted before the pipeline runs: a request over the limit is refused whole, so
-    // nothing of it is produced and a retry after splitting it duplicates nothing.
-    if (++lines > limits.maxLinesPerRequest) {
-      tooManyLines = true;
-      return STOP_LINES;
-    }
-    const outcome = repo.pipeline(line, context);
-    tally.record(outcome, lineNumber);
-    let topic: string;
-    let message: OutboundMessage;
-    if (outcome.kind === 'accepted') {
-      topic = outcome.topic;
-      message =
-        outcome.headers === undefined
-          ? { key: outcome.key, value: outcome.value }
-          : { key: outcome.key, value: outcome.value, headers: outcome.headers };
-    } else if (outcome.kind === 'invalid' && outcome.deadLetter) {
-      // Dead letters carry the line as received; the line still counts as invalid.
-      topic = outcome.deadLetter.topic;
-      message = { key: null, value: line, headers: outcome.deadLetter.headers };
-    } else {
-      return;
-    }
-    cost += repo.producer.costOf(message);
-    if (cost > capacity) return STOP_LINES;
-    let messages = groups.get(topic);
-    if (!messages) {
-      messages = [];
-      groups.set(topic, messages);
-    }
-    messages.push(message);
-  });
+  const { split, tally, groups, cost, tooManyLines } = collectMessages(
+    decoded.body,
+    repo.pipeline,
+    context,
+    limits.maxLineBytes,
+    server.maxLineErrors,
+    repo.producer,
+    limits.maxLinesPerRequest,
+  );
   if (!split.ok) {
     if (tooManyLines) {
       const reason = `the request carries more than ${limits.maxLinesPerRequest} lines`;
@@ -138,8 +106,7 @@ export async function handleIngest(
   const summary = tally.summary();
   countLines(metrics, repo.name, summary);
 
-  const topicMessages: TopicMessages[] = [...groups].map(([topic, messages]) => ({ topic, messages }));
-  const submitted = repo.producer.submit(topicMessages);
+  const submitted = repo.producer.submit(groups, cost);
   if (!submitted.ok) {
     const code = REFUSAL_CODES[submitted.reason];
     return failed(failure(code), retryAfter, false, summary, runtime.revision);

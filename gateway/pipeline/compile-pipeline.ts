@@ -70,8 +70,8 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
   const topic = repo.topic;
   const stepCount = steps.length;
 
-  const pipeline: CompiledPipeline = (line, context) => {
-    const decoded = decode(line);
+  const pipeline: CompiledPipeline = (line, context, utf8Checked) => {
+    const decoded = decode(line, utf8Checked);
     if (decoded.kind !== undefined) return deadLettered(decoded);
     if (constraint !== undefined) {
       let kept: boolean;

@@ -6,7 +6,7 @@ import { type InvalidOutcome, invalidOutcome } from './line-outcome.ts';
 
 export type Decoded = { readonly kind: undefined; readonly record: JsonRecord } | InvalidOutcome;
 
-export type LineDecoder = (line: Buffer) => Decoded;
+export type LineDecoder = (line: Buffer, utf8Checked?: boolean) => Decoded;
 
 const INVALID_UTF8 = invalidOutcome('invalid_utf8', 'line is not valid UTF-8');
 const INVALID_JSON = invalidOutcome('invalid_json', 'line is not valid JSON');
@@ -16,8 +16,8 @@ const NOT_AN_OBJECT = invalidOutcome('not_an_object', 'line is JSON but not an o
 export function compileDecoder(config: DecoderConfig, scope: CompileScope, path: string): LineDecoder {
   if (config.type === 'json') return decodeJsonObject;
   const writer = compileWriter(fieldAt(scope, `${path}/field`, config.field ?? 'message'));
-  return (line) => {
-    if (!isUtf8(line)) return INVALID_UTF8;
+  return (line, utf8Checked) => {
+    if (!utf8Checked && !isUtf8(line)) return INVALID_UTF8;
     const record: JsonRecord = {};
     writer.set(record, line.toString('utf8'));
     return { kind: undefined, record };
@@ -30,8 +30,8 @@ export function compileDecoder(config: DecoderConfig, scope: CompileScope, path:
  * objects. JSON.parse defines `__proto__` as an own property, so hostile keys
  * cannot reach any prototype.
  */
-export function decodeJsonObject(line: Buffer): Decoded {
-  if (!isUtf8(line)) return INVALID_UTF8;
+export function decodeJsonObject(line: Buffer, utf8Checked = false): Decoded {
+  if (!utf8Checked && !isUtf8(line)) return INVALID_UTF8;
   let value: unknown;
   try {
     value = JSON.parse(line.toString('utf8'));

@@ -44,5 +44,9 @@ export interface DeadLetter {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** A repo's pipeline, compiled once per config load. Pure and total: never throws. */
-export type CompiledPipeline = (line: Buffer, context: LineContext) => LineOutcome;
+/**
+ * A repo's pipeline, compiled once per config load. Pure and total: never throws.
+ * `utf8Checked` says the caller validated the line as UTF-8 already (once for its whole
+ * request body), so the decoder does not check it again.
+ */
+export type CompiledPipeline = (line: Buffer, context: LineContext, utf8Checked?: boolean) => LineOutcome;

@@ -33,10 +33,15 @@ interface Ticket {
   reject(error: DeliveryError): void;
 }
 
+// A lane is its own BatchFill (messages = count, bytes), so the policy reads it without an
+// object per message.
 interface Lane {
-  messages: OutboundMessage[];
+  batch: OutboundMessage[];
+  messages: number;
   bytes: number;
   tickets: Set<Ticket>;
+  /** The ticket added last: consecutive messages of one request skip the set lookup. */
+  lastTicket: Ticket | undefined;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -123,13 +128,18 @@ export class BatchingProducer {
     this.#connected = true;
   }
 
-  /** Admits all messages of one request or none of them. */
-  submit(groups: readonly TopicMessages[]): SubmitResult {
+  /**
+   * Admits all messages of one request or none of them. `requestCost`, when the caller
+   * already summed `costOf` over the messages (the ingest walk does), saves a second pass.
+   */
+  submit(groups: readonly TopicMessages[], requestCost?: number): SubmitResult {
     if (this.#closed) return { ok: false, reason: 'closed' };
     if (!this.#connected) return { ok: false, reason: 'unavailable' };
-    let requestBytes = 0;
-    for (const group of groups) {
-      for (const message of group.messages) requestBytes += this.costOf(message);
+    let requestBytes = requestCost ?? 0;
+    if (requestCost === undefined) {
+      for (const group of groups) {
+        for (const message of group.messages) requestBytes += this.costOf(message);
+      }
     }
     const admission = admitPending(this.#pendingBytes, requestBytes, this.#options.maxPendingBytes);
     if (!admission.accept) return { ok: false, reason: admission.reason };
@@ -139,9 +149,7 @@ export class BatchingProducer {
     const delivery = new Promise<void>((resolve, reject) => {
       ticket = { outstanding: 0, failed: false, resolve, reject };
     });
-    for (const group of groups) {
-      for (const message of group.messages) this.#append(group.topic, message, ticket);
-    }
+    for (const group of groups) this.#appendGroup(group.topic, group.messages, ticket);
     if (ticket.outstanding === 0) ticket.resolve();
     // Callers may stop waiting (request deadline) before delivery settles; a late
     // failure is reported through the observer, never as an unhandled rejection.
@@ -163,38 +171,51 @@ export class BatchingProducer {
     await this.#options.engine.close();
   }
 
-  #append(topic: string, message: OutboundMessage, ticket: Ticket): void {
+  #appendGroup(topic: string, messages: readonly OutboundMessage[], ticket: Ticket): void {
     let lane = this.#lanes.get(topic);
     if (!lane) {
-      lane = { messages: [], bytes: 0, tickets: new Set(), timer: undefined };
+      lane = {
+        batch: [],
+        messages: 0,
+        bytes: 0,
+        tickets: new Set(),
+        lastTicket: undefined,
+        timer: undefined,
+      };
       this.#lanes.set(topic, lane);
     }
-    const size = messageBytes(message);
     const limits = this.#options.batch;
-    if (mustFlushBeforeAdding({ messages: lane.messages.length, bytes: lane.bytes }, size, limits)) {
-      this.#flushLane(topic);
+    for (let index = 0; index < messages.length; index++) {
+      const message = messages[index] as OutboundMessage;
+      const size = messageBytes(message);
+      if (mustFlushBeforeAdding(lane, size, limits)) this.#flushLane(topic);
+      lane.batch.push(message);
+      lane.messages += 1;
+      lane.bytes += size;
+      if (lane.lastTicket !== ticket) {
+        lane.lastTicket = ticket;
+        if (!lane.tickets.has(ticket)) {
+          lane.tickets.add(ticket);
+          ticket.outstanding += 1;
+        }
+      }
+      if (isBatchFull(lane, limits)) this.#flushLane(topic);
     }
-    lane.messages.push(message);
-    lane.bytes += size;
-    if (!lane.tickets.has(ticket)) {
-      lane.tickets.add(ticket);
-      ticket.outstanding += 1;
-    }
-    if (isBatchFull({ messages: lane.messages.length, bytes: lane.bytes }, limits)) {
-      this.#flushLane(topic);
-    } else if (lane.timer === undefined) {
+    if (lane.messages > 0 && lane.timer === undefined) {
       lane.timer = setTimeout(() => this.#flushLane(topic), limits.lingerMs);
     }
   }
 
   #flushLane(topic: string): void {
     const lane = this.#lanes.get(topic);
-    if (!lane || lane.messages.length === 0) return;
+    if (!lane || lane.messages === 0) return;
     if (lane.timer !== undefined) clearTimeout(lane.timer);
-    const { messages, bytes, tickets } = lane;
-    lane.messages = [];
+    const { batch: messages, bytes, tickets } = lane;
+    lane.batch = [];
+    lane.messages = 0;
     lane.bytes = 0;
     lane.tickets = new Set();
+    lane.lastTicket = undefined;
     lane.timer = undefined;
     const started = this.#now();
     const sending = this.#send(topic, messages).then(

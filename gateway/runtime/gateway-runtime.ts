@@ -6,7 +6,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import { compileRepoPipeline } from '../pipeline/compile-pipeline.ts';
 import type { CompiledPipeline } from '../pipeline/line-outcome.ts';
 import { BatchingProducer, MESSAGE_OVERHEAD_BYTES } from '../producers/batching-producer.ts';
-import type { EngineFactory } from '../producers/create-engine.ts';
+import type { EngineContext, EngineFactory } from '../producers/create-engine.ts';
 import { type ProducerPlan, planProducers } from './plan-producers.ts';
 import { effectiveLimits, type RepoLimits } from './repo-limits.ts';
 
@@ -62,7 +62,12 @@ export function buildRuntime(
   deps: RuntimeDeps,
   previous?: GatewayRuntime,
 ): RuntimeBuild {
-  const plan = planProducers(previous?.config.producers ?? {}, config.producers);
+  // The request deadline is part of what an engine is built with (librdkafka's message
+  // timeout), so a changed deadline rebuilds the producers like a changed setting does.
+  const plan = planProducers(
+    withDeadline(previous?.config.producers ?? {}, previous?.config.server.requestTimeoutMs),
+    withDeadline(config.producers, config.server.requestTimeoutMs),
+  );
   const producers = new Map<string, BatchingProducer>();
   const created = new Map<string, BatchingProducer>();
   for (const name of plan.reuse) {
@@ -70,7 +75,9 @@ export function buildRuntime(
     if (reused) producers.set(name, reused);
   }
   for (const name of plan.create) {
-    const producer = buildProducer(name, config.producers[name] as ProducerConfig, deps);
+    const producer = buildProducer(name, config.producers[name] as ProducerConfig, deps, {
+      requestTimeoutMs: config.server.requestTimeoutMs,
+    });
     producers.set(name, producer);
     created.set(name, producer);
   }
@@ -105,8 +112,22 @@ export function buildRuntime(
   };
 }
 
-function buildProducer(name: string, config: ProducerConfig, deps: RuntimeDeps): BatchingProducer {
-  const { engine, classifyError } = deps.createEngine(name, config, deps.logger);
+function withDeadline(
+  producers: Readonly<Record<string, ProducerConfig>>,
+  requestTimeoutMs: number | undefined,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(producers).map(([name, config]) => [name, { config, requestTimeoutMs }]),
+  );
+}
+
+function buildProducer(
+  name: string,
+  config: ProducerConfig,
+  deps: RuntimeDeps,
+  context: EngineContext,
+): BatchingProducer {
+  const { engine, classifyError } = deps.createEngine(name, config, deps.logger, context);
   const { metrics } = deps;
   const batch =
     config.type === 'kafka' ? config.batch : { maxMessages: 1000, maxBytes: 1 << 20, lingerMs: 5 };

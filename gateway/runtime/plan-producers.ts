@@ -1,5 +1,3 @@
-import type { ProducerConfig } from '../config/schema.ts';
-
 export interface ProducerPlan {
   /** Same name, same settings: the running producer (and its connections) is kept. */
   readonly reuse: readonly string[];
@@ -11,8 +9,8 @@ export interface ProducerPlan {
 
 /** Pure diff of two producer maps by name and settings. A changed producer is both created and retired. */
 export function planProducers(
-  previous: Readonly<Record<string, ProducerConfig>>,
-  next: Readonly<Record<string, ProducerConfig>>,
+  previous: Readonly<Record<string, unknown>>,
+  next: Readonly<Record<string, unknown>>,
 ): ProducerPlan {
   const reuse: string[] = [];
   const create: string[] = [];

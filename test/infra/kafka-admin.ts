@@ -112,32 +112,36 @@ export async function createTopic(
   options: CreateTopicOptions = {},
 ): Promise<void> {
   await withKafkaAdmin(brokers, async (admin) => {
-    // Not kafkajs's waitForLeaders: it retries only LEADER_NOT_AVAILABLE, and a busy broker
-    // answers the first metadata request for a new topic with UNKNOWN_TOPIC_OR_PARTITION too.
-    await admin.createTopics({
-      waitForLeaders: false,
-      timeout: 30_000,
-      topics: [
-        {
-          topic,
-          numPartitions: partitions,
-          replicationFactor: options.replicationFactor ?? 1,
-          configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
-        },
-      ],
-    });
+    // kafkajs refreshes the new topic's metadata after creating it and retries only
+    // LEADER_NOT_AVAILABLE; a Kafka 4 broker answers UNKNOWN_TOPIC_OR_PARTITION until the
+    // topic reached its metadata cache. That answer means "not yet": the poll below waits.
+    const notYet = (error: unknown) => (error as { type?: unknown }).type === 'UNKNOWN_TOPIC_OR_PARTITION';
+    await admin
+      .createTopics({
+        timeout: 30_000,
+        topics: [
+          {
+            topic,
+            numPartitions: partitions,
+            replicationFactor: options.replicationFactor ?? 1,
+            configEntries: Object.entries(options.configs ?? {}).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      })
+      .catch((error: unknown) => {
+        if (!notYet(error)) throw error;
+      });
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const led = await admin
+      const ready = await admin
         .fetchTopicMetadata({ topics: [topic] })
-        .then(({ topics }) => {
-          const found = topics[0]?.partitions ?? [];
-          return found.length === partitions && found.every((p) => p.leader >= 0);
+        .then((metadata) => {
+          const found = metadata.topics[0]?.partitions ?? [];
+          return found.length >= partitions && found.every((partition) => partition.leader >= 0);
         })
         .catch(() => false);
-      if (led) return;
-      if (Date.now() > deadline)
-        throw new Error(`topic ${topic} has no leader for every partition after 30 s`);
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error(`topic ${topic}: no leader for every partition within 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   });

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { probeKafka } from './kafka-admin.ts';
 import type { KafkaSecurityInfo } from './kafka-security.ts';
+import { type BrokerLogging, brokerLogging, selectKafkaVersion } from './kafka-versions.ts';
 import { killAtExit, ManagedProcess } from './managed-process.ts';
 import {
   ensureDebianTool,
@@ -20,17 +21,18 @@ import { createTestPki } from './test-pki.ts';
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const POM = fileURLToPath(new URL('./kafka-dist/pom.xml', import.meta.url));
 
-/** The Kafka version pinned by kafka-dist/pom.xml, which is the single place it is named. */
+/** The broker version of this run: pinned in kafka-versions.ts, chosen by SLUICE_KAFKA_VERSION. */
 export async function kafkaVersion(): Promise<string> {
-  const pom = await readFile(POM, 'utf8');
-  const match = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom);
-  if (match?.[1] === undefined) throw new Error(`${POM} does not define <kafka.version>`);
-  return match[1].trim();
+  const selected = selectKafkaVersion(process.env);
+  if (!selected.ok) throw new Error(selected.message);
+  return selected.version;
 }
 
 export interface DistributionOptions {
   /** Progress lines (a download can take minutes on a cold machine). */
   log?: (line: string) => void;
+  /** A pinned version other than this run's (provisioning fetches every pinned one). */
+  version?: string;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function ensureKafkaDistribution(options: DistributionOptions = {})
   const log = options.log ?? (() => undefined);
   const pom = await readFile(POM);
   const pomHash = createHash('sha256').update(pom).digest('hex');
-  const version = await kafkaVersion();
+  const version = options.version ?? (await kafkaVersion());
   const cacheDir = join(PROJECT_ROOT, '.cache', 'kafka', version);
   const libsDir = join(cacheDir, 'libs');
   const marker = join(cacheDir, 'complete');
@@ -71,6 +73,8 @@ export async function ensureKafkaDistribution(options: DistributionOptions = {})
         '-Dstyle.color=never',
         // Maven's download cache lives with the project's other caches, not in ~/.m2.
         `-Dmaven.repo.local=${join(PROJECT_ROOT, '.cache', 'm2')}`,
+        `-Dkafka.version=${version}`,
+        `-Dkafka.logging=${brokerLogging(version)}`,
         '-f',
         POM,
         'dependency:copy-dependencies',
@@ -187,6 +191,10 @@ export interface KafkaBrokerHandle {
  */
 export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promise<KafkaBrokerHandle> {
   const libsDir = options.libsDir ?? (await ensureKafkaDistribution());
+  // The jars tell which logging backend (and so which config format) this broker line uses.
+  const logging: BrokerLogging = (await readdir(libsDir)).some((jar) => jar.startsWith('log4j-core-'))
+    ? 'log4j2'
+    : 'reload4j';
   const java = await ensureJava();
   const port = options.port ?? (await freePort());
   let controllerPort = options.controllerPort ?? (await freePort());
@@ -214,6 +222,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const broker = new LocalKafkaBroker({
     java,
     libsDir,
+    logging,
     dir,
     port,
     controllerPort,
@@ -236,7 +245,10 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
         extra: options.properties ?? {},
       }),
     );
-    await writeFile(broker.log4jProperties, log4jProperties(broker.logFile, options.logLevel ?? 'INFO'));
+    await writeFile(
+      broker.log4jProperties,
+      log4jProperties(broker.logFile, options.logLevel ?? 'INFO', logging),
+    );
     await broker.format();
     await broker.start();
     return broker;
@@ -249,6 +261,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 interface BrokerSetup {
   java: string;
   libsDir: string;
+  logging: BrokerLogging;
   dir: string;
   port: number;
   controllerPort: number;
@@ -349,7 +362,9 @@ class LocalKafkaBroker implements KafkaBrokerHandle {
       '-XX:MaxGCPauseMillis=20',
       '-XX:+ExitOnOutOfMemoryError',
       '-Djava.awt.headless=true',
-      `-Dlog4j.configuration=file:${this.log4jProperties}`,
+      this.#setup.logging === 'log4j2'
+        ? `-Dlog4j2.configurationFile=${this.log4jProperties}`
+        : `-Dlog4j.configuration=file:${this.log4jProperties}`,
       '-cp',
       // The JVM expands the `*` itself; no shell is involved.
       join(this.#setup.libsDir, '*'),
@@ -563,7 +578,26 @@ function serverProperties(config: {
     .join('\n')}\n`;
 }
 
-function log4jProperties(logFile: string, level: string): string {
+function log4jProperties(logFile: string, level: string, logging: BrokerLogging): string {
+  if (logging === 'log4j2') {
+    // The same file, pattern and quiet loggers in log4j2's properties format.
+    return [
+      'status = warn',
+      'appender.file.type = File',
+      'appender.file.name = FILE',
+      `appender.file.fileName = ${logFile}`,
+      'appender.file.append = true',
+      'appender.file.layout.type = PatternLayout',
+      'appender.file.layout.pattern = [%d] %p %m (%c)%n',
+      `rootLogger.level = ${level}`,
+      'rootLogger.appenderRef.file.ref = FILE',
+      'logger.stateChange.name = state.change.logger',
+      'logger.stateChange.level = WARN',
+      'logger.request.name = kafka.request.logger',
+      'logger.request.level = WARN',
+      '',
+    ].join('\n');
+  }
   return [
     `log4j.rootLogger=${level}, file`,
     'log4j.appender.file=org.apache.log4j.FileAppender',

@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { ensureHadolint } from './hadolint.ts';
 import { ensureHelm, prometheusOperatorCrdDir } from './helm.ts';
 import { ensureJava, ensureKafkaDistribution, kafkaVersion } from './kafka-broker.ts';
+import { KAFKA_VERSIONS } from './kafka-versions.ts';
 import { ensureKcat } from './kcat.ts';
 import { ensureKubeBinaries, KUBE_COMPONENTS } from './kube-binaries.ts';
+import { bindingLoads } from './librdkafka-binding.ts';
 import { checkPodNetworkSupport } from './pod-network.ts';
 import { ensurePromtool } from './promtool.ts';
 import { ensureOpenssl } from './test-pki.ts';
@@ -30,7 +32,21 @@ async function main(): Promise<void> {
     say(
       `kafka: Apache Kafka ${await kafkaVersion()} ready in ${relative(root, libs)}, java ${java} (${seconds(t)})`,
     );
+    // The compatibility run (SLUICE_KAFKA_VERSION) needs every pinned version's jars.
+    for (const version of new Set(Object.values(KAFKA_VERSIONS))) {
+      const other = await ensureKafkaDistribution({ version, log: (line) => say(`kafka: ${line}`) });
+      say(`kafka: Apache Kafka ${version} ready in ${relative(root, other)}`);
+    }
   }
+  // The librdkafka engine's binding: built by npm install's postinstall; its suites need it.
+  const tb = Date.now();
+  if (!bindingLoads(root, process.execPath)) {
+    throw new Error(
+      '@confluentinc/kafka-javascript does not load (the librdkafka engine and its test suites need it): ' +
+        'run `npm run build:librdkafka` and see its output',
+    );
+  }
+  say(`librdkafka: @confluentinc/kafka-javascript loads (${seconds(tb)})`);
   const t = Date.now();
   const kcat = await ensureKcat();
   say(`kcat: ${kcat} (${seconds(t)})`);

@@ -19,14 +19,16 @@ describe('Dockerfile', () => {
   it.each([
     ['a Node.js 24 slim base', /^ARG NODE_IMAGE=node:24-slim$/m],
     [
-      'two stages, the runtime copying only node_modules from the first',
+      'the runtime copying only node_modules from the dependency stage',
       /COPY --from=deps \/app\/node_modules/,
     ],
+    ['the sources compiled to JavaScript', /^RUN npx tsc -p tsconfig\.build\.json$/m],
+    ['the librdkafka addon built with dynamic linking', /CKJS_LINKING=dynamic .*node-gyp\.js rebuild/],
     ['production dependencies only', /npm install --omit=dev/],
     ['a numeric non-root user', /^USER 10001:10001$/m],
     [
       'Node as PID 1 with no shell between (exec-form entrypoint)',
-      /^ENTRYPOINT \["node", "bin\/sluice\.ts"\]$/m,
+      /^ENTRYPOINT \["node", "bin\/sluice\.js"\]$/m,
     ],
     [
       'the gateway as the default command',

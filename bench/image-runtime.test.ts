@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { gatewayCommandLine, parseImageRuntime } from './image-runtime.ts';
+
+const dockerfile = (body: string) => `FROM node:24-slim AS deps\nENV NODE_OPTIONS=--wrong\n${body}`;
+
+describe('parseImageRuntime', () => {
+  it.each([
+    [
+      'plain ENV',
+      'FROM x\nENV NODE_OPTIONS=--max-semi-space-size=8\nENTRYPOINT ["node", "a.ts"]\nCMD ["gateway"]',
+      '--max-semi-space-size=8',
+    ],
+    [
+      'continued ENV with quotes',
+      'FROM x\nENV A=1 \\\n    NODE_OPTIONS="--x=1 --y=2"\nENTRYPOINT ["node", "a.ts"]\nCMD ["gateway"]',
+      '--x=1 --y=2',
+    ],
+    ['no NODE_OPTIONS in the final stage', 'FROM x\nENTRYPOINT ["node", "a.ts"]\nCMD ["gateway"]', ''],
+  ])('%s', (_name, body, nodeOptions) => {
+    const parsed = parseImageRuntime(dockerfile(body));
+    expect(parsed).toMatchObject({ ok: true, runtime: { nodeOptions, entrypoint: ['node', 'a.ts'] } });
+  });
+
+  it.each([
+    ['no ENTRYPOINT', 'FROM x\nCMD ["gateway"]', /ENTRYPOINT/],
+    ['shell-form CMD', 'FROM x\nENTRYPOINT ["node", "a.ts"]\nCMD gateway', /CMD/],
+  ])('refuses %s', (_name, body, message) => {
+    const parsed = parseImageRuntime(dockerfile(body));
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toMatch(message);
+  });
+
+  it("reads the project's Dockerfile: the gateway subcommand under the image's NODE_OPTIONS", () => {
+    const parsed = parseImageRuntime(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'));
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(parsed.runtime.nodeOptions).toMatch(/--max-semi-space-size=\d+/);
+    expect(gatewayCommandLine(parsed.runtime, '/tmp/g.yaml')).toEqual([
+      'bin/sluice.js',
+      'gateway',
+      '--config',
+      '/tmp/g.yaml',
+    ]);
+  });
+});
