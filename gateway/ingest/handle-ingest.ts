@@ -7,7 +7,7 @@ import {
 } from '../http/error-catalogue.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { LineContext, LineOutcome } from '../pipeline/line-outcome.ts';
-import { DeliveryError, type SubmitResult, type TopicMessages } from '../producers/batching-producer.ts';
+import { DeliveryError, type SubmitResult } from '../producers/batching-producer.ts';
 import type { GatewayRuntime, RepoRuntime } from '../runtime/gateway-runtime.ts';
 import { collectMessages } from './collect-messages.ts';
 import { decodeBody, parseContentEncoding } from './decode-body.ts';
