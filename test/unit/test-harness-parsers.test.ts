@@ -12,7 +12,7 @@ describe('imageProcessOf (the kubelet stand-in runs what the Dockerfile states)'
     const image = imageProcessOf(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'));
     expect(image.argv).toEqual([
       'node',
-      'bin/sluice.ts',
+      'bin/sluice.js',
       'gateway',
       '--config',
       '/etc/sluice/config/gateway.yaml',
