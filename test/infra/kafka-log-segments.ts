@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureJava, ensureKafkaDistribution } from './kafka-broker.ts';
+import { ensureJava, ensureKafkaDistribution, kafkaVersion } from './kafka-broker.ts';
 import type { KafkaControlInfo } from './kafka-control.ts';
 import { runCommand, tail } from './system-tools.ts';
 
@@ -49,7 +49,10 @@ export async function storedBatches(
       '-Xmx128m',
       '-cp',
       join(libs, '*'),
-      'kafka.tools.DumpLogSegments',
+      // Kafka 4 moved the tool from the Scala core (kafka.tools) into kafka-tools.
+      (await kafkaVersion()).startsWith('3.')
+        ? 'kafka.tools.DumpLogSegments'
+        : 'org.apache.kafka.tools.DumpLogSegments',
       '--files',
       segments.map((name) => join(dir, name)).join(','),
     ],
