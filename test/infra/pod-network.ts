@@ -80,7 +80,7 @@ export function markedPid(name: string): number | undefined {
 }
 
 /** Deletes namespaces and bridges left by runs whose process is gone. */
-export async function sweepPodNetworkLeftovers(): Promise<string[]> {
+async function sweepPodNetworkLeftovers(): Promise<string[]> {
   const swept: string[] = [];
   const namespaces = (await ip(['netns', 'list']))
     .split('\n')
@@ -138,7 +138,7 @@ export async function checkPodNetworkSupport(): Promise<string> {
 }
 
 /** The /16 ranges the run may take, first free one wins: 10.244 (Kubernetes' usual) to 10.254. */
-export function candidatePrefixes(): string[] {
+function candidatePrefixes(): string[] {
   return Array.from({ length: 11 }, (_, i) => `10.${244 + i}`);
 }
 

@@ -15,7 +15,7 @@ import { freePort, sleep } from './system-tools.ts';
 // makes later runs read one small file.
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const TRAEFIK_DIST_DIR = fileURLToPath(new URL('./traefik-dist', import.meta.url));
+const TRAEFIK_DIST_DIR = fileURLToPath(new URL('./traefik-dist', import.meta.url));
 export const TRAEFIK_DIST_GO_MOD = join(TRAEFIK_DIST_DIR, 'go.mod');
 export const TRAEFIK_MODULE = 'github.com/traefik/traefik/v3';
 const TRAEFIK_PACKAGE = `${TRAEFIK_MODULE}/cmd/traefik`;

@@ -16,10 +16,10 @@ import { TRAEFIK_DIST_GO_MOD } from './traefik.ts';
 //     ApisixRoute and ApisixUpstream kinds the operator writes), at APISIX_INGRESS_VERSION.
 // SLUICE_UPSTREAM_CRDS names another folder to install instead (all of its manifests).
 
-export const GATEWAY_API_MODULE = 'sigs.k8s.io/gateway-api';
-export const APISIX_INGRESS_MODULE = 'github.com/apache/apisix-ingress-controller';
+const GATEWAY_API_MODULE = 'sigs.k8s.io/gateway-api';
+const APISIX_INGRESS_MODULE = 'github.com/apache/apisix-ingress-controller';
 /** The pinned apisix-ingress-controller release whose CRDs the ApisixRoutes are checked against. */
-export const APISIX_INGRESS_VERSION = 'v1.8.4';
+const APISIX_INGRESS_VERSION = 'v1.8.4';
 const APISIX_CRD_FILES = ['ApisixRoute.yaml', 'ApisixUpstream.yaml'] as const;
 const GATEWAY_API_CRD_DIR = 'config/crd/standard';
 
@@ -35,7 +35,7 @@ export const REQUIRED_UPSTREAM_CRDS = [
 ] as const;
 
 /** The Gateway API release the tests install: the one traefik-dist's Traefik requires. */
-export async function gatewayApiVersion(): Promise<string> {
+async function gatewayApiVersion(): Promise<string> {
   return requiredVersion(await readFile(TRAEFIK_DIST_GO_MOD, 'utf8'), GATEWAY_API_MODULE);
 }
 
