@@ -6,9 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type GatewayProcess, startGatewayProcess } from '../../bench/gateway-process.ts';
 import { ANNOTATIONS } from '../../operator/api/constants.ts';
 import { DEPLOYMENTS } from '../../operator/controller/fleet-resources.ts';
-import { startOperator } from '../../operator/controller/operator-controller.ts';
+import type { startOperator } from '../../operator/controller/operator-controller.ts';
 import { CONFIG_MAPS } from '../../operator/controller/resources.ts';
-import { createEventRecorder } from '../../operator/kube/event-recorder.ts';
 import {
   createKubeClient,
   type KubeClient,
@@ -23,6 +22,7 @@ import { installUpstreamCrds } from '../kube/upstream-crds.ts';
 import { writeConfigMapVolume } from '../support/atomic-writer.ts';
 import { installChartIdentity } from '../support/chart-identity.ts';
 import { eventually as eventuallyWithin } from '../support/eventually.ts';
+import { startInProcessOperator } from '../support/in-process-operator.ts';
 import { postLines } from '../support/start-test-gateway.ts';
 
 // Deployments and pods take longer to settle than the operator's own objects.
@@ -42,7 +42,6 @@ const brokers = inject('kafkaBrokers');
 const topic = uniqueTopicName('orders');
 const plainTopic = uniqueTopicName('plain');
 const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
-const resources = { requests: { cpu: '100m', memory: '128Mi' } };
 
 /**
  * Keeps `dir` in step with a ConfigMap as the kubelet does: every change of its data becomes
@@ -117,22 +116,12 @@ describe('canary data path: operator ConfigMaps → gateway processes per track 
         'rbac.aggregateToDefaultRoles=false',
       ],
     });
-    const operatorClient = createKubeClient(loadKubeConfig(identity.kubeconfig));
-    operator = startOperator({
-      client: operatorClient,
+    operator = await startInProcessOperator({
+      kubeconfig: identity.kubeconfig,
+      namespace: ns,
       logger,
-      events: createEventRecorder(operatorClient, logger),
-      namespaces: [ns],
-      fleet: {
-        settings: {
-          stable: { image: 'sluice/gateway:0.1.0', replicas: 2, resources },
-          canary: { image: 'sluice/gateway:0.1.0', replicas: 1, resources },
-          canaryGraceSeconds: 60,
-        },
-        routes: { provider: 'apisix', hosts: [], priorities: { exact: 100, prefix: 0 }, parentRefs: [] },
-      },
+      routes: { provider: 'apisix', hosts: [], priorities: { exact: 100, prefix: 0 }, parentRefs: [] },
     });
-    await operator.leading;
   });
   afterAll(async () => {
     await Promise.all(Object.values(gateways).map((gateway) => gateway?.stop(10_000)));

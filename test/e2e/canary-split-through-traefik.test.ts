@@ -6,9 +6,8 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ANNOTATIONS } from '../../operator/api/constants.ts';
 import { HTTP_ROUTES } from '../../operator/controller/fleet-resources.ts';
-import { startOperator } from '../../operator/controller/operator-controller.ts';
+import type { startOperator } from '../../operator/controller/operator-controller.ts';
 import { CONFIG_MAPS, LOG_REPOS } from '../../operator/controller/resources.ts';
-import { createEventRecorder } from '../../operator/kube/event-recorder.ts';
 import { createKubeClient, type KubeClient, loadKubeConfig } from '../../operator/kube/kube-client.ts';
 import { goModDownload } from '../infra/go-modules.ts';
 import { createTopic, uniqueTopicName } from '../infra/kafka-admin.ts';
@@ -35,6 +34,7 @@ import {
 } from '../infra/traefik.ts';
 import { installUpstreamCrds } from '../kube/upstream-crds.ts';
 import { eventually as eventuallyWithin } from '../support/eventually.ts';
+import { startInProcessOperator } from '../support/in-process-operator.ts';
 
 // The per-repo canary split on real traffic, through a real Gateway API proxy. Parts, all
 // real but one: an apiserver of this file's own with the real kube-controller-manager
@@ -64,7 +64,6 @@ const WINDOW = 200;
 const TOLERANCE = 2;
 const SENDERS = { access: 3, errors: 1 } as const;
 const LINES_PER_REQUEST = 5;
-const resources = { requests: { cpu: '100m', memory: '128Mi' } };
 
 const eventually = <T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 60_000) =>
   eventuallyWithin(probe, accept, timeoutMs, 200);
@@ -141,30 +140,23 @@ spec:
     );
     await createTopic(brokers, accessTopic, 1);
     await createTopic(brokers, errorsTopic, 1);
-    const operatorClient = createKubeClient(loadKubeConfig(apiserver.kubeconfig));
-    operator = startOperator({
-      client: operatorClient,
+    operator = await startInProcessOperator({
+      kubeconfig: apiserver.kubeconfig,
+      namespace: ns,
       logger,
-      events: createEventRecorder(operatorClient, logger),
-      namespaces: [ns],
       fleet: {
-        settings: {
-          stable: { image: 'sluice/gateway:0.1.0', replicas: 2, resources },
-          canary: { image: 'sluice/gateway:0.1.0', replicas: 1, resources },
-          canaryGraceSeconds: 300,
-          // Traefik reaches the pods from the bridge's host address: the gateways take the
-          // sender's address from its X-Forwarded-For, and from nobody else.
-          trustedProxies: [`${network.hostAddress}/32`],
-        },
-        routes: {
-          provider: 'gateway-api',
-          hosts: [],
-          priorities: { exact: 100, prefix: 0 },
-          parentRefs: [{ name: 'edge' }],
-        },
+        canaryGraceSeconds: 300,
+        // Traefik reaches the pods from the bridge's host address: the gateways take the
+        // sender's address from its X-Forwarded-For, and from nobody else.
+        trustedProxies: [`${network.hostAddress}/32`],
+      },
+      routes: {
+        provider: 'gateway-api',
+        hosts: [],
+        priorities: { exact: 100, prefix: 0 },
+        parentRefs: [{ name: 'edge' }],
       },
     });
-    await operator.leading;
     await kubectl(
       ['apply', '-f', '-'],
       `apiVersion: sluice.dev/v1alpha1
