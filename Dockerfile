@@ -36,6 +36,7 @@ RUN npm install --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY cli ./cli
+COPY kernel ./kernel
 COPY gateway ./gateway
 COPY operator ./operator
 RUN npx tsc -p tsconfig.build.json
@@ -61,6 +62,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY --from=build /app/dist/bin ./bin
 COPY --from=build /app/dist/cli ./cli
+COPY --from=build /app/dist/kernel ./kernel
 COPY --from=build /app/dist/gateway ./gateway
 COPY --from=build /app/dist/operator ./operator
 USER 10001:10001

@@ -12,6 +12,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: [
+            'kernel/**/*.test.ts',
             'gateway/**/*.test.ts',
             'cli/**/*.test.ts',
             'operator/**/*.test.ts',

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { KafkaProducerSchema } from '../gateway/config/schema.ts';
+import { KafkaProducerSchema } from '../kernel/config-schema.ts';
 import { MATRIX_KINDS, type MatrixKind } from './bench-matrix.ts';
 
 export type BenchEngine = (typeof KafkaProducerSchema.properties.engine.anyOf)[number]['const'];

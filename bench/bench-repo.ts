@@ -1,6 +1,6 @@
-import { BatchSchema, ServerSchema } from '../gateway/config/schema.ts';
-import { withDefaults } from '../gateway/config/schema-walk.ts';
 import type { CompiledPipeline, LineContext } from '../gateway/pipeline/line-outcome.ts';
+import { BatchSchema, ServerSchema } from '../kernel/config-schema.ts';
+import { withDefaults } from '../kernel/schema-walk.ts';
 import { pipelineOf } from '../test/support/pipeline-kit.ts';
 import { type MatrixPipeline, typicalPipeline } from './bench-matrix.ts';
 import type { RequestBody } from './load-generator.ts';

@@ -15,8 +15,8 @@ import pino from 'pino';
 import { Pool } from 'undici';
 import { stringify } from 'yaml';
 import { parseConfigText } from '../gateway/config/parse-config.ts';
-import type { KafkaProducerConfig } from '../gateway/config/schema.ts';
 import { createEngine } from '../gateway/producers/create-engine.ts';
+import type { KafkaProducerConfig } from '../kernel/config-schema.ts';
 import {
   createTopic,
   deleteTopic,

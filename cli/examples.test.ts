@@ -8,9 +8,9 @@ import { parse } from 'yaml';
 import { runPipelineCommand } from '../gateway/cli/pipeline-command.ts';
 import { loadConfigFile } from '../gateway/config/load-config-file.ts';
 import { parseConfigText } from '../gateway/config/parse-config.ts';
+import { captureIo } from '../test/support/capture-io.ts';
 import { type ExampleFile, exampleFiles, REPO_ROOT } from '../test/support/example-files.ts';
 import { runRenderCommand } from './render-command.ts';
-import { captureIo } from './test-io.ts';
 import { checkFiles, runValidateCommand } from './validate-command.ts';
 
 // Everything under examples/ is a promise to users: the Sluice objects validate and render

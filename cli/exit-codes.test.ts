@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../test/support/capture-io.ts';
 import { runSluice } from './sluice-command.ts';
-import { captureIo } from './test-io.ts';
 
 // Every exit status each command's usage text states, produced by a command line that
 // should produce it, and no status the usage does not state. Runs in-process, no cluster:

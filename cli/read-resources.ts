@@ -1,6 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { parseAllDocuments } from 'yaml';
-import { withDefaults } from '../gateway/config/schema-walk.ts';
+import { withDefaults } from '../kernel/schema-walk.ts';
 import { API_VERSION, GROUP, KAFKA_PRODUCER, LOG_REPO } from '../operator/api/constants.ts';
 import { type KafkaProducerSpec, KafkaProducerSpecSchema } from '../operator/api/kafka-producer-spec.ts';
 import { type LogRepoSpec, LogRepoSpecSchema } from '../operator/api/log-repo-spec.ts';

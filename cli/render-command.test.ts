@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { captureIo } from '../test/support/capture-io.ts';
 import { runRenderCommand } from './render-command.ts';
-import { captureIo } from './test-io.ts';
 
 const QUICKSTART = [
   'examples/quickstart/kafka-producer.yaml',

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
-import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
+import type { CommandIo } from '../kernel/command-io.ts';
+import { parseCommandLine } from '../kernel/parse-command-line.ts';
 import { operatorConfig } from '../operator/operator-config.ts';
 import { fleetRenderOptions } from '../operator/render/render-gateway-config.ts';
 import { formatIssue } from './read-resources.ts';

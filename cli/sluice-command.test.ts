@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { captureIo } from '../test/support/capture-io.ts';
 import { runSluice } from './sluice-command.ts';
-import { captureIo } from './test-io.ts';
 
 const sluice = async (...argv: string[]) => {
   const io = captureIo();

@@ -1,4 +1,4 @@
-import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
+import type { CommandIo } from '../kernel/command-io.ts';
 
 export type { CommandIo };
 

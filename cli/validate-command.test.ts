@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../test/support/capture-io.ts';
 import { checkDocuments } from './read-resources.ts';
-import { captureIo } from './test-io.ts';
 import { runValidateCommand } from './validate-command.ts';
 
 const QUICKSTART = [

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
-import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
+import type { CommandIo } from '../kernel/command-io.ts';
+import { parseCommandLine } from '../kernel/parse-command-line.ts';
 import type { RenderOptions } from '../operator/render/render-gateway-config.ts';
 import { readManifestSources } from './manifest-sources.ts';
 import { byNamespace, checkSources, type DocumentIssue, formatIssue } from './read-resources.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { captureIo } from '../test/support/capture-io.ts';
 import { corpusCases } from '../test/support/validate-corpus.ts';
 import { checkSources } from './read-resources.ts';
-import { captureIo } from './test-io.ts';
 import { runValidateCommand } from './validate-command.ts';
 
 // The corpus whose verdicts test/kube/validate-parity.test.ts holds equal to the real

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseCommandLine } from './cli/parse-command-line.ts';
-import type { CommandIo } from './cli/pipeline-command.ts';
+import type { CommandIo } from '../kernel/command-io.ts';
+import { parseCommandLine } from '../kernel/parse-command-line.ts';
 import { followPrimary, isClusterWorker, runClusterPrimary } from './cluster/run-cluster.ts';
 import { parseWorkerCount } from './cluster/worker-policy.ts';
 import { createLogger } from './observability/logger.ts';

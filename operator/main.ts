@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { parseCommandLine } from '../gateway/cli/parse-command-line.ts';
+import { parseCommandLine } from '../kernel/parse-command-line.ts';
 import { configuredOperatorOptions } from './configured-operator.ts';
 import { startOperator } from './controller/operator-controller.ts';
 import { routeApiServed } from './controller/route-api.ts';

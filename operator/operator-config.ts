@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ServerSchema } from '../gateway/config/schema.ts';
-import type { SchemaIssue } from '../gateway/config/schema-walk.ts';
-import { compileTrustedProxies } from '../gateway/http/client-address.ts';
+import { ServerSchema } from '../kernel/config-schema.ts';
+import type { SchemaIssue } from '../kernel/schema-walk.ts';
+import { compileTrustedProxies } from '../kernel/trusted-proxies.ts';
 import { DNS_LABEL_PATTERN } from './api/dns-label.ts';
 import { type Validated, validateWith } from './validate-with.ts';
 

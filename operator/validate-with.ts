@@ -1,5 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { type SchemaIssue, schemaIssues } from '../gateway/config/schema-walk.ts';
+import { type SchemaIssue, schemaIssues } from '../kernel/schema-walk.ts';
 
 export type Validated<T extends TSchema> =
   | { readonly ok: true; readonly value: Static<T> }

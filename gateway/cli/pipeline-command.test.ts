@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureIo } from '../../cli/test-io.ts';
+import { captureIo } from '../../test/support/capture-io.ts';
 import { runPipelineCommand } from './pipeline-command.ts';
 
 const CONFIG = `

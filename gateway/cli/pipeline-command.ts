@@ -1,17 +1,11 @@
 import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import type { CommandIo } from '../../kernel/command-io.ts';
+import { parseCommandLine } from '../../kernel/parse-command-line.ts';
 import { formatIssues, loadConfigFile } from '../config/load-config-file.ts';
 import { IngestTally } from '../ingest/ingest-tally.ts';
 import { compileRepo } from '../pipeline/compile-pipeline.ts';
 import type { CompiledPipeline, LineContext, LineOutcome } from '../pipeline/line-outcome.ts';
-import { parseCommandLine } from './parse-command-line.ts';
-
-export interface CommandIo {
-  readonly stdin: Readable;
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-}
 
 const PIPELINE_USAGE = `usage: sluice pipeline --config FILE --repo NAME [options] < lines.jsonl
 

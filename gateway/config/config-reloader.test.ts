@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayConfig } from '../../kernel/config-schema.ts';
 import { createGatewayMetrics } from '../observability/metrics.ts';
 import { ConfigReloader, shouldReload } from './config-reloader.ts';
 import { hashText } from './parse-config.ts';
-import type { GatewayConfig } from './schema.ts';
 
 describe('shouldReload', () => {
   it.each([

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import type { GatewayConfig } from '../../kernel/config-schema.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { hashText, parseConfigText } from './parse-config.ts';
-import type { GatewayConfig } from './schema.ts';
 
 export type ReloadResult = 'applied' | 'unchanged' | 'invalid' | 'error';
 

@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { parse as parseYaml } from 'yaml';
-import { compileTrustedProxies } from '../http/client-address.ts';
+import {
+  type GatewayConfig,
+  GatewayConfigSchema,
+  type RepoLimitsConfig,
+} from '../../kernel/config-schema.ts';
+import { schemaIssues, withDefaults } from '../../kernel/schema-walk.ts';
+import { compileTrustedProxies } from '../../kernel/trusted-proxies.ts';
 import { pipelineIssues } from '../pipeline/compile-pipeline.ts';
-import { type GatewayConfig, GatewayConfigSchema, type RepoLimitsConfig } from './schema.ts';
-import { schemaIssues, withDefaults } from './schema-walk.ts';
 
 export interface ConfigIssue {
   /** JSON-pointer-like path of the offending field, e.g. `/repos/access/mode`. */

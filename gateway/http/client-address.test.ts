@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clientAddressOf, compileTrustedProxies, forwardedFor, hopAddress } from './client-address.ts';
+import { compileTrustedProxies } from '../../kernel/trusted-proxies.ts';
+import { clientAddressOf, forwardedFor, hopAddress } from './client-address.ts';
 
 const proxiesOf = (entries: string[]) => {
   const result = compileTrustedProxies(entries);

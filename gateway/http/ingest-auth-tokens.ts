@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config/schema.ts';
+import type { GatewayConfig } from '../../kernel/config-schema.ts';
 import { WatchedFiles } from '../config/watched-files.ts';
 import {
   buildAuthTable,

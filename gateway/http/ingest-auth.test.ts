@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { GatewayConfig } from '../config/schema.ts';
+import type { GatewayConfig } from '../../kernel/config-schema.ts';
 import {
   buildAuthTable,
   decideIngestAuth,

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { GatewayConfig } from '../config/schema.ts';
+import type { GatewayConfig } from '../../kernel/config-schema.ts';
 
 // Per-repo bearer-token authentication of ingest requests. The decision is a pure
 // function over a table built from the config and the token files' contents; the edge

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 import type { Logger } from 'pino';
-import type { ListenerTlsConfig } from '../config/schema.ts';
+import type { ListenerTlsConfig } from '../../kernel/config-schema.ts';
 import { WatchedFiles } from '../config/watched-files.ts';
 
 export interface ListenerCertificate {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config/schema.ts';
+import type { GatewayConfig } from '../../kernel/config-schema.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.ts';
 import type { BatchingProducer } from '../producers/batching-producer.ts';
 import { createEngine as defaultEngineFactory, type EngineFactory } from '../producers/create-engine.ts';

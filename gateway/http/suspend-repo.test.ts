@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayConfig } from '../../kernel/config-schema.ts';
 import { validateConfig } from '../config/parse-config.ts';
-import type { GatewayConfig } from '../config/schema.ts';
 import { type GatewayServer, startGateway } from './server.ts';
 
 // Suspending and resuming a repo on a real listening gateway, through config swaps (what a

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayConfig } from '../../kernel/config-schema.ts';
 import { validateConfig } from '../config/parse-config.ts';
-import type { GatewayConfig } from '../config/schema.ts';
 import { type GatewayServer, startGateway } from './server.ts';
 
 // Real sockets: the gateway listens on 127.0.0.1 and the client binds its end to another

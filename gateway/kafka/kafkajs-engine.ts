@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { KafkaConfig, Producer, ProducerConfig, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
-import type { KafkaProducerConfig } from '../config/schema.ts';
+import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import type { EngineErrorKind, ProducerEngine } from '../producers/producer-engine.ts';
 import { registerKafkajsCodecs, toKafkajsCompression } from './codecs/register-codecs.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KafkaProducerConfig } from '../config/schema.ts';
+import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import {
   classifyLibrdkafkaError,
   LIBRDKAFKA_PACKAGE,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import type { KafkaProducerConfig } from '../config/schema.ts';
+import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import { MESSAGE_OVERHEAD_BYTES } from '../producers/batching-producer.ts';
 import type { EngineErrorKind, OutboundMessage, ProducerEngine } from '../producers/producer-engine.ts';
 

@@ -9,7 +9,7 @@ import {
 } from '@platformatic/kafka';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KafkaProducerConfig } from '../config/schema.ts';
+import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import type { OutboundMessage } from '../producers/producer-engine.ts';
 import { keyHash } from './java-partitioner.ts';
 import {

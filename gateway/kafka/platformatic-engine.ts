@@ -9,7 +9,7 @@ import {
   TimeoutError,
 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import type { KafkaProducerConfig } from '../config/schema.ts';
+import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import type { EngineErrorKind, OutboundMessage, ProducerEngine } from '../producers/producer-engine.ts';
 import { keyHash } from './java-partitioner.ts';
 

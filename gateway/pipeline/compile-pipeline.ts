@@ -1,6 +1,6 @@
-import type { ConstraintConfig } from '../config/pipeline-schema.ts';
-import type { RepoConfig } from '../config/schema.ts';
-import type { SchemaIssue } from '../config/schema-walk.ts';
+import type { RepoConfig } from '../../kernel/config-schema.ts';
+import type { ConstraintConfig } from '../../kernel/pipeline-schema.ts';
+import type { SchemaIssue } from '../../kernel/schema-walk.ts';
 import { type CompileScope, fieldAt } from './compile-scope.ts';
 import { compileCondition } from './constraint/compile-condition.ts';
 import { compileDecoder } from './decode-line.ts';

@@ -1,4 +1,4 @@
-import type { SchemaIssue } from '../config/schema-walk.ts';
+import type { SchemaIssue } from '../../kernel/schema-walk.ts';
 import {
   compileGetter,
   compileWriter,

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { DecoderConfig } from '../config/pipeline-schema.ts';
+import type { DecoderConfig } from '../../kernel/pipeline-schema.ts';
 import { type CompileScope, fieldAt } from './compile-scope.ts';
 import { compileWriter, type JsonRecord } from './field-path.ts';
 import { type InvalidOutcome, invalidOutcome } from './line-outcome.ts';

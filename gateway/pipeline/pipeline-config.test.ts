@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RepoSchema } from '../../kernel/config-schema.ts';
 import { parseConfigText, validateConfig } from '../config/parse-config.ts';
-import { RepoSchema } from '../config/schema.ts';
 
 // The pipeline vocabulary as part of the gateway config: defaults, schema
 // errors with paths and expected values, and the compile-time checks.

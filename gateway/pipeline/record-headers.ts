@@ -1,4 +1,4 @@
-import type { RepoHeadersConfig } from '../config/schema.ts';
+import type { RepoHeadersConfig } from '../../kernel/config-schema.ts';
 import { addIssue, type CompileScope, fieldAt } from './compile-scope.ts';
 import { parseTraceParent } from './executers/trace-context.ts';
 import { compileGetter, type JsonRecord, textOf } from './field-path.ts';

@@ -1,4 +1,4 @@
-import type { BatchConfig } from '../config/schema.ts';
+import type { BatchConfig } from '../../kernel/config-schema.ts';
 
 // Pure batching decisions. A batch is flushed when it is full by count or bytes;
 // otherwise it waits at most `lingerMs` from its first message, so a size

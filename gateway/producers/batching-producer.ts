@@ -1,4 +1,4 @@
-import type { BatchConfig } from '../config/schema.ts';
+import type { BatchConfig } from '../../kernel/config-schema.ts';
 import { admitPending, isBatchFull, mustFlushBeforeAdding } from './batch-policy.ts';
 import type { EngineErrorKind, OutboundMessage, ProducerEngine } from './producer-engine.ts';
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import type { KafkaProducerConfig, ProducerConfig } from '../config/schema.ts';
+import type { KafkaProducerConfig, ProducerConfig } from '../../kernel/config-schema.ts';
 import type { EngineErrorKind, ProducerEngine } from './producer-engine.ts';
 import { createStreamSinkEngine } from './stream-sink-engine.ts';
 

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { GatewayConfig, ProducerConfig, RepoConfig } from '../config/schema.ts';
-import { compileTrustedProxies, type TrustedProxies } from '../http/client-address.ts';
+import type { GatewayConfig, ProducerConfig, RepoConfig } from '../../kernel/config-schema.ts';
+import { compileTrustedProxies, type TrustedProxies } from '../../kernel/trusted-proxies.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { compileRepoPipeline } from '../pipeline/compile-pipeline.ts';
 import type { CompiledPipeline } from '../pipeline/line-outcome.ts';

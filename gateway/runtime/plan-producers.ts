@@ -1,3 +1,5 @@
+import { canonicalJson } from '../../kernel/canonical-json.ts';
+
 export interface ProducerPlan {
   /** Same name, same settings: the running producer (and its connections) is kept. */
   readonly reuse: readonly string[];
@@ -24,13 +26,4 @@ export function planProducers(
     if (!reuse.includes(name)) retire.push(name);
   }
   return { reuse: reuse.sort(), create: create.sort(), retire: retire.sort() };
-}
-
-/** JSON with object keys sorted, so key order in YAML never counts as a change. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ServerConfig } from '../../kernel/config-schema.ts';
 import { validateConfig } from '../config/parse-config.ts';
-import type { ServerConfig } from '../config/schema.ts';
 import { effectiveLimits } from './repo-limits.ts';
 
 const server = {

@@ -1,4 +1,4 @@
-import type { RepoLimitsConfig, ServerConfig } from '../config/schema.ts';
+import type { RepoLimitsConfig, ServerConfig } from '../../kernel/config-schema.ts';
 
 /** The request limits one repo enforces: its own where it has them, else the server's. */
 export type RepoLimits = Required<RepoLimitsConfig>;

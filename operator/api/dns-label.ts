@@ -1,4 +1,4 @@
-import { NameSchema } from '../../gateway/config/schema.ts';
+import { NameSchema } from '../../kernel/config-schema.ts';
 
 /** The DNS-1123 label pattern (the gateway's NameSchema): Kubernetes names, repo and producer names. */
 export const DNS_LABEL_PATTERN = NameSchema.pattern as string;

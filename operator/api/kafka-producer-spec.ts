@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { KafkaProducerSchema, SaslSchema, TlsSchema } from '../../gateway/config/schema.ts';
+import { KafkaProducerSchema, SaslSchema, TlsSchema } from '../../kernel/config-schema.ts';
 
 // The KafkaProducer resource: the gateway's Kafka producer settings (taken from
 // the gateway schema itself, so the two cannot drift), with credentials as

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { ConstraintSchema, described, ExecutersSchema } from '../../gateway/config/pipeline-schema.ts';
-import { RepoSchema, TopicSchema } from '../../gateway/config/schema.ts';
+import { RepoSchema, TopicSchema } from '../../kernel/config-schema.ts';
+import { ConstraintSchema, described, ExecutersSchema } from '../../kernel/pipeline-schema.ts';
 import { DNS_LABEL_PATTERN } from './dns-label.ts';
 
 // The LogRepo resource: one log stream, served at POST /log/repo/{metadata.name}.

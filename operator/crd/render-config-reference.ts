@@ -1,15 +1,15 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import {
+  GatewayConfigSchema,
+  KafkaProducerSchema,
+  StreamSinkProducerSchema,
+} from '../../kernel/config-schema.ts';
+import {
   ConstraintSchema,
   DecoderSchema,
   ExecuterSchema,
   OnExecuterErrorSchema,
-} from '../../gateway/config/pipeline-schema.ts';
-import {
-  GatewayConfigSchema,
-  KafkaProducerSchema,
-  StreamSinkProducerSchema,
-} from '../../gateway/config/schema.ts';
+} from '../../kernel/pipeline-schema.ts';
 import {
   code,
   discriminants,
@@ -17,7 +17,7 @@ import {
   prose,
   type ReferenceOptions,
   referenceRows,
-} from '../../gateway/config/schema-reference-rows.ts';
+} from '../../kernel/schema-reference-rows.ts';
 import { API_VERSION, CATEGORY, KAFKA_PRODUCER, LOG_REPO } from '../api/constants.ts';
 import { KafkaProducerSpecSchema } from '../api/kafka-producer-spec.ts';
 import { LogRepoSpecSchema, LogRepoStatusSchema, ResourceStatusSchema } from '../api/log-repo-spec.ts';
@@ -29,7 +29,7 @@ import { customResourceDefinitions } from './custom-resource-definitions.ts';
 
 export const CONFIG_REFERENCE_PATH = 'docs/configuration-reference.md';
 
-const HEADER = `<!-- Generated from gateway/config/schema.ts, gateway/config/pipeline-schema.ts and operator/api/*.ts
+const HEADER = `<!-- Generated from kernel/config-schema.ts, kernel/pipeline-schema.ts and operator/api/*.ts
      by \`npm run generate:docs\`. Do not edit: change the schemas and regenerate; a test fails when this file drifts. -->`;
 
 /** A condition schema: the leaf operators are there (at every nesting level). */

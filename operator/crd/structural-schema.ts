@@ -1,6 +1,6 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
-import { CRD_OPAQUE } from '../../gateway/config/pipeline-schema.ts';
-import { literalValues, scalarTypes } from '../../gateway/config/schema-walk.ts';
+import { CRD_OPAQUE } from '../../kernel/pipeline-schema.ts';
+import { literalValues, scalarTypes } from '../../kernel/schema-walk.ts';
 
 /**
  * Converts the project's TypeBox schemas into Kubernetes *structural*

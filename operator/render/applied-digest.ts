@@ -1,12 +1,6 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../gateway/runtime/plan-producers.ts';
+import { digestOf } from '../../kernel/canonical-json.ts';
 import { ANNOTATIONS } from '../api/constants.ts';
 import type { KubeObject } from '../kube/kube-client.ts';
-
-/** A short, stable digest of any JSON value (key order does not matter). */
-export function digestOf(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
-}
 
 /**
  * Stamps a desired object with the digest of itself (`sluice.dev/applied-digest`). The

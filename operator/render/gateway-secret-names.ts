@@ -1,7 +1,7 @@
+import { digestOf } from '../../kernel/canonical-json.ts';
 import { isDnsLabel } from '../api/dns-label.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
-import { digestOf } from './applied-digest.ts';
 import type { SpecObject } from './render-gateway-config.ts';
 
 /**

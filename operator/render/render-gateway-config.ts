@@ -1,5 +1,5 @@
 import { type ConfigIssue, validateConfig } from '../../gateway/config/parse-config.ts';
-import { canonicalJson } from '../../gateway/runtime/plan-producers.ts';
+import { canonicalJson, digestOf } from '../../kernel/canonical-json.ts';
 import {
   CONFIG_MAP_MAX_BYTES,
   CONFIG_MAP_SAFETY_BYTES,
@@ -12,7 +12,6 @@ import { isDnsLabel } from '../api/dns-label.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { FleetSettings } from '../operator-config.ts';
-import { digestOf } from './applied-digest.ts';
 
 /** The parts of a custom resource the renderer reads. */
 export interface SpecObject<Spec> {

@@ -1,3 +1,4 @@
+import { digestOf } from '../../kernel/canonical-json.ts';
 import {
   ANNOTATIONS,
   CONFIG_MOUNT_DIR,
@@ -11,7 +12,7 @@ import {
 } from '../api/constants.ts';
 import type { KubeObject } from '../kube/kube-client.ts';
 import type { TrackSettings } from '../operator-config.ts';
-import { digestOf, withAppliedDigest } from './applied-digest.ts';
+import { withAppliedDigest } from './applied-digest.ts';
 import { secretVolumeName } from './gateway-secret-names.ts';
 import type { Track } from './render-gateway-config.ts';
 

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../../gateway/runtime/plan-producers.ts';
+import { canonicalJson } from '../../kernel/canonical-json.ts';
 import { CONDITION, REASON } from '../api/constants.ts';
 import type { Verdict } from '../render/render-gateway-config.ts';
 import { type Condition, mergeConditions } from './conditions.ts';

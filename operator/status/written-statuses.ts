@@ -1,4 +1,4 @@
-import { canonicalJson } from '../../gateway/runtime/plan-producers.ts';
+import { canonicalJson } from '../../kernel/canonical-json.ts';
 import type { ResourceStatus } from './resource-status.ts';
 
 interface Entry {

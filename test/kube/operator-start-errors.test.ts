@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { runSluice } from '../../cli/sluice-command.ts';
-import { captureIo } from '../../cli/test-io.ts';
+import { captureIo } from '../support/capture-io.ts';
 
 // `sluice operator` against the real apiserver with a kubeconfig that is wrong in the ways
 // people get it wrong: one line naming the problem and the remedy, exit 1, no stack trace.

@@ -1,4 +1,4 @@
-import { KafkaProducerSchema } from '../../gateway/config/schema.ts';
+import { KafkaProducerSchema } from '../../kernel/config-schema.ts';
 
 export type KafkaEngine = (typeof KafkaProducerSchema.properties.engine.anyOf)[number]['const'];
 

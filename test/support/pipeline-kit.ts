@@ -1,7 +1,7 @@
-import { type RepoConfig, RepoSchema } from '../../gateway/config/schema.ts';
-import { schemaIssues, withDefaults } from '../../gateway/config/schema-walk.ts';
 import { compileRepoPipeline, pipelineIssues } from '../../gateway/pipeline/compile-pipeline.ts';
 import type { CompiledPipeline, LineContext, LineOutcome } from '../../gateway/pipeline/line-outcome.ts';
+import { type RepoConfig, RepoSchema } from '../../kernel/config-schema.ts';
+import { schemaIssues, withDefaults } from '../../kernel/schema-walk.ts';
 
 // Builds pipelines the way the gateway does (schema defaults, schema check,
 // compile) from a partial repo, and reads outcomes back as plain data.

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { validateConfig } from '../../gateway/config/parse-config.ts';
-import type { GatewayConfig } from '../../gateway/config/schema.ts';
 import { type GatewayServer, type StartOptions, startGateway } from '../../gateway/http/server.ts';
+import type { GatewayConfig } from '../../kernel/config-schema.ts';
 
 /** Start options a test may set; the logger is silent unless SLUICE_TEST_LOG names a level. */
 export type TestGatewayOptions = Partial<Pick<StartOptions, 'logger' | 'secretPollIntervalMs'>>;

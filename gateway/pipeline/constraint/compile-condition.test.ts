@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ConditionConfig } from '../../../kernel/pipeline-schema.ts';
 import { issuesOf, pipelineOf, runLine } from '../../../test/support/pipeline-kit.ts';
-import type { ConditionConfig } from '../../config/pipeline-schema.ts';
 import type { CompileScope } from '../compile-scope.ts';
 import { textOf } from '../field-path.ts';
 import { compileCondition } from './compile-condition.ts';

@@ -1,4 +1,4 @@
-import type { ConditionConfig } from '../../config/pipeline-schema.ts';
+import type { ConditionConfig } from '../../../kernel/pipeline-schema.ts';
 import { addIssue, type CompileScope, fieldAt, regexAt } from '../compile-scope.ts';
 import { compileGetter, type JsonRecord, numberOf, textOf } from '../field-path.ts';
 

@@ -1,4 +1,4 @@
-import type { ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { addIssue, fieldAt } from '../compile-scope.ts';
 import { compileGetter, compileWriter } from '../field-path.ts';
 import { type CompiledExecuter, type ExecuterSite, failure } from './compiled-executer.ts';

@@ -1,4 +1,4 @@
-import type { ExecuterConfig } from '../../config/pipeline-schema.ts';
+import type { ExecuterConfig } from '../../../kernel/pipeline-schema.ts';
 import { compileAssigner } from './assigner.ts';
 import type { CompiledExecuter, ExecuterSite } from './compiled-executer.ts';
 import { compileConvert } from './convert.ts';

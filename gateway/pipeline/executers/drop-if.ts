@@ -1,4 +1,4 @@
-import type { ConditionConfig, ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ConditionConfig, ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { compileCondition } from '../constraint/compile-condition.ts';
 import type { LineOutcome } from '../line-outcome.ts';
 import type { CompiledExecuter, ExecuterSite } from './compiled-executer.ts';

@@ -1,4 +1,4 @@
-import type { ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { addIssue, fieldAccessAt, regexAt } from '../compile-scope.ts';
 import { type JsonRecord, writeOwn } from '../field-path.ts';
 import type { SafeRegex } from '../safe-regex.ts';

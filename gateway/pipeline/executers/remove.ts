@@ -1,4 +1,4 @@
-import type { ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { fieldAt } from '../compile-scope.ts';
 import { compileWriter } from '../field-path.ts';
 import type { CompiledExecuter, ExecuterSite } from './compiled-executer.ts';

@@ -1,4 +1,4 @@
-import type { ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { fieldAt } from '../compile-scope.ts';
 import { compileGetter, compileWriter, type FieldGetter, type FieldWriter } from '../field-path.ts';
 import { type CompiledExecuter, type ExecuterSite, failure } from './compiled-executer.ts';

@@ -1,4 +1,4 @@
-import type { ConditionConfig, ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ConditionConfig, ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { addIssue, fieldAt } from '../compile-scope.ts';
 import { compileCondition, type Predicate } from '../constraint/compile-condition.ts';
 import { compileGetter, type JsonRecord, textOf } from '../field-path.ts';

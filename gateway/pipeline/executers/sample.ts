@@ -1,4 +1,4 @@
-import type { ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import type { LineOutcome } from '../line-outcome.ts';
 import type { CompiledExecuter, ExecuterSite } from './compiled-executer.ts';
 

@@ -1,4 +1,4 @@
-import type { ContextSource, ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ContextSource, ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { addIssue, fieldAccessAt } from '../compile-scope.ts';
 import type { LineContext } from '../line-outcome.ts';
 import { type CompiledExecuter, type ExecuterSite, failure } from './compiled-executer.ts';

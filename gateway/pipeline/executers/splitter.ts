@@ -1,4 +1,4 @@
-import type { ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { type CompiledExecuter, type ExecuterSite, failure, sourceAndTarget } from './compiled-executer.ts';
 
 /** Splits a string by a literal separator into at most `limit` parts; the last part keeps the rest. */

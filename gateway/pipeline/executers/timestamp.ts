@@ -1,4 +1,4 @@
-import type { ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { addIssue } from '../compile-scope.ts';
 import { compileTimeFormat } from '../timestamp/time-format.ts';
 import { compileTimeFormatter } from '../timestamp/time-formatter.ts';

@@ -1,4 +1,4 @@
-import type { ExecuterOf } from '../../config/pipeline-schema.ts';
+import type { ExecuterOf } from '../../../kernel/pipeline-schema.ts';
 import { fieldAccessAt } from '../compile-scope.ts';
 import type { CompiledExecuter, ExecuterSite } from './compiled-executer.ts';
 

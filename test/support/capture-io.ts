@@ -1,5 +1,5 @@
 import { PassThrough, Readable } from 'node:stream';
-import type { CommandIo } from '../gateway/cli/pipeline-command.ts';
+import type { CommandIo } from '../../kernel/command-io.ts';
 
 /** In-memory standard streams for running a command in-process in tests; `input` is standard input. */
 export function captureIo(input = ''): CommandIo & { out: () => string; err: () => string } {
