@@ -3,6 +3,7 @@ import { ConfigReloader } from './config/config-reloader.ts';
 import { type ConfigWatcher, watchConfigFile } from './config/config-watcher.ts';
 import { loadConfigFile } from './config/load-config-file.ts';
 import { type ConfigIssue, hashText } from './config/parse-config.ts';
+import { ReloadStatus } from './config/reload-status.ts';
 import { type GatewayServer, startGateway } from './http/server.ts';
 
 export interface RunGatewayOptions {
@@ -35,8 +36,11 @@ export type RunGatewayResult =
 export async function runGateway(options: RunGatewayOptions): Promise<RunGatewayResult> {
   const loaded = await loadConfigFile(options.file);
   if (!loaded.ok) return loaded;
+  const reloadStatus = new ReloadStatus();
   const gateway = await startGateway(loaded.config, {
     logger: options.logger,
+    repoDigests: loaded.repoDigests,
+    reloadStatus,
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.host === undefined ? {} : { host: options.host }),
   });
@@ -46,6 +50,7 @@ export async function runGateway(options: RunGatewayOptions): Promise<RunGateway
     logger: options.logger,
     metrics: gateway.metrics,
     initialHash: hashText(loaded.text),
+    status: reloadStatus,
   });
   const watcher: ConfigWatcher | undefined =
     options.watch === false

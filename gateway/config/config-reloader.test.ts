@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../../kernel/config-schema.ts';
 import { createGatewayMetrics } from '../observability/metrics.ts';
 import { ConfigReloader, shouldReload } from './config-reloader.ts';
 import { hashText } from './parse-config.ts';
+import { ReloadStatus } from './reload-status.ts';
 
 describe('shouldReload', () => {
   it.each([
@@ -32,19 +33,55 @@ describe('ConfigReloader', () => {
     await writeFile(file, initial);
     const applied: GatewayConfig[] = [];
     const metrics = createGatewayMetrics({ defaultMetrics: false });
+    const status = new ReloadStatus(() => new Date('2026-12-03T10:00:00Z'));
+    const digests: Array<ReadonlyMap<string, string>> = [];
     const reloader = new ConfigReloader({
       file,
       metrics,
+      status,
       logger: pino({ level: 'silent' }),
       initialHash: hashText(initial),
-      apply: async (config) => {
+      apply: async (config, repoDigests) => {
         applied.push(config);
+        digests.push(repoDigests);
       },
     });
     const count = async (result: string) =>
       (await metrics.configReloads.get()).values.find((v) => v.labels.result === result)?.value ?? 0;
-    return { file, applied, reloader, count };
+    return { file, applied, reloader, count, status, digests };
   }
+
+  it('keeps the last rejection for /status, with the refused revision and the failing path, until a config applies', async () => {
+    const { file, reloader, status, digests } = await setup(valid('r1'));
+    expect(status.report).toEqual({ lastResult: 'none', rejected: null });
+    await writeFile(file, valid('r2').replace('topic: t', 'topic: t, executers: [{ type: teleport }]'));
+    expect(await reloader.check()).toBe('invalid');
+    expect(status.report).toEqual({
+      lastResult: 'invalid',
+      rejected: {
+        revision: 'r2',
+        at: '2026-12-03T10:00:00.000Z',
+        result: 'invalid',
+        message: expect.stringMatching(/^\/repos\/a\/executers\/0/),
+      },
+    });
+    await writeFile(file, valid('r3'));
+    expect(await reloader.check()).toBe('applied');
+    expect(status.report).toEqual({ lastResult: 'applied', rejected: null });
+    // The repo digests of the applied file reach the runtime with it.
+    expect([...(digests.at(-1)?.keys() ?? [])]).toEqual(['a']);
+  });
+
+  it('reports an unreadable file by its error code, never by content', async () => {
+    const { file, reloader, status } = await setup(valid('r1'));
+    await rm(file);
+    expect(await reloader.check()).toBe('error');
+    expect(status.report.rejected).toMatchObject({
+      result: 'error',
+      message: 'cannot read the config file (ENOENT)',
+    });
+    expect(status.report.rejected).not.toHaveProperty('revision');
+  });
 
   it('applies changed content once, ignores unchanged content, and reloads on force', async () => {
     const { file, applied, reloader, count } = await setup(valid('r1'));

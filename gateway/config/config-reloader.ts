@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../../kernel/config-schema.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { hashText, parseConfigText } from './parse-config.ts';
+import { declaredRevision, hashText, parseConfigText } from './parse-config.ts';
+import { describeIssues, type ReloadStatus } from './reload-status.ts';
 
 export type ReloadResult = 'applied' | 'unchanged' | 'invalid' | 'error';
 
@@ -17,11 +18,13 @@ export function shouldReload(hash: string, lastSeenHash: string | undefined, for
 
 export interface ConfigReloaderOptions {
   readonly file: string;
-  readonly apply: (config: GatewayConfig) => Promise<void>;
+  readonly apply: (config: GatewayConfig, repoDigests: ReadonlyMap<string, string>) => Promise<void>;
   readonly logger: Logger;
   readonly metrics: GatewayMetrics;
   /** Hash of the content the gateway started with. */
   readonly initialHash?: string;
+  /** Where the outcome of each reload is kept for `/status`. */
+  readonly status?: ReloadStatus;
 }
 
 /**
@@ -66,6 +69,7 @@ export class ConfigReloader {
         'config reload failed: cannot read the file; keeping the running config',
       );
       metrics.configReloads.inc({ result: 'error' });
+      this.#options.status?.rejected('error', `cannot read the config file (${errorCode(error)})`);
       return 'error';
     }
     const hash = hashText(text);
@@ -78,16 +82,29 @@ export class ConfigReloader {
         'config reload rejected: invalid config; keeping the running config',
       );
       metrics.configReloads.inc({ result: 'invalid' });
+      this.#options.status?.rejected('invalid', describeIssues(parsed.issues), declaredRevision(text));
       return 'invalid';
     }
     try {
-      await this.#options.apply(parsed.config);
+      await this.#options.apply(parsed.config, parsed.repoDigests);
     } catch (error) {
       logger.error({ err: error, file }, 'config reload failed while applying; keeping the running config');
       metrics.configReloads.inc({ result: 'error' });
+      this.#options.status?.rejected(
+        'error',
+        `applying the config failed (${errorCode(error)})`,
+        parsed.config.revision,
+      );
       return 'error';
     }
     metrics.configReloads.inc({ result: 'applied' });
+    this.#options.status?.applied();
     return 'applied';
   }
+}
+
+/** A short cause for a status message: the error's code, never its message (it may quote file content). */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown error';
 }

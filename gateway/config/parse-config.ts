@@ -6,6 +6,7 @@ import {
   GatewayConfigSchema,
   type RepoLimitsConfig,
 } from '../../kernel/config-schema.ts';
+import { repoConfigDigests } from '../../kernel/repo-config-digest.ts';
 import { schemaIssues, withDefaults } from '../../kernel/schema-walk.ts';
 import { compileTrustedProxies } from '../../kernel/trusted-proxies.ts';
 import { pipelineIssues } from '../pipeline/compile-pipeline.ts';
@@ -17,7 +18,12 @@ export interface ConfigIssue {
 }
 
 export type ConfigResult =
-  | { readonly ok: true; readonly config: GatewayConfig }
+  | {
+      readonly ok: true;
+      readonly config: GatewayConfig;
+      /** Each repo's digest over its entry and its producer's as written (kernel/repo-config-digest.ts). */
+      readonly repoDigests: ReadonlyMap<string, string>;
+    }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
 
 const MAX_REPORTED_ISSUES = 20;
@@ -34,7 +40,7 @@ export function parseConfigText(text: string): ConfigResult {
   if (result.ok && !hasOwnRevision(raw)) {
     // No revision written (hand-made files): the content decides, so every pod
     // running the same bytes reports the same revision.
-    return { ok: true, config: { ...result.config, revision: contentRevision(text) } };
+    return { ...result, config: { ...result.config, revision: contentRevision(text) } };
   }
   return result;
 }
@@ -65,6 +71,21 @@ export function contentRevision(text: string): string {
   return `content-${hashText(text).slice(0, 12)}`;
 }
 
+/**
+ * The revision a config text says it is, read even when the config is invalid (a rejected
+ * reload still names what it refused); undefined when the text does not parse or has none.
+ */
+export function declaredRevision(text: string): string | undefined {
+  try {
+    const raw = parseDocument(text) as { revision?: unknown } | null;
+    return raw !== null && typeof raw === 'object' && typeof raw.revision === 'string'
+      ? raw.revision
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function hasOwnRevision(raw: unknown): boolean {
   return raw !== null && typeof raw === 'object' && Object.hasOwn(raw, 'revision');
 }
@@ -93,7 +114,7 @@ export function validateConfig(raw: unknown): ConfigResult {
   const config = candidate as GatewayConfig;
   const crossIssues = crossFieldIssues(config);
   if (crossIssues.length > 0) return { ok: false, issues: crossIssues };
-  return { ok: true, config };
+  return { ok: true, config, repoDigests: repoConfigDigests(raw) };
 }
 
 /** Rules that span fields and that a JSON schema cannot say. Pure. */

@@ -262,10 +262,18 @@ describe('operational endpoints', () => {
       reasons: [],
       revision: 'test-rev',
     });
-    expect((await gateway.app.inject('/status')).json()).toMatchObject({
+    const status = (await gateway.app.inject('/status')).json();
+    expect(status).toMatchObject({
       revision: 'test-rev',
       draining: false,
+      reload: { lastResult: 'none', rejected: null },
     });
+    // Each repo's config digest, as the operator computes it from what it rendered.
+    expect(status.repos.map((repo: { name: string; digest: string }) => [repo.name, repo.digest])).toEqual([
+      ['access', gateway.runtime.repoDigests.get('access')],
+      ['audit', gateway.runtime.repoDigests.get('audit')],
+    ]);
+    expect(status.repos[0].digest).toMatch(/^[0-9a-f]{16}$/);
     const metrics = (await gateway.app.inject('/metrics')).body;
     expect(metrics).toContain('sluice_lines_received_total{repo="access"} 3');
     expect(metrics).toContain('sluice_lines_accepted_total{repo="access"} 2');

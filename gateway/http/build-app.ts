@@ -6,6 +6,7 @@ import fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import type { ReloadStatus } from '../config/reload-status.ts';
 import { handleIngest } from '../ingest/handle-ingest.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { UNKNOWN_REPO_LABEL } from '../observability/metrics.ts';
@@ -26,6 +27,8 @@ export interface AppDeps {
   readonly runtimes: RuntimeHolder<GatewayRuntime>;
   /** True once shutdown began: readiness fails and new ingest requests get 503. */
   readonly isDraining: () => boolean;
+  /** The outcome of config reloads (absent when the gateway does not watch a file). */
+  readonly reloadStatus?: ReloadStatus;
   /** The ingest-auth table of the running config; without it every repo is open. */
   readonly ingestAuth?: () => IngestAuthTable;
   /** Serve HTTPS with this key and certificate (listener-tls.ts swaps them later). */
@@ -187,7 +190,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         mode: repo.mode,
         producer: repo.producerName,
         suspended: repo.state !== 'active',
+        // What the operator compares with the digest it rendered (kernel/repo-config-digest.ts).
+        digest: runtime?.repoDigests.get(repo.name) ?? null,
       })),
+      reload: deps.reloadStatus?.report ?? { lastResult: 'none', rejected: null },
       producers: [...(runtime?.producers ?? [])].map(([name, producer]) => ({
         name,
         connected: producer.connected,

@@ -4,6 +4,7 @@ import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../../kernel/config-schema.ts';
+import type { ReloadStatus } from '../config/reload-status.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.ts';
 import type { BatchingProducer } from '../producers/batching-producer.ts';
 import { createEngine as defaultEngineFactory, type EngineFactory } from '../producers/create-engine.ts';
@@ -29,7 +30,7 @@ export interface GatewayServer {
    * started with; producers no longer referenced are flushed and closed after
    * the last of those requests ended. Calls are serialized.
    */
-  readonly applyConfig: (config: GatewayConfig) => Promise<void>;
+  readonly applyConfig: (config: GatewayConfig, repoDigests?: ReadonlyMap<string, string>) => Promise<void>;
   /**
    * Graceful stop: not ready, wait `shutdownDelayMs`, stop accepting, let
    * in-flight requests finish, deliver everything admitted, disconnect.
@@ -50,6 +51,10 @@ export interface StartOptions {
   readonly collectAfterMs?: number;
   /** Fallback re-read interval of mounted token and certificate files (watches catch most changes). */
   readonly secretPollIntervalMs?: number;
+  /** The initial config's repo digests (parse-config's result); `/status` reports them. */
+  readonly repoDigests?: ReadonlyMap<string, string>;
+  /** The outcome of the last config reloads, for `/status` (run-gateway.ts owns it). */
+  readonly reloadStatus?: ReloadStatus;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<GatewayServer> {
@@ -69,7 +74,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const connecting = new AbortController();
   let draining = false;
 
-  const initial = buildRuntime(config, deps);
+  const initial = buildRuntime(config, deps, undefined, options.repoDigests);
   holder.swap(initial.runtime);
   metrics.producerLifecycle.inc({ event: 'created' }, initial.created.size);
   const reportRuntime = (runtime: GatewayRuntime) => {
@@ -90,6 +95,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     runtimes: holder,
     isDraining: () => draining,
     ingestAuth: () => auth.current,
+    ...(options.reloadStatus ? { reloadStatus: options.reloadStatus } : {}),
     ...(listenerTls ? { https: listenerTls.initial } : {}),
   });
   const server = config.server;
@@ -149,11 +155,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   };
 
   let applying: Promise<void> = Promise.resolve();
-  const applyConfig = (next: GatewayConfig) => {
+  const applyConfig = (next: GatewayConfig, repoDigests?: ReadonlyMap<string, string>) => {
     const run = async () => {
       if (draining) return;
       const current = holder.current;
-      const built = buildRuntime(next, deps, current);
+      const built = buildRuntime(next, deps, current, repoDigests);
       metrics.producerLifecycle.inc({ event: 'created' }, built.created.size);
       // New producers get a bounded head start; past it the swap happens anyway and
       // they keep connecting in the background (their repos answer 503 meanwhile).

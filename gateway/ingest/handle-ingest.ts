@@ -123,6 +123,8 @@ export async function handleIngest(
   const remainingMs = Math.max(0, server.requestTimeoutMs - (performance.now() - request.startedAt));
   const outcome = await withDeadline(submitted.delivery, remainingMs);
   if (outcome === 'delivered') return ok(200);
+  // What a rollout's analysis compares between tracks: lines Kafka did not take, per repo.
+  metrics.syncDeliveryFailures.inc({ repo: repo.name }, summary.accepted);
   if (outcome === 'timeout') {
     return failed(
       failure('DELIVERY_TIMEOUT', `Kafka did not acknowledge within ${server.requestTimeoutMs} ms`),

@@ -21,6 +21,7 @@ export interface GatewayMetrics {
   readonly pendingBytes: Gauge<'producer'>;
   readonly producerErrors: Counter<'producer' | 'kind'>;
   readonly asyncDeliveryFailures: Counter<'repo'>;
+  readonly syncDeliveryFailures: Counter<'repo'>;
   readonly configInfo: Gauge<'revision'>;
   readonly repoSuspended: Gauge<'repo'>;
   readonly configReloads: Counter<'result'>;
@@ -115,6 +116,12 @@ export function createGatewayMetrics(options: { defaultMetrics?: boolean } = {})
     asyncDeliveryFailures: new Counter({
       name: 'sluice_async_lines_failed_total',
       help: 'Lines answered 202 in async mode whose delivery to Kafka later failed.',
+      labelNames: ['repo'],
+      registers,
+    }),
+    syncDeliveryFailures: new Counter({
+      name: 'sluice_sync_lines_failed_total',
+      help: 'Lines of sync requests that Kafka did not acknowledge (answered 503; the sender retries them).',
       labelNames: ['repo'],
       registers,
     }),

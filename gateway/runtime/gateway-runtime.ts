@@ -34,6 +34,11 @@ export interface GatewayRuntime {
   readonly producers: ReadonlyMap<string, BatchingProducer>;
   /** server.trustedProxies, compiled: whose forwarding headers name the client. */
   readonly trustedProxies: TrustedProxies;
+  /**
+   * Each repo's config digest (kernel/repo-config-digest.ts), reported on `/status` so the
+   * operator can tell which version of each repo's config this pod serves.
+   */
+  readonly repoDigests: ReadonlyMap<string, string>;
 }
 
 export interface RuntimeDeps {
@@ -61,6 +66,7 @@ export function buildRuntime(
   config: GatewayConfig,
   deps: RuntimeDeps,
   previous?: GatewayRuntime,
+  repoDigests: ReadonlyMap<string, string> = new Map(),
 ): RuntimeBuild {
   // The request deadline is part of what an engine is built with (librdkafka's message
   // timeout), so a changed deadline rebuilds the producers like a changed setting does.
@@ -105,7 +111,14 @@ export function buildRuntime(
   // parse-config validated the list; like the producer guard above, this keeps the types honest.
   if (!proxies.ok) throw new Error(`invalid server.trustedProxies: ${proxies.issues[0]?.message}`);
   return {
-    runtime: { revision: config.revision, config, repos, producers, trustedProxies: proxies.proxies },
+    runtime: {
+      revision: config.revision,
+      config,
+      repos,
+      producers,
+      trustedProxies: proxies.proxies,
+      repoDigests,
+    },
     plan,
     retired,
     created,

@@ -34,6 +34,22 @@ describe('renderGatewayConfig', () => {
     expect(parsed.config.producers.main).toMatchObject({ type: 'kafka', compression: 'zstd' });
   });
 
+  it('stamps each repo with the digest the gateway reports for it after loading the text', () => {
+    const rendered = renderGatewayConfig(
+      [producer('main', { compression: 'zstd' }), producer('other')],
+      [
+        repo('access', { executers: [{ type: 'remove', fields: ['ua'] }] } as never),
+        repo('errors', { producer: 'other' }),
+      ],
+    );
+    const parsed = parseConfigText(rendered.text);
+    if (!parsed.ok) throw new Error('rendered config is invalid');
+    for (const name of ['access', 'errors']) {
+      expect(parsed.repoDigests.get(name)).toBe(rendered.repos.get(name)?.digest);
+    }
+    expect(rendered.repos.get('access')?.digest).not.toBe(rendered.repos.get('errors')?.digest);
+  });
+
   it('is deterministic: input order does not change the text or the revision', () => {
     const a = renderGatewayConfig(
       [producer('main'), producer('other')],

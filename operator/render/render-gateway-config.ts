@@ -1,5 +1,6 @@
 import { type ConfigIssue, validateConfig } from '../../gateway/config/parse-config.ts';
 import { canonicalJson, digestOf } from '../../kernel/canonical-json.ts';
+import { repoConfigDigest } from '../../kernel/repo-config-digest.ts';
 import {
   CONFIG_MAP_MAX_BYTES,
   CONFIG_MAP_SAFETY_BYTES,
@@ -241,7 +242,7 @@ export function renderGatewayConfig(
       included: true,
       reason: REASON.applied,
       message: 'part of the gateway config',
-      digest: digestOf({ repo: config, producer: producerConfigForRepo }),
+      digest: repoConfigDigest(config, producerConfigForRepo),
     });
   }
   for (const name of validProducers.keys()) {

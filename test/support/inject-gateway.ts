@@ -40,14 +40,19 @@ export async function injectGateway(
   const engine = fakeEngine(engineOptions);
   const metrics = createGatewayMetrics({ defaultMetrics: false });
   const logger = pino({ level: 'silent' });
-  const { runtime } = buildRuntime(parsed.config, {
-    logger,
-    metrics,
-    createEngine: () => ({
-      engine,
-      classifyError: (error) => ((error as Error).message === 'connection' ? 'connection' : 'broker'),
-    }),
-  });
+  const { runtime } = buildRuntime(
+    parsed.config,
+    {
+      logger,
+      metrics,
+      createEngine: () => ({
+        engine,
+        classifyError: (error) => ((error as Error).message === 'connection' ? 'connection' : 'broker'),
+      }),
+    },
+    undefined,
+    parsed.repoDigests,
+  );
   const holder = new RuntimeHolder<GatewayRuntime>();
   holder.swap(runtime);
   if (!engineOptions.hangOnConnect)
