@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { KafkaConfig, Producer, ProducerConfig, SASLOptions } from 'kafkajs';
+import type { CompressionTypes, KafkaConfig, Producer, ProducerConfig, SASLOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
@@ -8,11 +8,27 @@ import { registerKafkajsCodecs, toKafkajsCompression } from './codecs/register-c
 
 const ACKS = { all: -1, leader: 1, none: 0 } as const;
 
-/** Produces through kafkajs. The gateway batches before calling `send`, so one call is one batch per topic. */
-export function createKafkajsEngine(config: KafkaProducerConfig, logger: Logger): ProducerEngine {
-  registerKafkajsCodecs();
-  const kafka = new kafkajs.Kafka(kafkaClientConfig(config, logger));
-  const producerConfig: ProducerConfig = {
+/** How the engine reaches mounted files; the real one reads the file system. */
+export interface KafkajsFiles {
+  readText(path: string): string;
+}
+
+const nodeFiles: KafkajsFiles = { readText: (path) => readFileSync(path, 'utf8') };
+
+/** Everything kafkajs is configured with: client, producer and per-send options. */
+export interface KafkajsOptions {
+  readonly client: KafkaConfig;
+  readonly producer: ProducerConfig;
+  readonly send: { readonly acks: number; readonly compression: CompressionTypes; readonly timeout: number };
+}
+
+/** The producer config in kafkajs's terms. Pure apart from the file reads it is handed. */
+export function toKafkajsOptions(
+  config: KafkaProducerConfig,
+  logger: Logger,
+  files: KafkajsFiles = nodeFiles,
+): KafkajsOptions {
+  const producer: ProducerConfig = {
     // The Java-compatible murmur2 partitioner: a key lands on the same partition as with Java and librdkafka clients.
     createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
     idempotent: config.idempotent,
@@ -20,17 +36,33 @@ export function createKafkajsEngine(config: KafkaProducerConfig, logger: Logger)
     retry: { retries: config.retries, initialRetryTime: 100, maxRetryTime: 2000 },
     ...(config.idempotent ? { maxInFlightRequests: 1 } : {}),
   };
-  const producer: Producer = kafka.producer(producerConfig);
-  const compression = toKafkajsCompression(config.compression);
-  const acks = ACKS[config.acks];
+  return {
+    client: kafkaClientConfig(config, logger, files),
+    producer,
+    send: {
+      acks: ACKS[config.acks],
+      compression: toKafkajsCompression(config.compression),
+      timeout: config.requestTimeoutMs,
+    },
+  };
+}
+
+/** Produces through kafkajs. The gateway batches before calling `send`, so one call is one batch per topic. */
+export function createKafkajsEngine(
+  config: KafkaProducerConfig,
+  logger: Logger,
+  files: KafkajsFiles = nodeFiles,
+): ProducerEngine {
+  registerKafkajsCodecs();
+  const options = toKafkajsOptions(config, logger, files);
+  const kafka = new kafkajs.Kafka(options.client);
+  const producer: Producer = kafka.producer(options.producer);
   return {
     connect: () => producer.connect(),
     async send(topic, messages) {
       await producer.send({
         topic,
-        acks,
-        compression,
-        timeout: config.requestTimeoutMs,
+        ...options.send,
         // kafkajs does not mutate messages; the cast drops our readonly markers only.
         messages: messages as Array<{ key: string | null; value: Buffer; headers?: Record<string, string> }>,
       });
@@ -39,7 +71,7 @@ export function createKafkajsEngine(config: KafkaProducerConfig, logger: Logger)
   };
 }
 
-function kafkaClientConfig(config: KafkaProducerConfig, logger: Logger): KafkaConfig {
+function kafkaClientConfig(config: KafkaProducerConfig, logger: Logger, files: KafkajsFiles): KafkaConfig {
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
     brokers: config.brokers,
@@ -58,15 +90,15 @@ function kafkaClientConfig(config: KafkaProducerConfig, logger: Logger): KafkaCo
   if (config.tls?.enabled) {
     kafkaConfig.ssl = {
       rejectUnauthorized: config.tls.rejectUnauthorized,
-      ...(config.tls.caFile ? { ca: [readFileSync(config.tls.caFile, 'utf8')] } : {}),
-      ...(config.tls.certFile ? { cert: readFileSync(config.tls.certFile, 'utf8') } : {}),
-      ...(config.tls.keyFile ? { key: readFileSync(config.tls.keyFile, 'utf8') } : {}),
+      ...(config.tls.caFile ? { ca: [files.readText(config.tls.caFile)] } : {}),
+      ...(config.tls.certFile ? { cert: files.readText(config.tls.certFile) } : {}),
+      ...(config.tls.keyFile ? { key: files.readText(config.tls.keyFile) } : {}),
     };
   }
   if (config.sasl) {
     // Credentials come from mounted Secret files and live only in this client object.
-    const username = readFileSync(config.sasl.usernameFile, 'utf8').trim();
-    const password = readFileSync(config.sasl.passwordFile, 'utf8').trim();
+    const username = files.readText(config.sasl.usernameFile).trim();
+    const password = files.readText(config.sasl.passwordFile).trim();
     kafkaConfig.sasl = { mechanism: config.sasl.mechanism, username, password } as SASLOptions;
   }
   return kafkaConfig;
