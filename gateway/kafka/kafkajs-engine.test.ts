@@ -1,7 +1,9 @@
+import type { AuthenticationProviderArgs, Logger as KafkajsLogger, Mechanism } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
+import { SecretFileError } from './connection-settings.ts';
 import { type KafkajsFiles, toKafkajsOptions } from './kafkajs-engine.ts';
 
 const base: KafkaProducerConfig = {
@@ -18,23 +20,60 @@ const base: KafkaProducerConfig = {
   maxPendingBytes: 64 << 20,
 };
 
-const mounted: Record<string, string> = {
-  '/tls/ca.crt': 'CA PEM',
-  '/tls/tls.crt': 'CERT PEM',
-  '/tls/tls.key': 'KEY PEM',
-  '/sasl/username': 'sluice-user\n',
-  '/sasl/password': 's3cret-pass\n',
-};
-const files: KafkajsFiles = {
-  readText: (path) => {
-    const text = mounted[path];
-    if (text === undefined) throw new Error(`ENOENT ${path}`);
+// Mounted files, changeable between calls as a Secret rotation changes them.
+function mountedFiles(): KafkajsFiles & { readonly mounted: Map<string, string> } {
+  const mounted = new Map<string, string>([
+    ['/tls/ca.crt', 'CA PEM'],
+    ['/tls/tls.crt', 'CERT PEM'],
+    ['/tls/tls.key', 'KEY PEM'],
+    ['/sasl/username', 'sluice-user\n'],
+    ['/sasl/password', 's3cret-pass\n'],
+  ]);
+  const readText = (path: string) => {
+    const text = mounted.get(path);
+    if (text === undefined) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
     return text;
-  },
-};
+  };
+  return { mounted, readText, readSecret: async (path) => readText(path) };
+}
+const files = mountedFiles();
 const silent = pino({ level: 'silent' });
-const options = (overrides: Partial<KafkaProducerConfig>) =>
-  toKafkajsOptions({ ...base, ...overrides }, silent, files);
+const options = (overrides: Partial<KafkaProducerConfig>, reader: KafkajsFiles = files) =>
+  toKafkajsOptions({ ...base, ...overrides }, silent, reader);
+
+const saslConfig = (mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512') => ({
+  sasl: { mechanism, usernameFile: '/sasl/username', passwordFile: '/sasl/password' },
+});
+
+const quietLogger: KafkajsLogger = {
+  info: () => {},
+  error: () => {},
+  warn: () => {},
+  debug: () => {},
+  namespace: () => quietLogger,
+  setLogLevel: () => {},
+};
+
+/**
+ * Runs one authentication through the client config's SASL mechanism, as a kafkajs connection
+ * does, against a broker that records the first SASL message and then answers nothing more.
+ * Returns that message: PLAIN's is "\0user\0password", SCRAM's client-first "n,,n=user,r=…".
+ */
+async function firstSaslMessage(mechanism: Mechanism): Promise<string> {
+  let first: string | undefined;
+  const saslAuthenticate = (async ({ request }: { request: { encode(): Promise<Buffer> } }) => {
+    const bytes = await request.encode();
+    // kafkajs writes SASL bytes with an int32 length prefix.
+    first = bytes.subarray(4).toString('utf8');
+    if (mechanism.mechanism !== 'PLAIN') throw new Error('broker gone after the first message');
+  }) as AuthenticationProviderArgs['saslAuthenticate'];
+  await mechanism
+    .authenticationProvider({ host: 'kafka-0.kafka', port: 9092, logger: quietLogger, saslAuthenticate })
+    .authenticate()
+    .catch(() => undefined);
+  if (first === undefined) throw new Error('no SASL message was sent');
+  return first;
+}
 
 describe('toKafkajsOptions', () => {
   it('maps the client, producer and per-send settings', () => {
@@ -123,11 +162,63 @@ describe('toKafkajsOptions', () => {
     ).toThrow(/missing\.crt/);
   });
 
-  it.each(['plain', 'scram-sha-256', 'scram-sha-512'] as const)('maps SASL %s', (mechanism) => {
-    const { client } = options({
-      sasl: { mechanism, usernameFile: '/sasl/username', passwordFile: '/sasl/password' },
+  it.each([
+    ['plain', 'PLAIN', '\0sluice-user\0s3cret-pass'],
+    ['scram-sha-256', 'SCRAM-SHA-256', 'n,,n=sluice-user,r='],
+    ['scram-sha-512', 'SCRAM-SHA-512', 'n,,n=sluice-user,r='],
+  ] as const)(
+    'maps SASL %s to %s, reading trimmed credentials when authenticating',
+    async (mechanism, name, message) => {
+      const { client } = options(saslConfig(mechanism));
+      const sasl = client.sasl as Mechanism;
+      expect(sasl.mechanism).toBe(name);
+      expect(await firstSaslMessage(sasl)).toMatch(new RegExp(`^${message}`));
+      // The credentials are not in the client object, so nothing can print them from it.
+      expect(JSON.stringify(client)).not.toMatch(/s3cret|sluice-user/);
+    },
+  );
+
+  it.each(['plain', 'scram-sha-512'] as const)(
+    'SASL %s re-reads the files at every authentication: a rotated Secret applies to the next one',
+    async (mechanism) => {
+      const rotating = mountedFiles();
+      const sasl = options(saslConfig(mechanism), rotating).client.sasl as Mechanism;
+      expect(await firstSaslMessage(sasl)).toContain('sluice-user');
+      rotating.mounted.set('/sasl/username', 'rotated-user\n');
+      rotating.mounted.set('/sasl/password', 'rotated-pass\n');
+      const second = await firstSaslMessage(sasl);
+      expect(second).toContain('rotated-user');
+      if (mechanism === 'plain') expect(second).toBe('\0rotated-user\0rotated-pass');
+    },
+  );
+
+  it('an unreadable credentials file fails that authentication with a coded error, and the next one reads again', async () => {
+    const rotating = mountedFiles();
+    rotating.mounted.delete('/sasl/password');
+    // Building the producer does not read the credentials: a Secret mounted later still works.
+    const sasl = options(saslConfig('plain'), rotating).client.sasl as Mechanism;
+    const failed = await sasl
+      .authenticationProvider({
+        host: 'kafka-0.kafka',
+        port: 9092,
+        logger: quietLogger,
+        saslAuthenticate: async () => undefined,
+      })
+      .authenticate()
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(failed).toBeInstanceOf(SecretFileError);
+    expect(failed).toMatchObject({
+      code: 'SECRET_FILE_UNREADABLE',
+      setting: 'sasl.passwordFile',
+      path: '/sasl/password',
+      reason: 'ENOENT',
     });
-    expect(client.sasl).toMatchObject({ mechanism });
+    expect(String((failed as Error).message)).not.toContain('sluice-user');
+    rotating.mounted.set('/sasl/password', 'late-pass\n');
+    expect(await firstSaslMessage(sasl)).toBe('\0sluice-user\0late-pass');
   });
 
   it('forwards kafkajs log entries to the logger by level, without their message in the fields', () => {

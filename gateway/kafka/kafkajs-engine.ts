@@ -1,19 +1,24 @@
-import { readFileSync } from 'node:fs';
-import type { CompressionTypes, KafkaConfig, Producer, ProducerConfig, SASLOptions } from 'kafkajs';
+import type { CompressionTypes, KafkaConfig, Producer, ProducerConfig, RetryOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import type { EngineErrorKind, ProducerEngine } from '../producers/producer-engine.ts';
 import { registerKafkajsCodecs, toKafkajsCompression } from './codecs/register-codecs.ts';
+import {
+  type ConnectionSettings,
+  connectionSettings,
+  nodeFileReader,
+  type SecretFileReader,
+  valueOrThrow,
+} from './connection-settings.ts';
+import { kafkajsSaslMechanism } from './kafkajs-sasl.ts';
 
-const ACKS = { all: -1, leader: 1, none: 0 } as const;
-
-/** How the engine reaches mounted files; the real one reads the file system. */
-export interface KafkajsFiles {
-  readText(path: string): string;
-}
-
-const nodeFiles: KafkajsFiles = { readText: (path) => readFileSync(path, 'utf8') };
+/**
+ * How the engine reaches mounted files; the real one reads the file system. TLS files are
+ * read once, when the engine is created; SASL credentials at every authentication (each new
+ * connection and each re-authentication), so a rotated Secret applies from the next one.
+ */
+export type KafkajsFiles = SecretFileReader;
 
 /** Everything kafkajs is configured with: client, producer and per-send options. */
 export interface KafkajsOptions {
@@ -22,27 +27,32 @@ export interface KafkajsOptions {
   readonly send: { readonly acks: number; readonly compression: CompressionTypes; readonly timeout: number };
 }
 
-/** The producer config in kafkajs's terms. Pure apart from the file reads it is handed. */
+/**
+ * The producer config in kafkajs's terms. Pure apart from the file reads it is handed;
+ * throws a SecretFileError (code, setting and path, never content) when a TLS file cannot
+ * be read.
+ */
 export function toKafkajsOptions(
   config: KafkaProducerConfig,
   logger: Logger,
-  files: KafkajsFiles = nodeFiles,
+  files: KafkajsFiles = nodeFileReader,
 ): KafkajsOptions {
+  const settings = valueOrThrow(connectionSettings(config, files));
   const producer: ProducerConfig = {
     // The Java-compatible murmur2 partitioner: a key lands on the same partition as with Java and librdkafka clients.
     createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    idempotent: config.idempotent,
+    idempotent: settings.idempotent,
     allowAutoTopicCreation: true,
-    retry: { retries: config.retries, initialRetryTime: 100, maxRetryTime: 2000 },
-    ...(config.idempotent ? { maxInFlightRequests: 1 } : {}),
+    retry: retryOptions(settings),
+    ...(settings.idempotent ? { maxInFlightRequests: 1 } : {}),
   };
   return {
-    client: kafkaClientConfig(config, logger, files),
+    client: kafkaClientConfig(config, settings, logger),
     producer,
     send: {
-      acks: ACKS[config.acks],
+      acks: settings.acks,
       compression: toKafkajsCompression(config.compression),
-      timeout: config.requestTimeoutMs,
+      timeout: settings.requestTimeoutMs,
     },
   };
 }
@@ -51,7 +61,7 @@ export function toKafkajsOptions(
 export function createKafkajsEngine(
   config: KafkaProducerConfig,
   logger: Logger,
-  files: KafkajsFiles = nodeFiles,
+  files: KafkajsFiles = nodeFileReader,
 ): ProducerEngine {
   registerKafkajsCodecs();
   const options = toKafkajsOptions(config, logger, files);
@@ -71,13 +81,27 @@ export function createKafkajsEngine(
   };
 }
 
-function kafkaClientConfig(config: KafkaProducerConfig, logger: Logger, files: KafkajsFiles): KafkaConfig {
+// kafkajs multiplies its wait by 2 from initialRetryTime up to maxRetryTime (with its own
+// jitter): the shared backoff in its names.
+function retryOptions(settings: ConnectionSettings): RetryOptions {
+  return {
+    retries: settings.retry.retries,
+    initialRetryTime: settings.retry.initialBackoffMs,
+    maxRetryTime: settings.retry.maxBackoffMs,
+  };
+}
+
+function kafkaClientConfig(
+  config: KafkaProducerConfig,
+  settings: ConnectionSettings,
+  logger: Logger,
+): KafkaConfig {
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
     brokers: config.brokers,
-    connectionTimeout: Math.min(config.requestTimeoutMs, 10_000),
-    requestTimeout: config.requestTimeoutMs,
-    retry: { retries: config.retries, initialRetryTime: 100, maxRetryTime: 2000 },
+    connectionTimeout: settings.connectTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    retry: retryOptions(settings),
     logLevel: kafkajs.logLevel.WARN,
     logCreator: () => (entry) => {
       const { message, ...fields } = entry.log;
@@ -87,20 +111,18 @@ function kafkaClientConfig(config: KafkaProducerConfig, logger: Logger, files: K
       else logger.debug(child, message);
     },
   };
-  if (config.tls?.enabled) {
+  if (settings.tls) {
+    const { ca, cert, key, rejectUnauthorized } = settings.tls;
     kafkaConfig.ssl = {
-      rejectUnauthorized: config.tls.rejectUnauthorized,
-      ...(config.tls.caFile ? { ca: [files.readText(config.tls.caFile)] } : {}),
-      ...(config.tls.certFile ? { cert: files.readText(config.tls.certFile) } : {}),
-      ...(config.tls.keyFile ? { key: files.readText(config.tls.keyFile) } : {}),
+      rejectUnauthorized,
+      ...(ca === undefined ? {} : { ca: [ca] }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
     };
   }
-  if (config.sasl) {
-    // Credentials come from mounted Secret files and live only in this client object.
-    const username = files.readText(config.sasl.usernameFile).trim();
-    const password = files.readText(config.sasl.passwordFile).trim();
-    kafkaConfig.sasl = { mechanism: config.sasl.mechanism, username, password } as SASLOptions;
-  }
+  // A provider, not strings: the credentials files are read at every authentication and the
+  // strings never sit in this client object.
+  if (settings.sasl) kafkaConfig.sasl = kafkajsSaslMechanism(settings.sasl);
   return kafkaConfig;
 }
 
