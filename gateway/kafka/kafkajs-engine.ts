@@ -1,36 +1,78 @@
-import { readFileSync } from 'node:fs';
-import type { KafkaConfig, Producer, ProducerConfig, SASLOptions } from 'kafkajs';
+import type { CompressionTypes, KafkaConfig, Producer, ProducerConfig, RetryOptions } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import type { EngineErrorKind, ProducerEngine } from '../producers/producer-engine.ts';
 import { registerKafkajsCodecs, toKafkajsCompression } from './codecs/register-codecs.ts';
+import {
+  type ConnectionSettings,
+  connectionSettings,
+  nodeFileReader,
+  type SecretFileReader,
+  valueOrThrow,
+} from './connection-settings.ts';
+import { kafkajsSaslMechanism } from './kafkajs-sasl.ts';
 
-const ACKS = { all: -1, leader: 1, none: 0 } as const;
+/**
+ * How the engine reaches mounted files; the real one reads the file system. TLS files are
+ * read once, when the engine is created; SASL credentials at every authentication (each new
+ * connection and each re-authentication), so a rotated Secret applies from the next one.
+ */
+export type KafkajsFiles = SecretFileReader;
 
-/** Produces through kafkajs. The gateway batches before calling `send`, so one call is one batch per topic. */
-export function createKafkajsEngine(config: KafkaProducerConfig, logger: Logger): ProducerEngine {
-  registerKafkajsCodecs();
-  const kafka = new kafkajs.Kafka(kafkaClientConfig(config, logger));
-  const producerConfig: ProducerConfig = {
+/** Everything kafkajs is configured with: client, producer and per-send options. */
+export interface KafkajsOptions {
+  readonly client: KafkaConfig;
+  readonly producer: ProducerConfig;
+  readonly send: { readonly acks: number; readonly compression: CompressionTypes; readonly timeout: number };
+}
+
+/**
+ * The producer config in kafkajs's terms. Pure apart from the file reads it is handed;
+ * throws a SecretFileError (code, setting and path, never content) when a TLS file cannot
+ * be read.
+ */
+export function toKafkajsOptions(
+  config: KafkaProducerConfig,
+  logger: Logger,
+  files: KafkajsFiles = nodeFileReader,
+): KafkajsOptions {
+  const settings = valueOrThrow(connectionSettings(config, files));
+  const producer: ProducerConfig = {
     // The Java-compatible murmur2 partitioner: a key lands on the same partition as with Java and librdkafka clients.
     createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    idempotent: config.idempotent,
+    idempotent: settings.idempotent,
     allowAutoTopicCreation: true,
-    retry: { retries: config.retries, initialRetryTime: 100, maxRetryTime: 2000 },
-    ...(config.idempotent ? { maxInFlightRequests: 1 } : {}),
+    retry: retryOptions(settings),
+    ...(settings.idempotent ? { maxInFlightRequests: 1 } : {}),
   };
-  const producer: Producer = kafka.producer(producerConfig);
-  const compression = toKafkajsCompression(config.compression);
-  const acks = ACKS[config.acks];
+  return {
+    client: kafkaClientConfig(config, settings, logger),
+    producer,
+    send: {
+      acks: settings.acks,
+      compression: toKafkajsCompression(config.compression),
+      timeout: settings.requestTimeoutMs,
+    },
+  };
+}
+
+/** Produces through kafkajs. The gateway batches before calling `send`, so one call is one batch per topic. */
+export function createKafkajsEngine(
+  config: KafkaProducerConfig,
+  logger: Logger,
+  files: KafkajsFiles = nodeFileReader,
+): ProducerEngine {
+  registerKafkajsCodecs();
+  const options = toKafkajsOptions(config, logger, files);
+  const kafka = new kafkajs.Kafka(options.client);
+  const producer: Producer = kafka.producer(options.producer);
   return {
     connect: () => producer.connect(),
     async send(topic, messages) {
       await producer.send({
         topic,
-        acks,
-        compression,
-        timeout: config.requestTimeoutMs,
+        ...options.send,
         // kafkajs does not mutate messages; the cast drops our readonly markers only.
         messages: messages as Array<{ key: string | null; value: Buffer; headers?: Record<string, string> }>,
       });
@@ -39,13 +81,27 @@ export function createKafkajsEngine(config: KafkaProducerConfig, logger: Logger)
   };
 }
 
-function kafkaClientConfig(config: KafkaProducerConfig, logger: Logger): KafkaConfig {
+// kafkajs multiplies its wait by 2 from initialRetryTime up to maxRetryTime (with its own
+// jitter): the shared backoff in its names.
+function retryOptions(settings: ConnectionSettings): RetryOptions {
+  return {
+    retries: settings.retry.retries,
+    initialRetryTime: settings.retry.initialBackoffMs,
+    maxRetryTime: settings.retry.maxBackoffMs,
+  };
+}
+
+function kafkaClientConfig(
+  config: KafkaProducerConfig,
+  settings: ConnectionSettings,
+  logger: Logger,
+): KafkaConfig {
   const kafkaConfig: KafkaConfig = {
     clientId: config.clientId,
     brokers: config.brokers,
-    connectionTimeout: Math.min(config.requestTimeoutMs, 10_000),
-    requestTimeout: config.requestTimeoutMs,
-    retry: { retries: config.retries, initialRetryTime: 100, maxRetryTime: 2000 },
+    connectionTimeout: settings.connectTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    retry: retryOptions(settings),
     logLevel: kafkajs.logLevel.WARN,
     logCreator: () => (entry) => {
       const { message, ...fields } = entry.log;
@@ -55,20 +111,18 @@ function kafkaClientConfig(config: KafkaProducerConfig, logger: Logger): KafkaCo
       else logger.debug(child, message);
     },
   };
-  if (config.tls?.enabled) {
+  if (settings.tls) {
+    const { ca, cert, key, rejectUnauthorized } = settings.tls;
     kafkaConfig.ssl = {
-      rejectUnauthorized: config.tls.rejectUnauthorized,
-      ...(config.tls.caFile ? { ca: [readFileSync(config.tls.caFile, 'utf8')] } : {}),
-      ...(config.tls.certFile ? { cert: readFileSync(config.tls.certFile, 'utf8') } : {}),
-      ...(config.tls.keyFile ? { key: readFileSync(config.tls.keyFile, 'utf8') } : {}),
+      rejectUnauthorized,
+      ...(ca === undefined ? {} : { ca: [ca] }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
     };
   }
-  if (config.sasl) {
-    // Credentials come from mounted Secret files and live only in this client object.
-    const username = readFileSync(config.sasl.usernameFile, 'utf8').trim();
-    const password = readFileSync(config.sasl.passwordFile, 'utf8').trim();
-    kafkaConfig.sasl = { mechanism: config.sasl.mechanism, username, password } as SASLOptions;
-  }
+  // A provider, not strings: the credentials files are read at every authentication and the
+  // strings never sit in this client object.
+  if (settings.sasl) kafkaConfig.sasl = kafkajsSaslMechanism(settings.sasl);
   return kafkaConfig;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
+import { SecretFileError } from './connection-settings.ts';
 import {
   classifyLibrdkafkaError,
   LIBRDKAFKA_PACKAGE,
@@ -149,6 +150,59 @@ describe('toLibrdkafkaConfig', () => {
       'sasl.username': 'sluice-user',
       'sasl.password': 's3cret-pass',
     });
+  });
+});
+
+describe('toLibrdkafkaConfig: when secret files are read', () => {
+  const secured = {
+    tls: { enabled: true, caFile: '/tls/ca.crt', rejectUnauthorized: true },
+    sasl: { mechanism: 'plain', usernameFile: '/sasl/username', passwordFile: '/sasl/password' },
+  } as const;
+
+  it('reads every file when the producer is built; a rotation reaches only a producer built after it', () => {
+    const rotating = new Map(Object.entries(mounted));
+    const reads: string[] = [];
+    const reader: LibrdkafkaFiles = {
+      readText: (path) => {
+        reads.push(path);
+        const text = rotating.get(path);
+        if (text === undefined) throw new Error(`ENOENT ${path}`);
+        return text;
+      },
+    };
+    const built = toLibrdkafkaConfig({ ...base, ...secured }, { deliveryTimeoutMs: 30_000 }, reader);
+    expect(reads).toEqual(['/tls/ca.crt', '/sasl/username', '/sasl/password']);
+    rotating.set('/sasl/password', 'rotated-pass\n');
+    // librdkafka keeps its copy of the built config: nothing re-reads for it.
+    expect(built['sasl.password']).toBe('s3cret-pass');
+    const rebuilt = toLibrdkafkaConfig({ ...base, ...secured }, { deliveryTimeoutMs: 30_000 }, reader);
+    expect(rebuilt['sasl.password']).toBe('rotated-pass');
+  });
+
+  it.each([
+    ['/sasl/password', 'sasl.passwordFile', 'SECRET_FILE_UNREADABLE', undefined],
+    ['/sasl/username', 'sasl.usernameFile', 'SECRET_FILE_EMPTY', '\n'],
+    ['/tls/ca.crt', 'tls.caFile', 'SECRET_FILE_UNREADABLE', undefined],
+  ] as const)('%s unreadable or empty fails the build as %s %s', (path, setting, code, text) => {
+    const broken = new Map(Object.entries(mounted));
+    if (text === undefined) broken.delete(path);
+    else broken.set(path, text);
+    const reader: LibrdkafkaFiles = {
+      readText: (file) => {
+        const value = broken.get(file);
+        if (value === undefined) throw new Error(`ENOENT ${file}`);
+        return value;
+      },
+    };
+    let thrown: unknown;
+    try {
+      toLibrdkafkaConfig({ ...base, ...secured }, { deliveryTimeoutMs: 30_000 }, reader);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SecretFileError);
+    expect(thrown).toMatchObject({ code, setting, path });
+    expect((thrown as Error).message).not.toMatch(/s3cret|sluice-user/);
   });
 });
 

@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import { MESSAGE_OVERHEAD_BYTES } from '../producers/batching-producer.ts';
 import type { EngineErrorKind, OutboundMessage, ProducerEngine } from '../producers/producer-engine.ts';
+import {
+  connectionSettings,
+  nodeFileReader,
+  type SecretFileReader,
+  valueOrThrow,
+} from './connection-settings.ts';
 
 // Produces through librdkafka, via @confluentinc/kafka-javascript (an optional dependency
 // with a native addon built from source at install time; see test/infra/librdkafka-binding.ts).
@@ -67,52 +72,55 @@ export function loadLibrdkafka(
   return loaded;
 }
 
-const ACKS = { all: -1, leader: 1, none: 0 } as const;
-
-const SASL_MECHANISMS = {
-  plain: 'PLAIN',
-  'scram-sha-256': 'SCRAM-SHA-256',
-  'scram-sha-512': 'SCRAM-SHA-512',
-} as const;
-
 /** librdkafka's own ceilings for its queue caps. */
 const MAX_QUEUE_KBYTES = 2_147_483_647;
 const MAX_QUEUE_MESSAGES = 2_147_483_647;
 
-/** How the engine reaches mounted files; the real one reads the file system. */
-export interface LibrdkafkaFiles {
-  readText(path: string): string;
-}
-
-const nodeFiles: LibrdkafkaFiles = { readText: (path) => readFileSync(path, 'utf8') };
+/**
+ * How the engine reaches mounted files; the real one reads the file system. Only blocking
+ * reads: librdkafka copies its whole configuration, SASL credentials included, when the
+ * producer is built, so every file is read then and never again by this producer.
+ */
+export type LibrdkafkaFiles = Pick<SecretFileReader, 'readText'>;
 
 export interface LibrdkafkaLimits {
   /** The gateway's request deadline: no message is retried past the request waiting for it. */
   readonly deliveryTimeoutMs: number;
 }
 
-/** The producer config in librdkafka's terms. Pure apart from the file reads it is handed. */
+/**
+ * The producer config in librdkafka's terms. Pure apart from the file reads it is handed;
+ * throws a SecretFileError (code, setting and path, never content) when a TLS or SASL file
+ * cannot be read.
+ */
 export function toLibrdkafkaConfig(
   config: KafkaProducerConfig,
   limits: LibrdkafkaLimits,
-  files: LibrdkafkaFiles = nodeFiles,
+  files: LibrdkafkaFiles = nodeFileReader,
 ): LibrdkafkaConfig {
+  // The asynchronous reader is never called: the credentials are read below with `readNow`.
+  const settings = valueOrThrow(
+    connectionSettings(config, {
+      readText: (path) => files.readText(path),
+      readSecret: async (path) => files.readText(path),
+    }),
+  );
   const out: LibrdkafkaConfig = {
     'bootstrap.servers': config.brokers.join(','),
     'client.id': config.clientId,
     'compression.codec': config.compression,
-    acks: ACKS[config.acks],
-    'enable.idempotence': config.idempotent,
+    acks: settings.acks,
+    'enable.idempotence': settings.idempotent,
     // The gateway hands over whole batches; librdkafka forms its record batches from them
     // within the same bounds.
     'linger.ms': config.batch.lingerMs,
     'batch.num.messages': config.batch.maxMessages,
     'batch.size': config.batch.maxBytes,
-    'request.timeout.ms': config.requestTimeoutMs,
-    'socket.connection.setup.timeout.ms': Math.min(config.requestTimeoutMs, 10_000),
-    'message.send.max.retries': config.retries,
-    'retry.backoff.ms': 100,
-    'retry.backoff.max.ms': 2000,
+    'request.timeout.ms': settings.requestTimeoutMs,
+    'socket.connection.setup.timeout.ms': settings.connectTimeoutMs,
+    'message.send.max.retries': settings.retry.retries,
+    'retry.backoff.ms': settings.retry.initialBackoffMs,
+    'retry.backoff.max.ms': settings.retry.maxBackoffMs,
     // A message is failed once the request waiting for it is past its deadline, so librdkafka
     // never keeps retrying what the gateway already answered 503 for.
     // librdkafka refuses a message timeout that does not exceed linger.ms.
@@ -130,21 +138,23 @@ export function toLibrdkafkaConfig(
     'allow.auto.create.topics': true,
     dr_cb: true,
   };
-  const tls = config.tls?.enabled === true ? config.tls : undefined;
-  if (config.sasl) out['security.protocol'] = tls ? 'sasl_ssl' : 'sasl_plaintext';
+  const { tls, sasl } = settings;
+  if (sasl) out['security.protocol'] = tls ? 'sasl_ssl' : 'sasl_plaintext';
   else if (tls) out['security.protocol'] = 'ssl';
   if (tls) {
-    if (tls.caFile) out['ssl.ca.pem'] = files.readText(tls.caFile);
-    if (tls.certFile) out['ssl.certificate.pem'] = files.readText(tls.certFile);
-    if (tls.keyFile) out['ssl.key.pem'] = files.readText(tls.keyFile);
+    if (tls.ca !== undefined) out['ssl.ca.pem'] = tls.ca;
+    if (tls.cert !== undefined) out['ssl.certificate.pem'] = tls.cert;
+    if (tls.key !== undefined) out['ssl.key.pem'] = tls.key;
     out['enable.ssl.certificate.verification'] = tls.rejectUnauthorized;
     out['ssl.endpoint.identification.algorithm'] = tls.rejectUnauthorized ? 'https' : 'none';
   }
-  if (config.sasl) {
-    // Credentials come from mounted Secret files and live only in this client's config.
-    out['sasl.mechanisms'] = SASL_MECHANISMS[config.sasl.mechanism];
-    out['sasl.username'] = files.readText(config.sasl.usernameFile).trim();
-    out['sasl.password'] = files.readText(config.sasl.passwordFile).trim();
+  if (sasl) {
+    // librdkafka takes strings, not callbacks, and keeps its own copy from here on: the
+    // credentials are read now, at producer build, and live only in this client's config.
+    const credentials = valueOrThrow(sasl.readNow());
+    out['sasl.mechanisms'] = sasl.mechanism;
+    out['sasl.username'] = credentials.username;
+    out['sasl.password'] = credentials.password;
   }
   return out;
 }
@@ -166,7 +176,7 @@ export function createLibrdkafkaEngine(
   config: KafkaProducerConfig,
   logger: Logger,
   limits: LibrdkafkaLimits,
-  files: LibrdkafkaFiles = nodeFiles,
+  files: LibrdkafkaFiles = nodeFileReader,
 ): ProducerEngine {
   const library = loadLibrdkafka();
   if (!library.ok) throw new Error(library.message);

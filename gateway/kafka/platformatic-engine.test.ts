@@ -11,6 +11,7 @@ import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import type { OutboundMessage } from '../producers/producer-engine.ts';
+import { SecretFileError } from './connection-settings.ts';
 import { keyHash } from './java-partitioner.ts';
 import {
   classifyPlatformaticError,
@@ -157,6 +158,71 @@ describe('toPlatformaticOptions', () => {
       expect(JSON.stringify(mapped)).not.toMatch(/s3cret|sluice-user/);
     },
   );
+});
+
+describe('toPlatformaticOptions: when secret files are read', () => {
+  // A reader whose files a test changes between calls, as a Secret rotation changes them.
+  function rotatingFiles() {
+    const mounted = new Map(Object.entries(mountedFiles));
+    const reads: string[] = [];
+    const readText = (path: string) => {
+      reads.push(path);
+      const text = mounted.get(path);
+      if (text === undefined) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
+      return text;
+    };
+    const reader: EngineFiles = { readText, readSecret: async (path) => readText(path) };
+    return { mounted, reads, reader };
+  }
+  const withSasl = {
+    sasl: { mechanism: 'scram-sha-256', usernameFile: '/sasl/username', passwordFile: '/sasl/password' },
+    tls: { enabled: true, caFile: '/tls/ca.crt', rejectUnauthorized: true },
+  } as const;
+  type Provider = () => Promise<string>;
+
+  it('reads TLS files when the options are built and SASL files at every authentication', async () => {
+    const { mounted, reads, reader } = rotatingFiles();
+    const mapped = toPlatformaticOptions({ ...base, ...withSasl }, reader);
+    expect(reads).toEqual(['/tls/ca.crt']);
+    const username = mapped.sasl?.username as Provider;
+    const password = mapped.sasl?.password as Provider;
+    // First authentication.
+    expect([await username(), await password()]).toEqual(['sluice-user', 's3cret-pass']);
+    mounted.set('/sasl/username', 'rotated-user\n');
+    mounted.set('/sasl/password', 'rotated-pass\n');
+    mounted.set('/tls/ca.crt', 'ROTATED CA PEM');
+    // Second authentication (a new connection or a re-authentication): the rotated Secret.
+    expect([await username(), await password()]).toEqual(['rotated-user', 'rotated-pass']);
+    // TLS material stays what it was when the producer was built.
+    expect(mapped.tls?.ca).toEqual(['CA PEM']);
+  });
+
+  it('an unreadable credentials file fails that authentication with a coded error, not the build', async () => {
+    const { mounted, reader } = rotatingFiles();
+    mounted.delete('/sasl/password');
+    const mapped = toPlatformaticOptions({ ...base, ...withSasl }, reader);
+    const password = mapped.sasl?.password as Provider;
+    const failed = await password().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failed).toBeInstanceOf(SecretFileError);
+    expect(failed).toMatchObject({ code: 'SECRET_FILE_UNREADABLE', setting: 'sasl.passwordFile' });
+    mounted.set('/sasl/password', 'late-pass\n');
+    expect(await password()).toBe('late-pass');
+  });
+
+  it('a missing TLS file fails the build with a coded error naming the setting', () => {
+    const { mounted, reader } = rotatingFiles();
+    mounted.delete('/tls/ca.crt');
+    expect(() => toPlatformaticOptions({ ...base, ...withSasl }, reader)).toThrow(
+      expect.objectContaining({
+        name: 'SecretFileError',
+        code: 'SECRET_FILE_UNREADABLE',
+        setting: 'tls.caFile',
+      }),
+    );
+  });
 });
 
 describe('sendOptions', () => {

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import {
   type MessageToProduce,
   Producer,
@@ -11,6 +9,15 @@ import {
 import type { Logger } from 'pino';
 import type { KafkaProducerConfig } from '../../kernel/config-schema.ts';
 import type { EngineErrorKind, OutboundMessage, ProducerEngine } from '../producers/producer-engine.ts';
+import {
+  acksLevel,
+  backoffDelayMs,
+  connectionSettings,
+  nodeFileReader,
+  RETRY_BACKOFF,
+  type SecretFileReader,
+  valueOrThrow,
+} from './connection-settings.ts';
 import { keyHash } from './java-partitioner.ts';
 
 // Keys, values and headers reach the library as bytes: no serializers run per message.
@@ -18,51 +25,46 @@ type Options = ProducerOptions<Buffer, Buffer, Buffer, Buffer>;
 type Send = Omit<SendOptions<Buffer, Buffer, Buffer, Buffer>, 'messages'>;
 type KafkaRecord = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
-const ACKS = { all: -1, leader: 1, none: 0 } as const;
-
-const SASL_MECHANISMS = {
-  plain: 'PLAIN',
-  'scram-sha-256': 'SCRAM-SHA-256',
-  'scram-sha-512': 'SCRAM-SHA-512',
-} as const;
-
 /**
  * The library treats `retries` of 0 or 1 on an idempotent producer as "retry forever";
  * a batch must always settle, so an idempotent producer gets at least this many.
  */
 const MIN_IDEMPOTENT_RETRIES = 2;
 
-/** How the engine reaches mounted files; the real one reads the file system. */
-export interface EngineFiles {
-  /** TLS material, read once when the engine is created. */
-  readText(path: string): string;
-  /** SASL credentials, read at every authentication, so a rotated Secret applies on reconnect. */
-  readSecret(path: string): Promise<string>;
-}
+/**
+ * How the engine reaches mounted files; the real one reads the file system. TLS files are
+ * read once, when the engine is created; SASL credentials at every authentication (each new
+ * connection and each re-authentication), so a rotated Secret applies from the next one.
+ */
+export type EngineFiles = SecretFileReader;
 
-const nodeFiles: EngineFiles = {
-  readText: (path) => readFileSync(path, 'utf8'),
-  readSecret: async (path) => (await readFile(path, 'utf8')).trim(),
-};
-
-/** Capped exponential backoff between retries, like the kafkajs engine (100 ms doubling to 2 s). */
+/** Capped exponential backoff between retries, as every engine waits (100 ms doubling to 2 s). */
 export function retryDelayMs(attempt: number): number {
-  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 2000);
+  return backoffDelayMs(RETRY_BACKOFF, attempt);
 }
 
-/** Client options for a producer config. Pure apart from the file reads it is handed. */
-export function toPlatformaticOptions(config: KafkaProducerConfig, files: EngineFiles = nodeFiles): Options {
+/**
+ * Client options for a producer config. Pure apart from the file reads it is handed; throws
+ * a SecretFileError (code, setting and path, never content) when a TLS file cannot be read.
+ */
+export function toPlatformaticOptions(
+  config: KafkaProducerConfig,
+  files: EngineFiles = nodeFileReader,
+): Options {
+  const settings = valueOrThrow(connectionSettings(config, files));
   const options: Options = {
     clientId: config.clientId,
     bootstrapBrokers: config.brokers,
-    idempotent: config.idempotent,
+    idempotent: settings.idempotent,
     // `timeout` is the produce request's broker-side wait for acknowledgements; `requestTimeout`
     // bounds every request on the client side, as kafkajs's requestTimeout does.
-    timeout: config.requestTimeoutMs,
-    requestTimeout: config.requestTimeoutMs,
-    connectTimeout: Math.min(config.requestTimeoutMs, 10_000),
-    retries: config.idempotent ? Math.max(MIN_IDEMPOTENT_RETRIES, config.retries) : config.retries,
-    retryDelay: (_client, _operation, attempt) => retryDelayMs(attempt),
+    timeout: settings.requestTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    connectTimeout: settings.connectTimeoutMs,
+    retries: settings.idempotent
+      ? Math.max(MIN_IDEMPOTENT_RETRIES, settings.retry.retries)
+      : settings.retry.retries,
+    retryDelay: (_client, _operation, attempt) => backoffDelayMs(settings.retry, attempt),
     // Like kafkajs's default and Java's metadata.max.age.ms; stale metadata (a moved leader)
     // is refreshed at once when a produce request reports it.
     metadataMaxAge: 300_000,
@@ -71,25 +73,27 @@ export function toPlatformaticOptions(config: KafkaProducerConfig, files: Engine
     strict: false,
     ...sendOptions(config),
   };
-  if (config.tls?.enabled) {
-    const tls = config.tls;
+  if (settings.tls) {
+    const { ca, cert, key, rejectUnauthorized } = settings.tls;
     options.tls = {
-      rejectUnauthorized: tls.rejectUnauthorized,
-      ...(tls.caFile ? { ca: [files.readText(tls.caFile)] } : {}),
-      ...(tls.certFile ? { cert: files.readText(tls.certFile) } : {}),
-      ...(tls.keyFile ? { key: files.readText(tls.keyFile) } : {}),
+      rejectUnauthorized,
+      ...(ca === undefined ? {} : { ca: [ca] }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
     };
     // SNI with the broker's host name, as kafkajs sends it (managed clusters route by it).
     options.tlsServerName = true;
   }
-  if (config.sasl) {
-    const { mechanism, usernameFile, passwordFile } = config.sasl;
-    // Providers, not strings: credentials are read when a connection authenticates and are
-    // never part of the options object (nothing can log them from there).
+  if (settings.sasl) {
+    const { mechanism, username, password } = settings.sasl;
+    // Providers, not strings: the library calls them at every authentication, and the
+    // credentials are never part of the options object (nothing can log them from there).
+    // An unreadable file rejects with a SecretFileError, which the library reports as a
+    // failed authentication.
     const sasl: SASLOptions = {
-      mechanism: SASL_MECHANISMS[mechanism],
-      username: () => files.readSecret(usernameFile),
-      password: () => files.readSecret(passwordFile),
+      mechanism,
+      username: async () => valueOrThrow(await username()),
+      password: async () => valueOrThrow(await password()),
     };
     options.sasl = sasl;
   }
@@ -101,7 +105,7 @@ export function toPlatformaticOptions(config: KafkaProducerConfig, files: Engine
  * defaults to the leader's acknowledgement), so both are passed on every call.
  */
 export function sendOptions(config: KafkaProducerConfig): Send {
-  return { acks: ACKS[config.acks], compression: config.compression };
+  return { acks: acksLevel(config.acks, config.idempotent), compression: config.compression };
 }
 
 /**
@@ -168,7 +172,7 @@ export function toRecords(
 export function createPlatformaticEngine(
   config: KafkaProducerConfig,
   logger: Logger,
-  files: EngineFiles = nodeFiles,
+  files: EngineFiles = nodeFileReader,
 ): ProducerEngine {
   const producer = new Producer<Buffer, Buffer, Buffer, Buffer>(toPlatformaticOptions(config, files));
   producer.on('client:broker:failed', ({ broker }) => {
