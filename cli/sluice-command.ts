@@ -28,6 +28,10 @@ const COMMANDS: Record<string, { readonly summary: string; readonly load: () => 
     summary: 'print the gateway config and objects the operator would apply',
     load: async () => (await import('./render-command.ts')).runRenderCommand,
   },
+  rollout: {
+    summary: "show, pause, resume, promote or abort a LogRepo's pipeline rollout",
+    load: async () => (await import('./rollout-command.ts')).runRolloutCommand,
+  },
 };
 
 const SLUICE_USAGE = `usage: sluice COMMAND [options]

@@ -24,6 +24,7 @@ const usage = (
                   [--stable-resources JSON] [--canary-resources JSON] [--canary-grace-seconds N]
                   [--stable-workers N] [--canary-workers N]
                   [--gateway-tls-secret NAME] [--gateway-trusted-proxies CIDR,CIDR]
+                  [--gateway-network-policy-from JSON]
   routes:         [--route-provider apisix|gateway-api|none] [--ingress-class NAME] [--route-hosts a,b]
                   [--exact-route-priority N] [--prefix-route-priority N] [--parent-refs JSON]
 Environment: SLUICE_NAMESPACES, KUBECONFIG, SLUICE_HEALTH_PORT, SLUICE_WORKERS,
@@ -31,7 +32,7 @@ Environment: SLUICE_NAMESPACES, KUBECONFIG, SLUICE_HEALTH_PORT, SLUICE_WORKERS,
              SLUICE_STABLE_IMAGE, SLUICE_CANARY_IMAGE, SLUICE_STABLE_REPLICAS, SLUICE_CANARY_REPLICAS,
              SLUICE_STABLE_RESOURCES, SLUICE_CANARY_RESOURCES, SLUICE_CANARY_GRACE_SECONDS,
              SLUICE_STABLE_WORKERS, SLUICE_CANARY_WORKERS,
-             SLUICE_GATEWAY_TLS_SECRET, SLUICE_GATEWAY_TRUSTED_PROXIES,
+             SLUICE_GATEWAY_TLS_SECRET, SLUICE_GATEWAY_TRUSTED_PROXIES, SLUICE_GATEWAY_NETWORK_POLICY_FROM,
              SLUICE_ROUTE_PROVIDER, SLUICE_INGRESS_CLASS, SLUICE_ROUTE_HOSTS,
              SLUICE_EXACT_ROUTE_PRIORITY, SLUICE_PREFIX_ROUTE_PRIORITY, SLUICE_PARENT_REFS
 KUBECONFIG may list several files (merged as kubectl merges them).
@@ -172,6 +173,7 @@ function parse(argv: string[]) {
       'canary-grace-seconds': { type: 'string' },
       'gateway-tls-secret': { type: 'string' },
       'gateway-trusted-proxies': { type: 'string' },
+      'gateway-network-policy-from': { type: 'string' },
       'route-provider': { type: 'string' },
       'ingress-class': { type: 'string' },
       'route-hosts': { type: 'string' },

@@ -47,6 +47,44 @@ export const TrackSettingsSchema = Type.Object(
 );
 export type TrackSettings = Static<typeof TrackSettingsSchema>;
 
+const LabelSelectorSchema = Type.Object(
+  {
+    matchLabels: Type.Optional(Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }))),
+    matchExpressions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            key: Type.String({ minLength: 1, maxLength: 317 }),
+            operator: Type.Union(['In', 'NotIn', 'Exists', 'DoesNotExist'].map((op) => Type.Literal(op))),
+            values: Type.Optional(Type.Array(Type.String({ maxLength: 63 }))),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A NetworkPolicyPeer (networking.k8s.io/v1): who may reach the gateway pods. */
+export const NetworkPolicyPeerSchema = Type.Object(
+  {
+    namespaceSelector: Type.Optional(LabelSelectorSchema),
+    podSelector: Type.Optional(LabelSelectorSchema),
+    ipBlock: Type.Optional(
+      Type.Object(
+        {
+          cidr: Type.String({ minLength: 1, maxLength: 64 }),
+          except: Type.Optional(Type.Array(Type.String({ maxLength: 64 }))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type NetworkPolicyPeer = Static<typeof NetworkPolicyPeerSchema>;
+
 export const FleetSettingsSchema = Type.Object(
   {
     stable: TrackSettingsSchema,
@@ -72,6 +110,22 @@ export const FleetSettingsSchema = Type.Object(
     ),
     // The gateway's own field, so the operator refuses at start-up what a gateway would.
     trustedProxies: Type.Optional(ServerSchema.properties.trustedProxies),
+    networkPolicy: Type.Optional(
+      Type.Object(
+        {
+          from: Type.Array(NetworkPolicyPeerSchema, {
+            maxItems: 32,
+            description:
+              'Who may reach the gateway pods: the proxy and the operator (the chart adds the operator itself).',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'With it the operator writes a NetworkPolicy sluice-gateway per fleet namespace, letting only `from` reach the gateway port.',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'The gateway fleet the operator runs in each namespace.' },
 );
@@ -235,6 +289,18 @@ export function operatorConfig(
         : {}),
       ...(pick('gateway-trusted-proxies', 'SLUICE_GATEWAY_TRUSTED_PROXIES')
         ? { trustedProxies: list(pick('gateway-trusted-proxies', 'SLUICE_GATEWAY_TRUSTED_PROXIES')) }
+        : {}),
+      ...(pick('gateway-network-policy-from', 'SLUICE_GATEWAY_NETWORK_POLICY_FROM')
+        ? {
+            networkPolicy: {
+              from: json(
+                'gateway-network-policy-from',
+                'SLUICE_GATEWAY_NETWORK_POLICY_FROM',
+                '/fleet/networkPolicy/from',
+                [],
+              ),
+            },
+          }
         : {}),
     },
     routes: {

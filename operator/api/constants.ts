@@ -55,6 +55,15 @@ export const ANNOTATIONS = {
   podSpecDigest: 'sluice.dev/pod-spec-digest',
   /** On the canary Deployment: when the last canary weight returned to 0 (RFC 3339). */
   canaryIdleSince: 'sluice.dev/canary-idle-since',
+  /**
+   * Manual rollout controls, set on a LogRepo by a human or `sluice rollout` (the operator
+   * only reads them). Paused holds the step while it is "true"; promote and abort name the
+   * target digest (status.rollout.target) they act on, so a leftover annotation never acts
+   * on a later change.
+   */
+  rolloutPaused: 'sluice.dev/rollout-paused',
+  rolloutPromote: 'sluice.dev/rollout-promote',
+  rolloutAbort: 'sluice.dev/rollout-abort',
 } as const;
 
 /** Per-track names of the gateway fleet of a namespace (Deployment, Service, PDB share one). */
@@ -90,6 +99,13 @@ export const CONDITION = {
    * repo's HTTPRoute and resolved its backends, as their controllers wrote in status.parents.
    */
   routeAccepted: 'RouteAccepted',
+  /**
+   * With a fleet: whether every ready pod of each track that carries the repo runs the repo's
+   * current config, as the pods themselves report on /status (operator/observe/).
+   */
+  configApplied: 'ConfigApplied',
+  /** With spec.rollout: where the progressive rollout of the repo's pipeline stands. */
+  rollout: 'Rollout',
 } as const;
 
 export const REASON = {
@@ -119,6 +135,21 @@ export const REASON = {
   noParentRefs: 'NoParentRefs',
   // RouteAccepted = Unknown: no controller reported on the route's generation yet
   routeNotReported: 'RouteNotReported',
+  // ConfigApplied (and Ready) = False: a pod refused the config that carries the repo's
+  // change; pods still run an older config; a track that should carry it has no ready pod
+  reloadRejected: 'ReloadRejected',
+  progressing: 'Progressing',
+  noReadyPods: 'NoReadyPods',
+  // ConfigApplied / Ready = Unknown: ready pods exist but none answered /status yet
+  podsNotObserved: 'PodsNotObserved',
+  // Rollout: a pipeline change moves through its steps; waits for traffic; paused by hand;
+  // promoted; rolled back (a threshold failed, or aborted by hand); nothing to roll out
+  rolloutProgressing: 'RolloutProgressing',
+  rolloutWaitingForTraffic: 'WaitingForTraffic',
+  rolloutPaused: 'RolloutPaused',
+  rolloutPromoted: 'Promoted',
+  rolloutRolledBack: 'RolledBack',
+  rolloutAborted: 'Aborted',
 } as const;
 export type Reason = (typeof REASON)[keyof typeof REASON];
 

@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { RepoSchema, TopicSchema } from '../../kernel/config-schema.ts';
 import { ConstraintSchema, described, ExecutersSchema } from '../../kernel/pipeline-schema.ts';
 import { DNS_LABEL_PATTERN } from './dns-label.ts';
+import { RolloutStatusSchema } from './rollout-status.ts';
 
 // The LogRepo resource: one log stream, served at POST /log/repo/{metadata.name}.
 // Its pipeline fields are the gateway's own repo schema; where it sends is
@@ -91,6 +92,116 @@ export const LogRepoCanarySchema = Type.Object(
   },
 );
 
+const percentPoints = (description: string, defaultValue: number) =>
+  Type.Number({ minimum: 0, maximum: 100, default: defaultValue, description });
+
+export const RolloutStepSchema = Type.Object(
+  {
+    weight: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      description:
+        "Percentage of the repo's requests the canary track serves with the new pipeline at this step.",
+    }),
+    pauseSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 86_400,
+      default: 60,
+      description:
+        'Least time at this weight before the step may pass (its analysis must pass too); the step clock starts when the route carries the weight.',
+    }),
+  },
+  { additionalProperties: false, description: 'One step of a rollout: a canary weight held for a while.' },
+);
+
+export const RolloutAnalysisSchema = Type.Object(
+  {
+    intervalSeconds: Type.Integer({
+      minimum: 5,
+      maximum: 3600,
+      default: 30,
+      description:
+        'How often a step is judged on the pods’ metrics (the operator reads them every observation round).',
+    }),
+    minRequests: Type.Integer({
+      minimum: 0,
+      maximum: 10_000_000,
+      default: 50,
+      description: 'Requests the canary track must have served in the step before it is judged.',
+    }),
+    minLines: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000_000,
+      default: 500,
+      description: 'Lines the canary track must have received in the step before it is judged.',
+    }),
+    maxRetryableFailureIncrease: percentPoints(
+      "Percentage points by which the canary's retryable-failure rate (5xx and 429 per request) may exceed stable's.",
+      1,
+    ),
+    maxInvalidIncrease: percentPoints(
+      "Percentage points by which the canary's invalid-line rate (lines the pipeline refused, dead-lettered or not, per line) may exceed stable's.",
+      1,
+    ),
+    maxDeliveryFailureIncrease: percentPoints(
+      "Percentage points by which the canary's Kafka delivery-failure rate (lines Kafka did not acknowledge, per line) may exceed stable's.",
+      0.5,
+    ),
+    maxP99LatencyRatio: Type.Number({
+      minimum: 1,
+      maximum: 100,
+      default: 2,
+      description: "The canary's p99 request latency may be at most this multiple of stable's…",
+    }),
+    p99LatencyToleranceMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 50,
+      description:
+        "…and a canary p99 within this many milliseconds of stable's always passes (histogram resolution).",
+    }),
+    maxWaitSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 604_800,
+      default: 900,
+      description:
+        'How long a step waits for the minimum sample; then `onLowTraffic` decides (0 decides at the first judgement).',
+    }),
+    onLowTraffic: Type.Union([Type.Literal('Pause'), Type.Literal('Promote'), Type.Literal('Rollback')], {
+      default: 'Pause',
+      description:
+        'After maxWaitSeconds without the minimum sample: Pause (hold the step and say so in status; promote or abort by hand), Promote (treat the step as passed) or Rollback.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'How each step is judged: the canary track against the stable track, for this repo only. No Prometheus needed: the operator reads the pods.',
+  },
+);
+
+export const LogRepoRolloutSchema = Type.Object(
+  {
+    steps: Type.Array(RolloutStepSchema, {
+      minItems: 1,
+      maxItems: 20,
+      description:
+        'The canary weights a pipeline change goes through, in order; after the last passes, stable gets it.',
+    }),
+    analysis: Type.Optional(RolloutAnalysisSchema),
+    onFailure: Type.Union([Type.Literal('Rollback'), Type.Literal('Pause')], {
+      default: 'Rollback',
+      description:
+        'When a threshold fails: Rollback (the canary share goes to 0 at once; stable keeps the last promoted pipeline) or Pause (hold the step for a human).',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "Progressive rollout of pipeline changes: with it, an edit of this repo's pipeline or Kafka settings does not reach the stable track at once. The canary track serves the new version at each step's weight under analysis; the operator promotes it after the last step, or rolls it back. Progress is in status.rollout; manual controls are annotations (docs/canary.md). Excludes spec.canary.",
+  },
+);
+
 export const LogRepoSpecSchema = Type.Object(
   {
     kafka: LogRepoKafkaSchema,
@@ -112,6 +223,7 @@ export const LogRepoSpecSchema = Type.Object(
       ),
     ),
     canary: Type.Optional(LogRepoCanarySchema),
+    rollout: Type.Optional(LogRepoRolloutSchema),
     auth: Type.Optional(LogRepoAuthSchema),
   },
   {
@@ -125,6 +237,11 @@ export const LogRepoSpecSchema = Type.Object(
       {
         rule: '!has(self.canary) || !has(self.canary.topic) || self.canary.topic != self.kafka.topic',
         message: 'canary.topic, when set, must differ from kafka.topic (leave it out to keep the topic)',
+      },
+      {
+        rule: '!has(self.rollout) || !has(self.canary)',
+        message:
+          'rollout and canary exclude each other: with rollout the operator sets the canary share and the canary track serves the new pipeline',
       },
     ],
   },
@@ -176,6 +293,12 @@ const TrackStatusSchema = Type.Object(
   {
     replicas: Type.Integer({ description: 'Gateway pods this track should run.' }),
     readyReplicas: Type.Integer({ description: 'Gateway pods of this track that are ready.' }),
+    applied: Type.Optional(
+      Type.Integer({
+        description:
+          "Ready pods of this track that report running this repo's current config on /status (while the track carries the repo).",
+      }),
+    ),
   },
   { description: 'A gateway track as its Deployment reports it.' },
 );
@@ -210,6 +333,13 @@ export const LogRepoStatusSchema = Type.Object(
         { stable: Type.Optional(TrackStatusSchema), canary: Type.Optional(TrackStatusSchema) },
         { description: 'The gateway tracks serving this namespace; canary only while it exists.' },
       ),
+    ),
+    rollout: Type.Optional(RolloutStatusSchema),
+    applied: Type.Optional(
+      Type.String({
+        description:
+          "Per track that carries the repo: ready pods running its current config / ready pods, e.g. 'stable 2/2, canary 1/1'.",
+      }),
     ),
   },
   { description: 'Observed state, written by the operator.' },

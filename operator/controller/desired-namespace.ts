@@ -9,25 +9,39 @@ import {
 import { isDnsLabel } from '../api/dns-label.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
+import type { RolloutStatus } from '../api/rollout-status.ts';
 import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import type { PodObservation } from '../observe/pod-report.ts';
 import type { FleetSettings, RouteSettings } from '../operator-config.ts';
 import {
   byName,
   fleetRenderOptions,
   type RenderedConfig,
+  type RenderOptions,
   renderGatewayConfig,
   type SpecObject,
   type Track,
   type Verdict,
 } from '../render/render-gateway-config.ts';
 import { fleetSecretNames, renderGatewayTrack } from '../render/render-gateway-track.ts';
+import { GATEWAY_NETWORK_POLICY, renderNetworkPolicy } from '../render/render-network-policy.ts';
 import { type RouteWeights, renderPrefixRoute, renderRepoRoute } from '../render/render-routes.ts';
-import { type DesiredCondition, mergeConditions } from '../status/conditions.ts';
+import type { RepoCounters } from '../rollout/gateway-metrics.ts';
+import {
+  pipelineOf,
+  promotedConfigMapName,
+  type RepoPipeline,
+  withPipeline,
+} from '../rollout/rollout-pipeline.ts';
+import { type Condition, type DesiredCondition, mergeConditions } from '../status/conditions.ts';
+import { type ConfigAppliedResult, configApplied, type TrackExpectation } from '../status/config-applied.ts';
 import { desiredStatus, type ResourceStatus } from '../status/resource-status.ts';
 import { routeAcceptedCondition } from '../status/route-acceptance.ts';
 import { type CanaryPhase, canaryPhase } from './canary-phase.ts';
+import { desiredRollouts, type RepoRollout } from './desired-rollouts.ts';
 import {
   DEPLOYMENTS,
+  NETWORK_POLICIES,
   POD_DISRUPTION_BUDGETS,
   routeResource,
   SERVICES,
@@ -38,7 +52,12 @@ import { CONFIG_MAPS } from './resources.ts';
 
 /** A LogRepo as the desired state needs it: a cached object or a document read from a file. */
 export type RepoInput = SpecObject<LogRepoSpec> & {
-  readonly metadata: { readonly name: string; readonly uid?: string; readonly generation?: number };
+  readonly metadata: {
+    readonly name: string;
+    readonly uid?: string;
+    readonly generation?: number;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
 };
 export type ProducerInput = SpecObject<KafkaProducerSpec>;
 
@@ -57,6 +76,18 @@ export interface ObservedFleet {
   readonly readyReplicas: Partial<Record<Track, number>>;
   /** The stored routes by name; their status says whether the Gateway accepted them. */
   readonly routes: ReadonlyMap<string, KubeObject>;
+  /**
+   * The ready pods of each track (their Services' EndpointSlices) and what each said on
+   * /status, from the fleet observer. Absent when nothing observes the pods (`sluice render`,
+   * tests of the render alone): then Ready means "rendered" and ConfigApplied is left out.
+   */
+  readonly pods?: Partial<Record<Track, readonly PodObservation[]>> | undefined;
+  /** The promoted pipeline of each repo with a rollout, from its ConfigMap. */
+  readonly promoted?: ReadonlyMap<string, RepoPipeline> | undefined;
+  /** Each rollout's metric windows (counters since its step began) on both tracks. */
+  readonly windows?:
+    | ReadonlyMap<string, { readonly canary: RepoCounters; readonly stable: RepoCounters }>
+    | undefined;
 }
 
 export interface DesiredNamespaceInputs {
@@ -84,12 +115,20 @@ export interface DesiredObject {
   readonly object: KubeObject;
 }
 
-/** The fleet fields of one LogRepo's status, plus the fleet's conditions (Canary, BackendTLS, RouteAccepted). */
+/** The fleet fields of one LogRepo's status, plus the fleet's conditions (ConfigApplied, Canary, BackendTLS, RouteAccepted). */
 export interface RepoFleetStatus {
   readonly route?: { readonly kind: string; readonly name: string };
   readonly weights: RouteWeights;
-  readonly tracks: Partial<Record<Track, { readonly replicas: number; readonly readyReplicas: number }>>;
+  readonly tracks: Partial<
+    Record<Track, { readonly replicas: number; readonly readyReplicas: number; readonly applied?: number }>
+  >;
+  /** `stable 2/2, canary 1/1`: pods running the repo's current config of the ready pods, per carrying track. */
+  readonly applied?: string;
+  /** With spec.rollout: where the rollout stands. */
+  readonly rollout?: RolloutStatus;
   readonly conditions: readonly DesiredCondition[];
+  /** Whether the pods serve the repo as rendered (configApplied's verdict); with observed pods only. */
+  readonly served?: ConfigAppliedResult['served'];
 }
 
 export interface DesiredNamespace {
@@ -117,7 +156,9 @@ export interface DesiredNamespace {
   };
   /** The fleet part of each repo's status (also inside `statuses`); with a fleet only. */
   readonly repoFleet: ReadonlyMap<string, RepoFleetStatus>;
-  /** Reconcile again after this long (the rest of the canary grace period). */
+  /** The rollout of each repo with spec.rollout (with a fleet only): events, analysis, requeue. */
+  readonly rollouts: ReadonlyMap<string, RepoRollout>;
+  /** Reconcile again after this long (the rest of the canary grace period, a rollout's next judgement). */
   readonly requeueAfterMs?: number;
 }
 
@@ -176,6 +217,9 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
           ? [
               ...workloadsOf('canary'),
               ...workloadsOf('stable'),
+              ...(fleet.settings.networkPolicy
+                ? [{ ref: NETWORK_POLICIES, name: GATEWAY_NETWORK_POLICY }]
+                : []),
               { ref: CONFIG_MAPS, name: GATEWAY_CANARY_CONFIG_MAP },
             ]
           : []),
@@ -186,10 +230,20 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
         producers: statusesOf(producers, 'KafkaProducer', () => producerVerdict, '', current, now),
       },
       repoFleet: new Map(),
+      rollouts: new Map(),
     };
   }
 
-  const stable = renderGatewayConfig(producers, repos, 'stable', fleetRenderOptions(fleet?.settings));
+  // Rollouts first: they decide what stable renders for their repos (the promoted pipeline).
+  const renderOptions = fleetRenderOptions(fleet?.settings);
+  const rollouts = fleet
+    ? rolloutsOf(namespace, repos, producers, observed, current, renderOptions, inputs.nowMs)
+    : new Map<string, RepoRollout>();
+  const stableRepos = repos.map((repo) => {
+    const rollout = rollouts.get(repo.metadata.name);
+    return rollout ? { ...repo, spec: rollout.stableSpec } : repo;
+  });
+  const stable = renderGatewayConfig(producers, stableRepos, 'stable', renderOptions);
   // Too large: keep serving the last config that fit, and say on every object why nothing changes.
   const tooLarge: Verdict | undefined = stable.tooLarge
     ? {
@@ -200,9 +254,21 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
     : undefined;
   const objects: DesiredObject[] = [];
   if (!tooLarge) objects.push({ ref: CONFIG_MAPS, object: desiredConfigMap(namespace, 'stable', stable) });
+  for (const rollout of rollouts.values()) objects.push({ ref: CONFIG_MAPS, object: rollout.promotedObject });
   const fleetPart = fleet
-    ? desiredFleet(namespace, repos, producers, fleet, observed, inputs.nowMs, objects)
+    ? desiredFleet(namespace, repos, producers, fleet, observed, inputs.nowMs, objects, stable, rollouts)
     : undefined;
+  // Promoted pipelines of repos that no longer have a rollout (or are gone).
+  const stalePromoted = [...(observed.promoted?.keys() ?? [])]
+    .filter((name) => !rollouts.has(name))
+    .map((name) => ({ ref: CONFIG_MAPS, name: promotedConfigMapName(name) }));
+  const rolloutRequeue = [...rollouts.values()]
+    .map((rollout) => rollout.decision.requeueAfterMs)
+    .filter((ms): ms is number => ms !== undefined);
+  const requeueAfterMs = minimum([
+    ...(fleetPart?.phase.state === 'draining' ? [fleetPart.phase.remainingMs] : []),
+    ...rolloutRequeue,
+  ]);
 
   // Every object's verdict is the config's, or, when it is too large, why nothing changes.
   const statuses = (
@@ -234,10 +300,11 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
     phase: fleetPart?.phase ?? { state: 'absent' },
     objects,
     prune: fleetPart?.prune ?? [],
-    remove: fleetPart?.remove ?? [],
+    remove: [...(fleetPart?.remove ?? []), ...stalePromoted],
     statuses: { repos: repoStatuses, producers: producerStatuses },
     repoFleet: fleetPart?.repos ?? new Map(),
-    ...(fleetPart?.phase.state === 'draining' ? { requeueAfterMs: fleetPart.phase.remainingMs } : {}),
+    rollouts,
+    ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
   };
 }
 
@@ -264,9 +331,14 @@ function desiredFleet(
   observed: ObservedFleet,
   nowMs: number,
   objects: DesiredObject[],
+  stable: RenderedConfig,
+  rollouts: ReadonlyMap<string, RepoRollout>,
 ) {
+  // The share a repo asks for: its rollout's, else its manual spec.canary.weight.
+  const askedWeight = (repo: RepoInput) =>
+    rollouts.get(repo.metadata.name)?.decision.weight ?? repo.spec.canary?.weight ?? 0;
   const phase = canaryPhase({
-    wanted: repos.some((repo) => (repo.spec.canary?.weight ?? 0) > 0),
+    wanted: repos.some((repo) => askedWeight(repo) > 0),
     deployed: observed.canaryDeployed,
     idleSince: observed.canaryIdleSince,
     nowMs,
@@ -307,6 +379,13 @@ function desiredFleet(
       objects.push({ ref: upstreamRef, object: upstream });
     }
   }
+  // Before any route sends traffic: who may reach the pods at all.
+  if (fleet.settings.networkPolicy) {
+    objects.push({
+      ref: NETWORK_POLICIES,
+      object: renderNetworkPolicy(namespace, fleet.settings.networkPolicy.from),
+    });
+  }
   const backendTls = fleet.settings.listenerTls !== undefined && fleet.routes.provider === 'gateway-api';
 
   // 3. Routes: one per repo with the effective weights, and the prefix route.
@@ -324,7 +403,8 @@ function desiredFleet(
     const name = repo.metadata.name;
     if (!isDnsLabel(name)) continue;
     const generation = repo.metadata.generation ?? 0;
-    const specWeight = repo.spec.canary?.weight ?? 0;
+    const specWeight = askedWeight(repo);
+    const rollout = rollouts.get(name);
     const canaryVerdict = canary?.repos.get(name);
     const canaryServes = canary !== undefined && !canary.tooLarge && canaryVerdict?.included === true;
     const weights = effectiveWeights(specWeight, phase.state, canaryServes, canaryAvailable);
@@ -339,11 +419,32 @@ function desiredFleet(
       objects.push({ ref: routeRef, object: route });
     }
     const cold = canaryServes && !canaryAvailable;
+    const applied = observed.pods
+      ? configApplied(name, carryingTracks(name, stable, canary, weights, observed.pods), generation)
+      : undefined;
     repoStatus.set(name, {
       ...(route ? { route: { kind: route.kind, name: route.metadata.name } } : {}),
       weights,
-      tracks: trackStatus,
+      tracks: applied
+        ? Object.fromEntries(
+            Object.entries(trackStatus).map(([track, status]) => [
+              track,
+              { ...status, applied: applied.counts[track as Track]?.applied ?? 0 },
+            ]),
+          )
+        : trackStatus,
+      ...(applied
+        ? {
+            applied: Object.entries(applied.counts)
+              .map(([track, counts]) => `${track} ${counts.applied}/${counts.ready}`)
+              .join(', '),
+            served: applied.served,
+          }
+        : {}),
+      ...(rollout ? { rollout: rollout.decision.status } : {}),
       conditions: [
+        ...(applied ? [applied.condition] : []),
+        ...(rollout ? [rollout.condition] : []),
         ...(specWeight > 0
           ? [
               canaryCondition(
@@ -389,6 +490,77 @@ function desiredFleet(
   return { phase, canary, repos: repoStatus, prune, remove };
 }
 
+/** The smallest of some numbers; undefined for none. */
+const minimum = (values: readonly number[]) => (values.length === 0 ? undefined : Math.min(...values));
+
+/**
+ * The rollouts of the repos with spec.rollout. Their digests come from renders of just those
+ * repos: stable with the promoted pipeline, canary with the target (a repo's digest depends on
+ * it and its producer only).
+ */
+function rolloutsOf(
+  namespace: string,
+  repos: readonly RepoInput[],
+  producers: readonly ProducerInput[],
+  observed: ObservedFleet,
+  current: (kind: 'LogRepo' | 'KafkaProducer', name: string) => ResourceStatus | undefined,
+  options: RenderOptions,
+  nowMs: number,
+): Map<string, RepoRollout> {
+  const withRollout = repos.filter(
+    (repo) => repo.spec.rollout !== undefined && isDnsLabel(repo.metadata.name),
+  );
+  if (withRollout.length === 0) return new Map();
+  const promoted = observed.promoted ?? new Map<string, RepoPipeline>();
+  const stablePre = renderGatewayConfig(
+    producers,
+    withRollout.map((repo) => ({
+      ...repo,
+      spec: withPipeline(repo.spec, promoted.get(repo.metadata.name) ?? pipelineOf(repo.spec)),
+    })),
+    'stable',
+    options,
+  );
+  const canaryPre = renderGatewayConfig(producers, withRollout, 'canary', options);
+  return desiredRollouts(withRollout, {
+    namespace,
+    promoted,
+    previous: (name) => (current('LogRepo', name) as { rollout?: RolloutStatus } | undefined)?.rollout,
+    pods: observed.pods,
+    digests: (name) => ({
+      stable: stablePre.repos.get(name)?.digest,
+      canary: canaryPre.repos.get(name)?.digest,
+    }),
+    canaryAvailable: observed.canaryAvailableReplicas > 0,
+    windows: observed.windows ?? new Map(),
+    nowMs,
+  });
+}
+
+/**
+ * The tracks that should carry a repo, with what each should run: stable while its config
+ * includes the repo, canary while the route sends it a share. A track whose config leaves the
+ * repo out carries nothing to check (its verdict is on Ready already).
+ */
+function carryingTracks(
+  name: string,
+  stable: RenderedConfig,
+  canary: RenderedConfig | undefined,
+  weights: RouteWeights,
+  pods: Partial<Record<Track, readonly PodObservation[]>>,
+): TrackExpectation[] {
+  const out: TrackExpectation[] = [];
+  const stableDigest = stable.repos.get(name)?.digest;
+  if (!stable.tooLarge && stableDigest !== undefined && weights.stable > 0) {
+    out.push({ track: 'stable', digest: stableDigest, revision: stable.revision, pods: pods.stable ?? [] });
+  }
+  const canaryDigest = canary?.repos.get(name)?.digest;
+  if (canary && canaryDigest !== undefined && weights.canary > 0) {
+    out.push({ track: 'canary', digest: canaryDigest, revision: canary.revision, pods: pods.canary ?? [] });
+  }
+  return out;
+}
+
 /** Status decoration: extra fields a kind's status carries besides the common ones. */
 type Decorate = (name: string, status: ResourceStatus, current: ResourceStatus | undefined) => ResourceStatus;
 
@@ -421,13 +593,34 @@ function withFleetStatus(
   now: () => string,
 ): ResourceStatus {
   if (!fleet) return status;
-  const { conditions, ...fields } = fleet;
+  const { conditions, served, ...fields } = fleet;
+  const rendered = status.conditions ?? [];
+  const verdict = rendered.find((condition) => condition.type === CONDITION.ready);
+  // With observed pods Ready means served: rendered (Configured) and running on the pods.
+  const readiness: DesiredCondition[] =
+    served && verdict
+      ? [
+          verdict.status === 'True'
+            ? {
+                type: CONDITION.ready,
+                status: served.status,
+                reason: served.reason,
+                message: served.message,
+                observedGeneration: verdict.observedGeneration,
+              }
+            : withoutTransition(verdict),
+          { ...withoutTransition(verdict), type: CONDITION.configured },
+        ]
+      : rendered.map(withoutTransition);
   return {
     ...status,
     ...fields,
-    conditions: [...(status.conditions ?? []), ...mergeConditions(current?.conditions, conditions, now)],
+    conditions: mergeConditions(current?.conditions, [...readiness, ...conditions], now),
   } as ResourceStatus;
 }
+
+const withoutTransition = ({ lastTransitionTime: _time, ...condition }: Condition): DesiredCondition =>
+  condition;
 
 /**
  * With Gateway API routes and listener TLS: the Gateway reaches the gateway Services over

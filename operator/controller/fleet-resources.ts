@@ -53,7 +53,19 @@ export function providerResources(provider: RouteProvider): ResourceRef[] {
   );
 }
 
-/** Every kind the fleet of a provider needs watched. */
-export function fleetResources(provider: RouteProvider): ResourceRef[] {
-  return [DEPLOYMENTS, SERVICES, POD_DISRUPTION_BUDGETS, ...providerResources(provider)];
+export const NETWORK_POLICIES: ResourceRef = {
+  groupVersionPath: '/apis/networking.k8s.io/v1',
+  plural: 'networkpolicies',
+  namespaced: true,
+};
+
+/** Every kind the fleet of a provider needs watched (NetworkPolicies only when it writes one). */
+export function fleetResources(provider: RouteProvider, networkPolicy = false): ResourceRef[] {
+  return [
+    DEPLOYMENTS,
+    SERVICES,
+    POD_DISRUPTION_BUDGETS,
+    ...(networkPolicy ? [NETWORK_POLICIES] : []),
+    ...providerResources(provider),
+  ];
 }

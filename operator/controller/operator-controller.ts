@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { LABELS, MANAGED_BY } from '../api/constants.ts';
+import { GATEWAY_NAMES, LABELS, MANAGED_BY } from '../api/constants.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import { Informer } from '../kube/informer.ts';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { ENDPOINT_SLICES, SERVICE_NAME_LABEL } from '../observe/endpoint-slices.ts';
+import { FleetObserver } from '../observe/fleet-observer.ts';
 import type { FleetSettings, RouteSettings } from '../operator-config.ts';
 import { WrittenStatuses } from '../status/written-statuses.ts';
 import { fleetResources } from './fleet-resources.ts';
@@ -41,20 +43,45 @@ export interface OperatorOptions {
     readonly routes: RouteSettings;
     /** Milliseconds since the epoch, for the canary grace period; Date.now by default. */
     readonly clockMs?: () => number;
+    /** How the gateway pods are polled (operator/observe/fleet-observer.ts has the defaults). */
+    readonly observe?: {
+      readonly intervalMs?: number;
+      readonly timeoutMs?: number;
+      readonly concurrency?: number;
+      readonly port?: number;
+    };
   };
 }
 
 export interface OperatorMetrics {
   readonly registry: Registry;
+  readonly rolloutTransitions: Counter<'reason'>;
+  readonly rolloutStep: Gauge<'namespace' | 'repo'>;
+  readonly rolloutWeight: Gauge<'namespace' | 'repo'>;
   readonly reconciles: Counter<'result'>;
   readonly duration: Histogram;
   readonly queueDepth: Gauge;
   readonly apiRequests: Gauge<'verb'>;
 }
 
-function createOperatorMetrics(client: KubeClient): OperatorMetrics {
+function createOperatorMetrics(
+  client: KubeClient,
+  observer: () => FleetObserver | undefined,
+): OperatorMetrics {
   const registry = new Registry();
   const registers = [registry];
+  new Gauge({
+    name: 'sluice_operator_gateway_polls',
+    help: 'Polls of gateway pods (/status) by this operator process, by result: ok, or unknown (no answer, an error, a body it could not read).',
+    labelNames: ['result'],
+    registers,
+    collect() {
+      const polls = observer()?.metrics.polls;
+      if (!polls) return;
+      this.set({ result: 'ok' }, polls.ok);
+      this.set({ result: 'unknown' }, polls.unknown);
+    },
+  });
   const apiRequests = new Gauge({
     name: 'sluice_operator_api_requests',
     help: 'Requests this operator process made to the Kubernetes API (watches excluded), by verb.',
@@ -67,6 +94,24 @@ function createOperatorMetrics(client: KubeClient): OperatorMetrics {
   return {
     registry,
     apiRequests,
+    rolloutTransitions: new Counter({
+      name: 'sluice_operator_rollout_transitions_total',
+      help: 'Rollout transitions by reason: RolloutStarted, RolloutStepPassed, RolloutPromoting, RolloutPromoted, RolloutRolledBack, RolloutAborted, RolloutPaused.',
+      labelNames: ['reason'],
+      registers,
+    }),
+    rolloutStep: new Gauge({
+      name: 'sluice_operator_rollout_step',
+      help: 'The step (1-based) a LogRepo rollout is at; equal to its number of steps once promoting or promoted, 0 when rolled back or aborted.',
+      labelNames: ['namespace', 'repo'],
+      registers,
+    }),
+    rolloutWeight: new Gauge({
+      name: 'sluice_operator_rollout_canary_weight',
+      help: 'The canary share (%) a LogRepo rollout asks for now.',
+      labelNames: ['namespace', 'repo'],
+      registers,
+    }),
     reconciles: new Counter({
       name: 'sluice_operator_reconcile_total',
       help: 'Namespace reconciles by result.',
@@ -97,19 +142,36 @@ function createOperatorMetrics(client: KubeClient): OperatorMetrics {
  */
 export function startOperator(options: OperatorOptions) {
   const { client, logger } = options;
-  const metrics = createOperatorMetrics(client);
+  let observerRef: FleetObserver | undefined;
+  const metrics = createOperatorMetrics(client, () => observerRef);
   const queue = new WorkQueue();
   const scopes = options.namespaces === 'all' ? [undefined] : [...options.namespaces];
   const informers = new Map<ResourceRef, Informer[]>();
-  const owned = [CONFIG_MAPS, ...(options.fleet ? fleetResources(options.fleet.routes.provider) : [])];
+  const owned = [
+    CONFIG_MAPS,
+    ...(options.fleet
+      ? fleetResources(options.fleet.routes.provider, options.fleet.settings.networkPolicy !== undefined)
+      : []),
+  ];
+  // The endpointslice controller labels each slice with its Service's name (not with ours).
+  const watched = [...owned, ...(options.fleet ? [ENDPOINT_SLICES] : [])];
+  const selectors = new Map<ResourceRef, string>([
+    ...owned.map((ref) => [ref, `${LABELS.managedBy}=${MANAGED_BY}`] as const),
+    [
+      ENDPOINT_SLICES,
+      `${SERVICE_NAME_LABEL} in (${GATEWAY_NAMES.stable.workload},${GATEWAY_NAMES.canary.workload})`,
+    ] as const,
+  ]);
   const fleet: FleetOptions | undefined = options.fleet && {
     settings: options.fleet.settings,
     routes: options.fleet.routes,
     clockMs: options.fleet.clockMs ?? Date.now,
     idleSince: new Map(),
+    analysing: new Set(),
+    baselines: new Map(),
   };
-  for (const ref of [LOG_REPOS, KAFKA_PRODUCERS, ...owned]) {
-    const labelSelector = owned.includes(ref) ? `${LABELS.managedBy}=${MANAGED_BY}` : undefined;
+  for (const ref of [LOG_REPOS, KAFKA_PRODUCERS, ...watched]) {
+    const labelSelector = selectors.get(ref);
     informers.set(
       ref,
       scopes.map(
@@ -139,6 +201,32 @@ export function startOperator(options: OperatorOptions) {
   };
   for (const list of informers.values()) for (const informer of list) informer.onChange(enqueue);
 
+  // The fleet's pods, polled off the reconcile path; what they report comes back as enqueues.
+  const observer =
+    options.fleet && fleet
+      ? new FleetObserver({
+          caches,
+          logger: logger.child({ component: 'fleet-observer' }),
+          // Every namespace with a LogRepo runs a fleet.
+          namespaces: () =>
+            new Set(
+              (informers.get(LOG_REPOS) ?? []).flatMap((informer) =>
+                informer.list().map((repo) => repo.metadata.namespace ?? ''),
+              ),
+            ),
+          wantsMetrics: (namespace) => fleet.analysing.has(namespace),
+          onChange: (namespace) => {
+            queue.add(namespace);
+            metrics.queueDepth.set(queue.length);
+          },
+          scheme: options.fleet.settings.listenerTls ? 'https' : 'http',
+          ...(options.fleet.observe ?? {}),
+        })
+      : undefined;
+  if (fleet && observer) fleet.observer = observer;
+  observerRef = observer;
+  for (const informer of informers.get(ENDPOINT_SLICES) ?? []) informer.onChange(() => observer?.nudge());
+
   let stopped = false;
   // One per leadership term, aborted on stop and when leadership is lost: requests of
   // reconciles in flight are cancelled instead of finishing writes that this process no
@@ -163,6 +251,20 @@ export function startOperator(options: OperatorOptions) {
           now: options.now ?? (() => new Date().toISOString().replace(/\.\d+Z$/, 'Z')),
           ...(fleet ? { fleet } : {}),
           signal,
+          onRolloutEvent: (_namespace, _repo, reason) => metrics.rolloutTransitions.inc({ reason }),
+          onRolloutStatus: (ns, repo, rollout) => {
+            if (rollout === undefined) {
+              metrics.rolloutStep.remove({ namespace: ns, repo });
+              metrics.rolloutWeight.remove({ namespace: ns, repo });
+              return;
+            }
+            const failed = rollout.state === 'RolledBack' || rollout.state === 'Aborted';
+            metrics.rolloutStep.set(
+              { namespace: ns, repo },
+              failed ? 0 : Math.min(rollout.step + 1, rollout.steps),
+            );
+            metrics.rolloutWeight.set({ namespace: ns, repo }, rollout.weight);
+          },
         });
         queue.forget(namespace);
         // A timer, not polling: the namespace comes back when its canary grace period ends.
@@ -190,6 +292,9 @@ export function startOperator(options: OperatorOptions) {
   const allInformers = [...informers.values()].flat();
   for (const informer of allInformers) informer.start();
   const synced = Promise.all(allInformers.map((informer) => informer.synced));
+  void synced.then(() => {
+    if (!stopped) observer?.start();
+  });
   let isSynced = false;
   void synced.then(() => {
     isSynced = true;
@@ -248,6 +353,7 @@ export function startOperator(options: OperatorOptions) {
 
   return {
     metrics,
+    observer,
     queue,
     synced,
     leading,
@@ -262,6 +368,7 @@ export function startOperator(options: OperatorOptions) {
       clearInterval(resync);
       queue.shutDown();
       term.abort(new Error('operator stopping'));
+      await observer?.stop();
       await Promise.all(workers);
       for (const informer of allInformers) informer.stop();
       await election?.stop();

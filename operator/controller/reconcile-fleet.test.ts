@@ -52,7 +52,14 @@ function fakeWorld(objects: KubeObject[], routes: RouteSettings = apisix, settin
     now: () => new Date(now).toISOString(),
     written: new WrittenStatuses(),
     events: { record: async () => undefined },
-    fleet: { settings, routes, clockMs: () => now, idleSince: new Map<string, string>() },
+    fleet: {
+      settings,
+      routes,
+      clockMs: () => now,
+      idleSince: new Map<string, string>(),
+      analysing: new Set<string>(),
+      baselines: new Map(),
+    },
   };
   const reconcile = async () => {
     writes.length = 0;

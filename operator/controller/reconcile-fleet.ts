@@ -1,3 +1,4 @@
+import { canonicalJson } from '../../kernel/canonical-json.ts';
 import {
   ANNOTATIONS,
   FIELD_MANAGER,
@@ -7,9 +8,14 @@ import {
   LABELS,
   MANAGED_BY,
 } from '../api/constants.ts';
+import type { RolloutStatus } from '../api/rollout-status.ts';
 import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import type { FleetObserver } from '../observe/fleet-observer.ts';
 import type { FleetSettings, RouteSettings } from '../operator-config.ts';
 import { needsApply } from '../render/applied-digest.ts';
+import { type RepoCounters, ZERO_COUNTERS } from '../rollout/gateway-metrics.ts';
+import { PROMOTED_COMPONENT, readPromoted } from '../rollout/rollout-pipeline.ts';
+import { countersSince } from '../rollout/track-totals.ts';
 import type { DesiredNamespace, ObservedFleet } from './desired-namespace.ts';
 import { lostOwnership } from './field-ownership.ts';
 import { DEPLOYMENTS, routeResource } from './fleet-resources.ts';
@@ -28,6 +34,23 @@ export interface FleetOptions {
    * time instead of writing a later one.
    */
   readonly idleSince: Map<string, string>;
+  /** Namespaces with a rollout under analysis, so the observer reads their pods' metrics too. */
+  readonly analysing: Set<string>;
+  /** The gateway pods' last reports; absent where nothing observes them (tests of the reconcile alone). */
+  observer?: Pick<FleetObserver, 'pods' | 'totals'>;
+  /**
+   * Each rollout step's baseline (the observer's totals when its window began), by
+   * namespace/repo. In memory on purpose: the totals are this process's own, so after a
+   * restart the window begins again from new totals.
+   */
+  readonly baselines: Map<string, RolloutBaseline>;
+}
+
+export interface RolloutBaseline {
+  /** target|step|stepStartedAt: a new step (or a new change) takes a new baseline. */
+  readonly key: string;
+  readonly canary: RepoCounters;
+  readonly stable: RepoCounters;
 }
 
 /** The fleet state the desired state depends on, as the caches show it. */
@@ -51,7 +74,55 @@ export function observeFleet(caches: Caches, namespace: string, fleet: FleetOpti
     routes: new Map(
       (routeRef ? caches.list(routeRef, namespace) : []).map((route) => [route.metadata.name, route]),
     ),
+    ...(fleet.observer ? { pods: fleet.observer.pods(namespace) } : {}),
+    promoted: new Map(
+      caches
+        .list(CONFIG_MAPS, namespace)
+        .filter((object) => object.metadata.labels?.[LABELS.component] === PROMOTED_COMPONENT)
+        .flatMap((object) => {
+          const repo = object.metadata.labels?.[LABELS.repo];
+          const pipeline = readPromoted(object);
+          return repo !== undefined && pipeline !== undefined ? [[repo, pipeline] as const] : [];
+        }),
+    ),
   };
+}
+
+/**
+ * The counters of each rollout's step window on both tracks: the observer's totals now, less
+ * those when the window began. The first sight of a window (a new step, a new change, a
+ * restarted operator) takes the baseline and has nothing to compare yet. Baselines of
+ * windows no longer running are dropped, so the map holds at most one per rollout.
+ */
+export function rolloutWindows(
+  namespace: string,
+  rollouts: ReadonlyArray<{ readonly repo: string; readonly status: RolloutStatus | undefined }>,
+  fleet: FleetOptions,
+): Map<string, { canary: RepoCounters; stable: RepoCounters }> {
+  const out = new Map<string, { canary: RepoCounters; stable: RepoCounters }>();
+  const live = new Set<string>();
+  for (const { repo, status } of rollouts) {
+    if (!fleet.observer || status?.state !== 'Progressing' || status.stepStartedAt === undefined) continue;
+    const id = `${namespace}/${repo}`;
+    live.add(id);
+    const key = `${status.target}|${status.step}|${status.stepStartedAt}`;
+    const now = {
+      canary: fleet.observer.totals(namespace, 'canary').totals.get(repo) ?? ZERO_COUNTERS,
+      stable: fleet.observer.totals(namespace, 'stable').totals.get(repo) ?? ZERO_COUNTERS,
+    };
+    const baseline = fleet.baselines.get(id);
+    const canary = baseline?.key === key ? countersSince(now.canary, baseline.canary) : undefined;
+    const stable = baseline?.key === key ? countersSince(now.stable, baseline.stable) : undefined;
+    if (canary === undefined || stable === undefined) {
+      fleet.baselines.set(id, { key, ...now });
+      continue;
+    }
+    out.set(repo, { canary, stable });
+  }
+  for (const id of [...fleet.baselines.keys()]) {
+    if (id.startsWith(`${namespace}/`) && !live.has(id)) fleet.baselines.delete(id);
+  }
+  return out;
 }
 
 export interface AppliedNamespace {
@@ -127,15 +198,14 @@ export async function applyDesired(
 }
 
 /**
- * Whether a desired object differs from the stored one. A ConfigMap by its text (the
+ * Whether a desired object differs from the stored one. A ConfigMap by its data (the
  * apiserver stores ConfigMap data as written, so the text says it all); anything else by its
  * applied digest, since the apiserver adds defaults to what it stores.
  */
 function moved(ref: ResourceRef, desired: KubeObject, stored: KubeObject | undefined): boolean {
   if (ref === CONFIG_MAPS) {
-    const text = (object: KubeObject | undefined) =>
-      (object?.data as Record<string, string> | undefined)?.[GATEWAY_CONFIG_KEY];
-    return stored === undefined || text(stored) !== text(desired);
+    // Every key: the gateway configs hold one, a rollout's promoted pipeline another.
+    return stored === undefined || canonicalJson(stored.data ?? {}) !== canonicalJson(desired.data ?? {});
   }
   return needsApply(desired, stored);
 }

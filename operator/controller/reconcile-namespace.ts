@@ -2,17 +2,19 @@ import type { Logger } from 'pino';
 import {
   ANNOTATIONS,
   API_VERSION,
+  CONDITION,
   FIELD_MANAGER,
   GATEWAY_CONFIG_MAP,
   KAFKA_PRODUCER,
   LOG_REPO,
 } from '../api/constants.ts';
+import type { RolloutStatus } from '../api/rollout-status.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import { type ResourceStatus, statusUnchanged } from '../status/resource-status.ts';
 import type { WrittenStatuses } from '../status/written-statuses.ts';
 import { type DesiredNamespaceInputs, desiredNamespace } from './desired-namespace.ts';
-import { applyDesired, type FleetOptions, observeFleet } from './reconcile-fleet.ts';
+import { applyDesired, type FleetOptions, observeFleet, rolloutWindows } from './reconcile-fleet.ts';
 import {
   CONFIG_MAPS,
   KAFKA_PRODUCERS,
@@ -43,6 +45,10 @@ export interface ReconcileDeps {
    * reconcile stops between steps, rejecting with the signal's reason.
    */
   readonly signal?: AbortSignal | undefined;
+  /** Counts a rollout transition (the operator's metrics). */
+  readonly onRolloutEvent?: (namespace: string, repo: string, reason: string) => void;
+  /** Where each repo's rollout stands after the reconcile (undefined: the repo has none). */
+  readonly onRolloutStatus?: (namespace: string, repo: string, status: RolloutStatus | undefined) => void;
 }
 
 export interface ReconcileResult {
@@ -81,7 +87,23 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
       ? undefined
       : deps.written.baseline(statusKey(ref, object), object.metadata.resourceVersion, object.status);
 
-  const observed = fleet ? observeFleet(caches, namespace, fleet) : undefined;
+  const fleetSeen = fleet ? observeFleet(caches, namespace, fleet) : undefined;
+  const observed =
+    fleet && fleetSeen
+      ? {
+          ...fleetSeen,
+          windows: rolloutWindows(
+            namespace,
+            repos
+              .filter((repo) => repo.spec.rollout !== undefined)
+              .map((repo) => ({
+                repo: repo.metadata.name,
+                status: (baseline(LOG_REPOS, repo) as { rollout?: RolloutStatus } | undefined)?.rollout,
+              })),
+            fleet,
+          ),
+        }
+      : undefined;
   const inputs: DesiredNamespaceInputs = {
     namespace,
     repos,
@@ -99,6 +121,10 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
     // Until the canary Deployment's annotation shows it, this process remembers the idle time.
     if (desired.phase.state === 'draining') fleet.idleSince.set(namespace, desired.phase.idleSince);
     else fleet.idleSince.delete(namespace);
+    // While a step is judged, the observer reads this namespace's pods' metrics too.
+    if ([...desired.rollouts.values()].some((rollout) => rollout.decision.analysing))
+      fleet.analysing.add(namespace);
+    else fleet.analysing.delete(namespace);
   }
 
   const applied = await applyDesired(namespace, desired, deps);
@@ -117,6 +143,22 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
   const statusWrites =
     (await writeStatuses(repos, LOG_REPOS, LOG_REPO.kind, statuses.repos, deps)) +
     (await writeStatuses(producers, KAFKA_PRODUCERS, KAFKA_PRODUCER.kind, statuses.producers, deps));
+  // A rollout's transitions (started, a step passed, promoted, rolled back), once each: the
+  // status written above records them, so a later reconcile decides no transition again.
+  for (const repo of repos) {
+    deps.onRolloutStatus?.(
+      namespace,
+      repo.metadata.name,
+      desired.rollouts.get(repo.metadata.name)?.decision.status,
+    );
+  }
+  for (const [name, rollout] of desired.rollouts) {
+    const event = rollout.decision.event;
+    const repo = repoByName.get(name);
+    if (!event || !repo) continue;
+    deps.onRolloutEvent?.(namespace, name, event.reason);
+    await deps.events.record(repo, event.type, event.reason, event.message);
+  }
   return {
     revision:
       desired.stable === undefined
@@ -171,6 +213,7 @@ async function writeStatuses(
 }
 
 const STATUS_WRITE_CONCURRENCY = 8;
+const EVENT_CONDITIONS = [CONDITION.ready, CONDITION.configApplied] as const;
 
 async function writeStatus(
   object: LogRepoObject | KafkaProducerObject,
@@ -194,15 +237,23 @@ async function writeStatus(
     { signal: deps.signal },
   );
   deps.written.remember(key, written?.metadata?.resourceVersion, desired);
-  const was = current?.conditions?.find((condition) => condition.type === 'Ready');
-  const now = desired.conditions?.[0];
-  if (was?.status !== now?.status || was?.reason !== now?.reason) {
-    await deps.events.record(
-      object,
-      now?.status === 'True' ? 'Normal' : 'Warning',
-      now?.reason ?? 'Unknown',
-      now?.message ?? '',
-    );
+  // An Event on every transition of Ready and ConfigApplied (status or reason).
+  for (const type of EVENT_CONDITIONS) {
+    const was = current?.conditions?.find((condition) => condition.type === type);
+    const now = desired.conditions?.find((condition) => condition.type === type);
+    if (now === undefined && type !== CONDITION.ready) continue;
+    if (was?.status !== now?.status || was?.reason !== now?.reason) {
+      await deps.events.record(
+        object,
+        now?.status === 'True'
+          ? 'Normal'
+          : now?.status === 'Unknown' && type !== CONDITION.ready
+            ? 'Normal'
+            : 'Warning',
+        now?.reason ?? 'Unknown',
+        type === CONDITION.ready ? (now?.message ?? '') : `${type}: ${now?.message ?? ''}`,
+      );
+    }
   }
   return true;
 }

@@ -16,7 +16,8 @@ const readyColumn: PrinterColumn = {
   name: 'Ready',
   type: 'string',
   jsonPath: '.status.conditions[?(@.type=="Ready")].status',
-  description: 'Whether the object is part of the running gateway config.',
+  description:
+    'LogRepo: served as rendered (rendered into the gateway config and running on a ready pod of each track that carries it); KafkaProducer: part of the rendered config.',
 };
 const ageColumn: PrinterColumn = {
   name: 'Age',
@@ -127,6 +128,19 @@ export function customResourceDefinitions() {
           type: 'boolean',
           jsonPath: '.spec.suspend',
           description: 'Whether the repo is suspended (spec.whileSuspended says what senders get).',
+        },
+        {
+          name: 'Applied',
+          type: 'string',
+          jsonPath: '.status.applied',
+          description: "Ready pods running the repo's current config, per track that carries it.",
+        },
+        {
+          name: 'Rollout',
+          type: 'string',
+          jsonPath: '.status.rollout.state',
+          description:
+            'Where the rollout of spec.rollout stands (Progressing, Paused, Promoting, Promoted, RolledBack, Aborted).',
         },
         // -o wide: what the route does now, and the tracks behind it.
         {

@@ -138,6 +138,15 @@ pods mount them by name, the operator never reads one.
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
   verbs: ["list", "watch", "create", "patch", "delete"]
+# Read only: the gateway pods' addresses, which the operator polls for /status and /metrics.
+- apiGroups: ["discovery.k8s.io"]
+  resources: ["endpointslices"]
+  verbs: ["list", "watch"]
+{{- if .Values.gateway.networkPolicy.enabled }}
+- apiGroups: ["networking.k8s.io"]
+  resources: ["networkpolicies"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
+{{- end }}
 {{- if eq .Values.routes.provider "apisix" }}
 - apiGroups: ["apisix.apache.org"]
   resources: ["apisixroutes", "apisixupstreams"]
