@@ -17,6 +17,8 @@ export async function startInProcessOperator(options: {
   readonly logger: Logger;
   readonly routes: RouteSettings;
   readonly fleet?: Partial<FleetSettings>;
+  /** How often the operator polls the gateway pods (its default otherwise). */
+  readonly observeIntervalMs?: number;
 }): Promise<ReturnType<typeof startOperator>> {
   const client = createKubeClient(loadKubeConfig(options.kubeconfig));
   const operator = startOperator({
@@ -32,6 +34,9 @@ export async function startInProcessOperator(options: {
         ...options.fleet,
       },
       routes: options.routes,
+      ...(options.observeIntervalMs === undefined
+        ? {}
+        : { observe: { intervalMs: options.observeIntervalMs, timeoutMs: 2000 } }),
     },
   });
   await operator.leading;
