@@ -81,8 +81,9 @@ export function measureTrack(window: RepoCounters): TrackMeasure {
  * luck). Checks run in a fixed order — retryable failures, invalid lines, delivery failures,
  * p99 latency — and the first one failed is the verdict. A rate fails when canary > stable +
  * the allowed points; latency fails when canary > max(stable × ratio, stable + tolerance).
- * A canary with no observed durations has no latency to judge. Thresholds that are not
- * numbers fail the check they belong to (fail closed).
+ * Allowed points and the tolerance count in hundredths (0.005 points rounds to 0.01). A canary
+ * with no observed durations has no latency to judge. Thresholds that are not numbers fail the
+ * check they belong to (fail closed); validating them is the caller's (the CRD schema's).
  */
 export function analyzeStep(
   windows: { readonly canary: RepoCounters; readonly stable: RepoCounters },
