@@ -260,7 +260,172 @@ const rows: Row[] = [
   },
 ];
 
+/** The digest the stable render gives repo `a` (what a pod running it reports). */
+const digestOfA = (spec?: RepoInput['spec']) =>
+  desiredNamespace({
+    namespace: 'logs',
+    repos: [spec ? { ...repo('a'), spec } : repo('a')],
+    producers: [producer],
+    nowMs: T0,
+    now: () => new Date(T0).toISOString(),
+  }).stable?.repos.get('a')?.digest as string;
+const pod = (name: string, digest: string | null, rejected?: { revision: string; message: string }) => ({
+  pod: name,
+  state: 'reported' as const,
+  report: {
+    revision: 'x',
+    draining: false,
+    repos: new Map([['a', digest]]),
+    ...(rejected ? { rejected } : {}),
+  },
+});
+const withPods = (stable: ReturnType<typeof pod>[]): ObservedFleet => ({
+  ...observed(),
+  pods: { stable, canary: [] },
+});
+const rolloutSpec = (executers: unknown[]): RepoInput['spec'] =>
+  ({
+    kafka: { producer: 'main', topic: 'logs.a', mode: 'sync' },
+    executers,
+    rollout: { steps: [{ weight: 10, pauseSeconds: 60 }] },
+  }) as unknown as RepoInput['spec'];
+const rolloutRepo = (executers: unknown[]): RepoInput => ({ ...repo('a'), spec: rolloutSpec(executers) });
+const V1 = [{ type: 'set', field: 'v', value: 1 }];
+const V2 = [{ type: 'set', field: 'v', value: 2 }];
+const pipelineOfSpec = (spec: RepoInput['spec']) => {
+  const { rollout: _rollout, ...pipeline } = spec as unknown as Record<string, unknown>;
+  return pipeline as never;
+};
+
+const observedRows: Row[] = [
+  {
+    name: 'observed pods, none ready: rendered (Configured) but not Ready',
+    inputs: { fleet: apisix, observed: withPods([]) },
+    expected: {
+      repos: { a: ['Ready=False:NoReadyPods', 'Configured=True:Applied', 'ConfigApplied=False:NoReadyPods'] },
+    },
+  },
+  {
+    name: 'observed pods running the current config: Ready and ConfigApplied',
+    inputs: { fleet: apisix, observed: withPods([pod('p1', digestOfA()), pod('p2', digestOfA())]) },
+    expected: {
+      repos: { a: ['Ready=True:Applied', 'Configured=True:Applied', 'ConfigApplied=True:Applied'] },
+    },
+  },
+  {
+    name: 'a pod refused the revision carrying the repo: not Ready, ReloadRejected',
+    inputs: {
+      fleet: apisix,
+      observed: withPods([
+        pod('p1', digestOfA()),
+        pod('p2', 'older', {
+          revision: desiredNamespace({
+            namespace: 'logs',
+            repos: [repo('a')],
+            producers: [producer],
+            nowMs: T0,
+            now: () => '',
+          }).stable?.revision as string,
+          message: '/repos/a/executers/0/type: unknown',
+        }),
+      ]),
+    },
+    expected: {
+      repos: {
+        a: ['Ready=False:ReloadRejected', 'Configured=True:Applied', 'ConfigApplied=False:ReloadRejected'],
+      },
+    },
+  },
+  {
+    name: 'a repo seen with spec.rollout for the first time: its pipeline is promoted as it is',
+    inputs: { repos: [rolloutRepo(V1)], fleet: apisix, observed: observed() },
+    expected: {
+      phase: 'absent',
+      objects: [
+        'ConfigMap/sluice-gateway-config',
+        'ConfigMap/sluice-rollout-a',
+        ...WORKLOADS(''),
+        'ApisixRoute/sluice-repo-a',
+        'ApisixRoute/sluice-repos',
+      ],
+      repos: { a: ['Ready=True:Applied', 'Rollout=True:Promoted'] },
+      weights: { a: 0 },
+    },
+  },
+  {
+    name: 'a pipeline change under spec.rollout: stable keeps the promoted one, the canary track gets the change',
+    inputs: {
+      repos: [rolloutRepo(V2)],
+      fleet: apisix,
+      observed: {
+        ...observed({ available: 1 }),
+        promoted: new Map([['a', pipelineOfSpec(rolloutSpec(V1))]]),
+      },
+    },
+    expected: {
+      phase: 'active',
+      objects: [
+        'ConfigMap/sluice-gateway-config',
+        'ConfigMap/sluice-rollout-a',
+        'ConfigMap/sluice-gateway-config-canary',
+        ...WORKLOADS(''),
+        ...WORKLOADS('-canary'),
+        'ApisixRoute/sluice-repo-a',
+        'ApisixRoute/sluice-repos',
+      ],
+      repos: { a: ['Ready=True:Applied', 'Rollout=Unknown:RolloutProgressing', 'Canary=True:Routed'] },
+      weights: { a: 10 },
+    },
+  },
+  {
+    name: 'a promoted pipeline of a repo without spec.rollout any more is removed',
+    inputs: {
+      fleet: apisix,
+      observed: { ...observed(), promoted: new Map([['a', pipelineOfSpec(rolloutSpec(V1))]]) },
+    },
+    expected: { remove: [...REMOVE_WORKLOADS('-canary'), 'configmaps/sluice-gateway-config-canary', 'configmaps/sluice-rollout-a'] },
+  },
+];
+
 describe('desiredNamespace', () => {
+  it.each(observedRows)('$name', ({ inputs, expected }) => {
+    const desired = desiredNamespace({
+      namespace: 'logs',
+      repos: [repo('a')],
+      producers: [producer],
+      observed: observed(),
+      nowMs: T0,
+      now: () => new Date(T0).toISOString(),
+      ...inputs,
+    });
+    expect(outline(desired)).toMatchObject(expected);
+  });
+
+  it('renders the promoted pipeline on stable and the change on the canary track', () => {
+    const desired = desiredNamespace({
+      namespace: 'logs',
+      repos: [rolloutRepo(V2)],
+      producers: [producer],
+      fleet: apisix,
+      observed: {
+        ...observed({ available: 1 }),
+        promoted: new Map([['a', pipelineOfSpec(rolloutSpec(V1))]]),
+      },
+      nowMs: T0,
+      now: () => new Date(T0).toISOString(),
+    });
+    const repoOf = (text: string | undefined) =>
+      (JSON.parse(text ?? '{}') as { repos: Record<string, unknown> }).repos.a;
+    expect(repoOf(desired.stable?.text)).toMatchObject({ executers: V1 });
+    expect(repoOf(desired.canary?.text)).toMatchObject({ executers: V2 });
+    expect(desired.rollouts.get('a')?.decision.status).toMatchObject({
+      state: 'Progressing',
+      step: 0,
+      weight: 10,
+    });
+    expect(desired.requeueAfterMs).toBeGreaterThan(0);
+  });
+
   it.each(rows)('$name', ({ inputs, expected }) => {
     const desired = desiredNamespace({
       namespace: 'logs',

@@ -44,7 +44,10 @@ export interface TraefikFleet {
   readonly hostAddress: string;
   kubectl(args: string[], input?: string): Promise<string>;
   /** Starts the operator in this process on the fleet's namespace (Gateway API routes to `edge`). */
-  startOperator(fleet?: Partial<FleetSettings>, observeIntervalMs?: number): Promise<ReturnType<typeof startOperator>>;
+  startOperator(
+    fleet?: Partial<FleetSettings>,
+    observeIntervalMs?: number,
+  ): Promise<ReturnType<typeof startOperator>>;
   /** On a failure: the last lines of Traefik's and every pod's log. */
   dumpLogs(tag: string): Promise<void>;
   stop(): Promise<void>;
@@ -90,7 +93,10 @@ export async function startTraefikFleet(options: {
     ]);
     await kubectl(['create', 'namespace', namespace]);
     await controllerManagerServes(apiserver.kubeconfig, namespace);
-    await registerFakeNode(apiserver.kubeconfig, NODE, { address: network.hostAddress, message: 'kubelet stand-in' });
+    await registerFakeNode(apiserver.kubeconfig, NODE, {
+      address: network.hostAddress,
+      message: 'kubelet stand-in',
+    });
     kubelet = await startKubeletStandIn({
       client,
       kubeconfig: apiserver.kubeconfig,
@@ -142,7 +148,12 @@ spec:
           trustedProxies: [`${network.hostAddress}/32`],
           ...fleet,
         },
-        routes: { provider: 'gateway-api', hosts: [], priorities: { exact: 100, prefix: 0 }, parentRefs: [{ name: 'edge' }] },
+        routes: {
+          provider: 'gateway-api',
+          hosts: [],
+          priorities: { exact: 100, prefix: 0 },
+          parentRefs: [{ name: 'edge' }],
+        },
         ...(observeIntervalMs === undefined ? {} : { observeIntervalMs }),
       });
       operators.push(operator);
@@ -170,7 +181,9 @@ export async function routedWeights(
   namespace: string,
   route: string,
 ): Promise<{ stable?: number; canary?: number }> {
-  const services = (await fetch(`${proxy.apiUrl}/api/http/services?per_page=1000`).then((r) => r.json())) as Array<{
+  const services = (await fetch(`${proxy.apiUrl}/api/http/services?per_page=1000`).then((r) =>
+    r.json(),
+  )) as Array<{
     name: string;
     weighted?: { services?: Array<{ name: string; weight?: number }> };
   }>;
@@ -227,7 +240,7 @@ export function startSenders(options: {
           signal: AbortSignal.timeout(30_000),
         });
         const text = await response.text();
-        let parsed: { revision?: string; accepted?: number; invalid?: number } = {};
+        let parsed: { revision?: string; accepted?: number; invalid?: { total?: number } } = {};
         try {
           parsed = JSON.parse(text) as typeof parsed;
         } catch {
@@ -240,11 +253,21 @@ export function startSenders(options: {
           status: response.status,
           revision: parsed.revision,
           accepted: parsed.accepted ?? 0,
-          invalid: parsed.invalid ?? 0,
+          invalid: parsed.invalid?.total ?? 0,
           ids,
         });
       } catch (error) {
-        answers.push({ repo, phase: sentIn, at, status: 0, revision: undefined, accepted: 0, invalid: 0, ids, error: String(error) });
+        answers.push({
+          repo,
+          phase: sentIn,
+          at,
+          status: 0,
+          revision: undefined,
+          accepted: 0,
+          invalid: 0,
+          ids,
+          error: String(error),
+        });
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
