@@ -168,7 +168,12 @@ export async function convergence(client: KubeClient, namespace: string): Promis
     const status = repo.status as
       | { observedGeneration?: number; conditions?: Array<{ type: string; status: string }> }
       | undefined;
-    const ready = status?.conditions?.find((condition) => condition.type === 'Ready')?.status === 'True';
+    // Rendered into the config (Configured; Ready when the fleet has no observed pods to wait for).
+    const ready =
+      (
+        status?.conditions?.find((condition) => condition.type === 'Configured') ??
+        status?.conditions?.find((condition) => condition.type === 'Ready')
+      )?.status === 'True';
     if (!ready || status?.observedGeneration !== repo.metadata.generation) pending.push(`status:${name}`);
   }
   const extra = Object.keys(rendered).filter((name) => !repos.some((r) => r.metadata.name === name));

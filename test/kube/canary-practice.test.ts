@@ -146,7 +146,8 @@ describe('the canary practice on the real apiserver', () => {
     const table = await show(['get', 'logrepos', '-n', ns, '-o', 'wide']);
     expect(table).toMatch(/ROUTED\s+ROUTE\s+STABLE-READY\s+CANARY-READY/);
     expect(table).toMatch(
-      /access\s+main\s+cdn\.access\s+sync\s+True\s+\S+\s+false\s+0\s+sluice-repo-access\s+0\s*\n/,
+      // No kubelet runs the pods here: not served (NoReadyPods); the e2e tests show READY True.
+      /access\s+main\s+cdn\.access\s+sync\s+False\s+\S+\s+false\s+stable 0\/0\s+0\s+sluice-repo-access\s+0\s*\n/,
     );
     // The routes are the LogRepos' own: deleting a repo lets the garbage collector remove its route.
     const route = await client.get(APISIX_ROUTES, ns, 'sluice-repo-access');
@@ -200,10 +201,10 @@ describe('the canary practice on the real apiserver', () => {
     );
     await statusWhen('errors', (s) => s.tracks?.canary !== undefined);
     expect(await show(['get', 'logrepos', '-n', ns])).toMatch(
-      /access\s+main\s+cdn\.access\s+sync\s+10\s+True/,
+      /access\s+main\s+cdn\.access\s+sync\s+10\s+False/,
     );
     expect(await show(['get', 'logrepos', '-n', ns, '-o', 'wide'])).toMatch(
-      /access\s+main\s+cdn\.access\s+sync\s+10\s+True\s+\S+\s+false\s+10\s+sluice-repo-access\s+0\s+1/,
+      /access\s+main\s+cdn\.access\s+sync\s+10\s+False\s+\S+\s+false\s+stable 0\/0, canary 0\/0\s+10\s+sluice-repo-access\s+0\s+1/,
     );
   });
 
@@ -214,7 +215,7 @@ describe('the canary practice on the real apiserver', () => {
     );
     await statusWhen('access', (s) => s.weights?.canary === 100);
     expect(await show(['get', 'logrepos', '-n', ns, '-o', 'wide'])).toMatch(
-      /access\s+\S+\s+\S+\s+sync\s+100\s+True\s+\S+\s+false\s+100\s/,
+      /access\s+\S+\s+\S+\s+sync\s+100\s+False\s+\S+\s+false\s+canary 0\/0\s+100\s/,
     );
   });
 
@@ -244,7 +245,7 @@ describe('the canary practice on the real apiserver', () => {
     expect(Date.now() - flipped).toBeGreaterThanOrEqual(GRACE_SECONDS * 1000 - 1_000);
     await statusWhen('access', (s) => s.tracks?.canary === undefined);
     expect(await show(['get', 'logrepos', '-n', ns, '-o', 'wide'])).toMatch(
-      /access\s+\S+\s+\S+\s+sync\s+0\s+True\s+\S+\s+false\s+0\s/,
+      /access\s+\S+\s+\S+\s+sync\s+0\s+False\s+\S+\s+false\s+stable 0\/0\s+0\s/,
     );
   });
 

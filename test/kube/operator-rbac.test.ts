@@ -77,12 +77,12 @@ describe.each<Variant>([
     return result.stdout.trim();
   };
   const exists = async (ref: ResourceRef, name: string) => (await admin.get(ref, logsNs, name)) !== undefined;
-  const readyOf = async (ref: ResourceRef, name: string) =>
+  const readyOf = async (ref: ResourceRef, name: string, type = 'Ready') =>
     (
       (await admin.get(ref, logsNs, name))?.status as
         | { conditions?: Array<{ type: string; status: string }> }
         | undefined
-    )?.conditions?.find((c) => c.type === 'Ready')?.status;
+    )?.conditions?.find((c) => c.type === type)?.status;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sluice-rbac-'));
@@ -173,7 +173,8 @@ describe.each<Variant>([
       repoRoutes:
         (await exists(routes, 'sluice-repo-access')) && (await exists(routes, 'sluice-repo-errors')),
       prefixRoute: await exists(routes, 'sluice-repos'),
-      access: await readyOf(LOG_REPOS, 'access'),
+      // Rendered into the config; Ready waits for a pod to serve it (there is no kubelet here).
+      access: await readyOf(LOG_REPOS, 'access', 'Configured'),
       producer: await readyOf(KAFKA_PRODUCERS, 'main'),
       secure: await readyOf(KAFKA_PRODUCERS, 'secure'),
     });
@@ -190,6 +191,21 @@ describe.each<Variant>([
       producer: 'True',
       secure: 'True',
     });
+    // No kubelet runs the pods: the stable Deployment is 0/2, so the repo is not Ready, and says why.
+    const table = await kubectlOk(['get', 'logrepos', 'access', '-n', logsNs, '-o', 'wide']);
+    expect(table).toMatch(
+      /^NAME\s+PRODUCER\s+TOPIC\s+MODE\s+CANARY\s+READY\s+AGE\s+SUSPENDED\s+APPLIED\s+ROLLOUT\s+ROUTED\s+ROUTE\s+STABLE-READY/m,
+    );
+    expect(table).toMatch(
+      /^access\s+main\s+\S+\s+sync\s+False\s+\S+\s+false\s+stable 0\/0\s+0\s+sluice-repo-access\s+0\b/m,
+    );
+    expect(
+      (
+        (await admin.get(LOG_REPOS, logsNs, 'access'))?.status as {
+          conditions: Array<{ type: string; reason: string }>;
+        }
+      ).conditions.find((c) => c.type === 'Ready'),
+    ).toMatchObject({ status: 'False', reason: 'NoReadyPods' });
     const pod = (await admin.get(DEPLOYMENTS, logsNs, stable))?.spec as {
       template: { spec: { volumes: Array<{ secret?: { secretName: string } }> } };
     };
