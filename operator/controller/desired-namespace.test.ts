@@ -383,7 +383,13 @@ const observedRows: Row[] = [
       fleet: apisix,
       observed: { ...observed(), promoted: new Map([['a', pipelineOfSpec(rolloutSpec(V1))]]) },
     },
-    expected: { remove: [...REMOVE_WORKLOADS('-canary'), 'configmaps/sluice-gateway-config-canary', 'configmaps/sluice-rollout-a'] },
+    expected: {
+      remove: [
+        ...REMOVE_WORKLOADS('-canary'),
+        'configmaps/sluice-gateway-config-canary',
+        'configmaps/sluice-rollout-a',
+      ],
+    },
   },
 ];
 

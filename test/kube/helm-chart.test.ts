@@ -34,6 +34,12 @@ const releaseNs = `chart-${id}`;
 const watched = [`chart-${id}-a`, `chart-${id}-b`];
 const CI_VALUES = join(CHART_DIR, 'ci', 'namespaced-gateway-api-values.yaml');
 // The non-default install, watching this file's own namespaces.
+const networkPolicyArgs = [
+  '--set',
+  'gateway.networkPolicy.enabled=true',
+  '--set-json',
+  'gateway.networkPolicy.from=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"apisix"}}}]',
+];
 const namespacedArgs = ['-f', CI_VALUES, '--set', `operator.watchNamespaces={${watched.join(',')}}`];
 
 // Only the kinds the chart renders.
@@ -223,12 +229,27 @@ describe('helm chart charts/sluice', () => {
     });
   });
 
+  it('passes the NetworkPolicy peers with the operator itself first', async () => {
+    const { manifests } = await renderChart(release, releaseNs, networkPolicyArgs);
+    const config = operatorConfig({}, envOf(operatorContainer(manifests).container, releaseNs));
+    expect(config.ok ? config.value.fleet.networkPolicy : config.issues).toEqual({
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': releaseNs } },
+          podSelector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/name': 'sluice' }) },
+        },
+        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'apisix' } } },
+      ],
+    });
+  });
+
   it.each([
     ['cluster', 'apisix', []],
     ['namespaced', 'gateway-api', namespacedArgs],
     ['cluster', 'none', ['--set', 'routes.provider=none']],
+    ['cluster', 'apisix', networkPolicyArgs],
   ] as Array<[string, RouteProvider, string[]]>)(
-    'grants with %s scope and %s routes exactly the resources the operator watches and writes',
+    'grants with %s scope and %s routes exactly the resources the operator watches and writes (%j)',
     async (scope, provider, args) => {
       const { manifests } = await renderChart(release, releaseNs, args);
       const roles =
@@ -248,7 +269,7 @@ describe('helm chart charts/sluice', () => {
           expect(verbsOn(rules, groupOf(ref.groupVersionPath), ref.plural)).toEqual(['list', 'watch']);
           expect(verbsOn(rules, groupOf(ref.groupVersionPath), `${ref.plural}/status`)).toEqual(['patch']);
         }
-        const owned = [CONFIG_MAPS, ...fleetResources(provider)];
+        const owned = [CONFIG_MAPS, ...fleetResources(provider, args === networkPolicyArgs)];
         for (const ref of owned) {
           expect(verbsOn(rules, groupOf(ref.groupVersionPath), ref.plural), ref.plural).toEqual([
             'create',
@@ -259,9 +280,11 @@ describe('helm chart charts/sluice', () => {
           ]);
         }
         expect(verbsOn(rules, '', 'events')).toEqual(['create']);
-        // Nothing else: as many resources as the operator's kinds, plus the statuses and events.
+        // Read only: the gateway pods' addresses, which the operator polls.
+        expect(verbsOn(rules, 'discovery.k8s.io', 'endpointslices')).toEqual(['list', 'watch']);
+        // Nothing else: as many resources as the operator's kinds, plus the statuses, events and EndpointSlices.
         const granted = rules.flatMap((r) => r.resources.map((resource) => `${r.apiGroups[0]}/${resource}`));
-        expect(granted).toHaveLength(2 + 2 + owned.length + 1);
+        expect(granted).toHaveLength(2 + 2 + owned.length + 1 + 1);
         expect(granted.some((resource) => resource.includes('secrets'))).toBe(false);
         expect(rules.flatMap((r) => r.verbs)).not.toContain('*');
       }
