@@ -27,20 +27,6 @@ const bodyBytes = fc
   )
   .map((parts) => Buffer.concat(parts.map((part) => Buffer.from(part))));
 
-/** How deep a JSON value nests (iteratively: the fuzz builds values 20 000 levels deep). */
-function depthOf(value: unknown): number {
-  let deepest = 0;
-  const pending: Array<[unknown, number]> = [[value, 0]];
-  while (pending.length > 0) {
-    const [current, depth] = pending.pop() as [unknown, number];
-    deepest = Math.max(deepest, depth);
-    if (current !== null && typeof current === 'object') {
-      for (const child of Object.values(current)) pending.push([child, depth + 1]);
-    }
-  }
-  return deepest;
-}
-
 function bytesOf(text: string): Buffer {
   return Buffer.from(text, 'utf8');
 }
@@ -129,35 +115,17 @@ describe('decodeJsonObject over arbitrary bytes', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  // Pipelines that change no record decode with the read-only decoder instead: it must
-  // refuse the same lines with the same outcome, and its record must hold the members it
-  // reads as JSON.parse built them (own properties; the last of duplicates).
+  // Pipelines that change no record and read no field decode with a grammar scan instead:
+  // it must accept the same lines and refuse the others with the very same outcome.
   it('the read-only decoder answers as decodeJsonObject does, on the same bytes', () => {
-    const names = ['a', 'n', '__proto__', 'toString'];
-    const none = compileReadOnlyDecoder(new Set());
-    const some = compileReadOnlyDecoder(new Set(names));
+    const readOnly = compileReadOnlyDecoder(new Set());
     fc.assert(
       fc.property(adversarial, fc.boolean(), (line, wholeBodyChecked) => {
         const utf8Checked = wholeBodyChecked && isUtf8(line);
         const reference = decodeJsonObject(line, utf8Checked);
-        for (const decoder of [none, some]) {
-          const decoded = decoder(line, utf8Checked);
-          expect(decoded.kind).toBe(reference.kind);
-          if (decoded.kind !== undefined) expect(decoded).toBe(reference);
-        }
-        const decoded = some(line, utf8Checked);
-        if (decoded.kind === undefined && reference.kind === undefined) {
-          // Own members only: `record.toString` is Object.prototype's when the line has none.
-          const own = (record: Record<string, unknown>, name: string) =>
-            Object.hasOwn(record, name) ? [record[name]] : [];
-          for (const name of names) {
-            const [mine, theirs] = [own(decoded.record, name), own(reference.record, name)];
-            // Values thousands of levels deep overflow any recursive comparison (and
-            // JSON.stringify); they are compared by the depth they reach instead.
-            if (depthOf(theirs) < 1000) expect(mine).toEqual(theirs);
-            else expect(depthOf(mine)).toBe(depthOf(theirs));
-          }
-        }
+        const decoded = readOnly(line, utf8Checked);
+        if (reference.kind === undefined) expect(decoded).toEqual({ kind: undefined, record: {} });
+        else expect(decoded).toBe(reference);
       }),
       { numRuns: 400 },
     );

@@ -23,9 +23,9 @@ export interface CompileScope {
   readonly issues: SchemaIssue[];
   /**
    * The first segment of every field path the config names, gathered by fieldAt. In a
-   * pipeline that changes no record these are all the fields it can read, so its decoder
-   * builds only these members (see compileReadOnlyDecoder): every field reader of a
-   * pipeline step, condition, key or header must be compiled from a path given by fieldAt.
+   * pipeline that changes no record these are all the fields it can read; when there are
+   * none, its decoder builds no object at all (see compileReadOnlyDecoder). So every field
+   * reader of a pipeline step, condition, key or header must come from a path given by fieldAt.
    */
   readonly fields?: Set<string>;
 }

@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import type { DecoderConfig } from '../../kernel/pipeline-schema.ts';
 import { type CompileScope, fieldAt } from './compile-scope.ts';
-import { compileWriter, type JsonRecord, writeOwn } from './field-path.ts';
-import { memberCapture, scanJson } from './json-scan.ts';
+import { compileWriter, type JsonRecord } from './field-path.ts';
+import { scanJson } from './json-scan.ts';
 import { type InvalidOutcome, invalidOutcome } from './line-outcome.ts';
 
 export type Decoded = { readonly kind: undefined; readonly record: JsonRecord } | InvalidOutcome;
@@ -45,41 +45,24 @@ export function decodeJsonObject(line: Buffer, utf8Checked = false): Decoded {
 
 /** The record of a line that is read for no field: shared, and frozen so nothing writes it. */
 const NO_FIELDS: JsonRecord = Object.freeze({});
+const NO_FIELDS_DECODED: Decoded = Object.freeze({ kind: undefined, record: NO_FIELDS });
 
 /**
  * The decoder of a pipeline that never changes a record (it forwards the line's
- * original bytes) and reads only the top-level members `fields`: it answers
- * exactly as decodeJsonObject does (the same invalid outcomes for the same
- * lines), but checks the JSON grammar without building the object, and the
- * record it returns holds only the members read, each parsed from its own
- * bytes, as JSON.parse would have built it (the last of duplicate keys, own
- * properties). Getters of paths under those members then read what they would
- * read in the whole record.
+ * original bytes). When it reads no field either (pass-through, a sampler, a
+ * fixed route, request headers only), nothing needs the object, so the line's
+ * JSON is checked without building it: the same invalid outcomes for the same
+ * lines as decodeJsonObject, and a shared empty record. A pipeline that reads
+ * fields gets decodeJsonObject: building only the members it reads (scanning
+ * for them and parsing each from its own bytes) measured slower than
+ * JSON.parse of the whole line for the bench's access-log lines.
  */
 export function compileReadOnlyDecoder(fields: ReadonlySet<string>): LineDecoder {
-  if (fields.size === 0) {
-    const decoded: Decoded = Object.freeze({ kind: undefined, record: NO_FIELDS });
-    return (line, utf8Checked) => {
-      if (!utf8Checked && !isUtf8(line)) return INVALID_UTF8;
-      const shape = scanJson(line);
-      if (shape === 'object') return decoded;
-      return shape === 'invalid' ? INVALID_JSON : NOT_AN_OBJECT;
-    };
-  }
-  const capture = memberCapture([...fields]);
-  const { names, spans } = capture;
+  if (fields.size > 0) return decodeJsonObject;
   return (line, utf8Checked) => {
     if (!utf8Checked && !isUtf8(line)) return INVALID_UTF8;
-    const shape = scanJson(line, capture);
-    if (shape !== 'object') return shape === 'invalid' ? INVALID_JSON : NOT_AN_OBJECT;
-    const record: JsonRecord = {};
-    for (let slot = 0; slot < names.length; slot++) {
-      const start = spans[slot * 2] as number;
-      if (start < 0) continue;
-      const text = line.toString('utf8', start, spans[slot * 2 + 1]);
-      // writeOwn: a member named like an Object.prototype member stays an own property.
-      writeOwn(record, names[slot] as string, JSON.parse(text));
-    }
-    return { kind: undefined, record };
+    const shape = scanJson(line);
+    if (shape === 'object') return NO_FIELDS_DECODED;
+    return shape === 'invalid' ? INVALID_JSON : NOT_AN_OBJECT;
   };
 }

@@ -66,56 +66,9 @@ const AFTER_VALUE = 2;
 
 export type JsonShape = 'object' | 'not-an-object' | 'invalid';
 
-/**
- * Top-level members a scan records on the way: for each wanted name, where the
- * value of its last occurrence starts and ends (the last, as JSON.parse keeps the
- * last of duplicate keys). Built once per compiled pipeline; `spans` is
- * overwritten by every scan, so it is read before the next line is scanned.
- */
-export interface MemberCapture {
-  readonly names: readonly string[];
-  readonly bytes: readonly Uint8Array[];
-  /** Value start and end per name (2 slots each), -1 when the line has no such member. */
-  readonly spans: Int32Array;
-}
-
-export function memberCapture(names: readonly string[]): MemberCapture {
-  const encoder = new TextEncoder();
-  return {
-    names,
-    bytes: names.map((name) => encoder.encode(name)),
-    spans: new Int32Array(names.length * 2).fill(-1),
-  };
-}
-
-/** Whether the last string skipString skipped held an escape (its bytes are then not its text). */
-let lastStringEscaped = false;
-
-/** The wanted name a raw key (the bytes between its quotes) spells, or -1. */
-function wantedKey(bytes: Uint8Array, start: number, end: number, capture: MemberCapture): number {
-  if (lastStringEscaped) {
-    // Rare: an escaped key ("st\u0061tus" is "status") is compared by its decoded text.
-    const text: unknown = JSON.parse(
-      Buffer.from(bytes.buffer, bytes.byteOffset + start - 1, end - start + 2).toString('utf8'),
-    );
-    return capture.names.indexOf(text as string);
-  }
-  const length = end - start;
-  outer: for (let slot = 0; slot < capture.bytes.length; slot++) {
-    const name = capture.bytes[slot] as Uint8Array;
-    if (name.length !== length) continue;
-    for (let offset = 0; offset < length; offset++) {
-      if (bytes[start + offset] !== name[offset]) continue outer;
-    }
-    return slot;
-  }
-  return -1;
-}
-
 /** The end of the string whose opening quote is at `start` (the index after its closing quote), or -1. */
 function skipString(bytes: Uint8Array, start: number, length: number): number {
   let index = start + 1;
-  lastStringEscaped = false;
   while (index < length) {
     const byte = bytes[index] as number;
     if (PLAIN_IN_STRING[byte] === 1) {
@@ -123,7 +76,6 @@ function skipString(bytes: Uint8Array, start: number, length: number): number {
     } else if (byte === QUOTE) {
       return index + 1;
     } else if (byte === BACKSLASH) {
-      lastStringEscaped = true;
       const escaped = bytes[index + 1] ?? 0;
       if (SIMPLE_ESCAPE[escaped] === 1) {
         index += 2;
@@ -193,29 +145,18 @@ const NULL = new TextEncoder().encode('null');
 /**
  * Whether `bytes` (valid UTF-8) is the text of a JSON object ('object'), of
  * some other JSON value ('not-an-object') or not JSON at all ('invalid') —
- * the three answers JSON.parse plus a type check would give. With `capture`,
- * also where the wanted top-level members' values are (meaningful only when
- * the answer is 'object').
+ * the three answers JSON.parse plus a type check would give.
  */
-export function scanJson(bytes: Uint8Array, capture?: MemberCapture): JsonShape {
+export function scanJson(bytes: Uint8Array): JsonShape {
   const length = bytes.length;
   let index = 0;
   let depth = 0;
   let state = EXPECT_VALUE;
   // Whether the top-level value is an object, decided by its first byte.
   let topIsObject = false;
-  // The wanted member whose value is being scanned (-1: none) and where that value starts.
-  let slot = -1;
-  let valueStart = 0;
-  if (capture !== undefined) capture.spans.fill(-1);
   while (true) {
     while (index < length && isSpace(bytes[index] as number)) index += 1;
     if (state === AFTER_VALUE) {
-      if (slot >= 0 && depth === 1) {
-        (capture as MemberCapture).spans[slot * 2] = valueStart;
-        (capture as MemberCapture).spans[slot * 2 + 1] = index;
-        slot = -1;
-      }
       if (depth === 0) {
         if (index !== length) return 'invalid';
         return topIsObject ? 'object' : 'not-an-object';
@@ -236,13 +177,8 @@ export function scanJson(bytes: Uint8Array, capture?: MemberCapture): JsonShape 
     if (index >= length) return 'invalid';
     if (state === EXPECT_KEY) {
       if (bytes[index] !== QUOTE) return 'invalid';
-      const keyStart = index;
       index = skipString(bytes, index, length);
       if (index < 0) return 'invalid';
-      if (capture !== undefined && depth === 1) {
-        slot = wantedKey(bytes, keyStart + 1, index - 1, capture);
-        // The value starts after the colon and any blanks: recorded when it is reached.
-      }
       while (index < length && isSpace(bytes[index] as number)) index += 1;
       if (bytes[index] !== COLON) return 'invalid';
       index += 1;
@@ -251,7 +187,6 @@ export function scanJson(bytes: Uint8Array, capture?: MemberCapture): JsonShape 
     }
     // EXPECT_VALUE
     const byte = bytes[index] as number;
-    if (depth === 1) valueStart = index;
     if (depth === 0) topIsObject = byte === LBRACE;
     if (byte === LBRACE || byte === LBRACKET) {
       if (depth === stack.length) {

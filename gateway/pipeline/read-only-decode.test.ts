@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { fullDecodePipelineOf, pipelineOf, testContext } from '../../test/support/pipeline-kit.ts';
+import { fullDecodePipelineOf, pipelineOf, repoOf, testContext } from '../../test/support/pipeline-kit.ts';
 import { readOnlyRepos } from '../../test/support/read-only-repos.ts';
+import { compileRepo } from './compile-pipeline.ts';
+import { decodeJsonObject } from './decode-line.ts';
 import type { LineOutcome } from './line-outcome.ts';
 
-// A pipeline that changes no record forwards each accepted line's original bytes, so it
-// decodes with the read-only decoder (a grammar check, and only the members it reads).
-// Whatever it decodes with, every line must end as it does with the whole-object decoder:
-// the same outcome, reason, topic, key and headers, and as the value the very bytes the
-// client sent (which the general path forwards for such pipelines too: nothing differs).
+// A pipeline that changes no record forwards each accepted line's original bytes; when it
+// reads no field either, it decodes with the read-only decoder (a grammar check that builds
+// nothing). Whatever it decodes with, every line must end as it does with the whole-object
+// decoder: the same outcome, reason, topic, key and headers, and as the value the very
+// bytes the client sent (which the general path forwards for such pipelines too: nothing
+// differs). Repos that read fields are in the table as well, to hold that they still agree.
 
 const ok = '{"status":200,"host":"a.example","path":"/","service":"a","edge":{"pop":"fra1","ids":[0,2]}}';
 const lineCorpus: Array<[string, Buffer]> = [
@@ -69,6 +72,29 @@ describe.each(readOnlyRepos)('a read-only repo (%s)', (_name, fields) => {
 });
 
 describe('which repos decode read-only', () => {
+  const decoderOf = (fields: Record<string, unknown>) => {
+    const compiled = compileRepo(repoOf(fields), { name: 'access', revision: 'r1' });
+    if (!compiled.ok) throw new Error('does not compile');
+    return compiled.decode;
+  };
+
+  it.each([
+    ['pass-through', {}, true],
+    ['a sampler', { executers: [{ type: 'sample', percent: 10 }] }, true],
+    ['trace-context headers only', { headers: { traceContext: true } }, true],
+    ['a key', { key: 'host' }, false],
+    ['a constraint', { constraint: { field: 'status', exists: true } }, false],
+    [
+      'a route by rules',
+      { executers: [{ type: 'route', rules: [{ when: { field: 's', gte: 1 }, topic: 't' }] }] },
+      false,
+    ],
+    ['a header from a field', { headers: { fromFields: { 'x-h': 'host' } } }, false],
+    ['a record-changing executer', { executers: [{ type: 'remove', fields: ['referer'] }] }, false],
+  ])('%s: scans without building the record: %s', (_name, fields, scans) => {
+    expect(decoderOf(fields) !== decodeJsonObject).toBe(scans);
+  });
+
   it('a record-changing executer still re-serializes the whole record', () => {
     const fields = { executers: [{ type: 'remove', fields: ['referer'] }] };
     const line = Buffer.from('{ "status" : 200, "referer":"-" }');

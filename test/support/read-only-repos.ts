@@ -1,9 +1,17 @@
-// Repos whose pipeline changes no record (they decode with the read-only decoder), one of
-// each kind of field read: the cases the read-only decoder is held to the general one on.
+// Repos whose pipeline changes no record, some reading no field (they decode with the
+// read-only decoder) and one of each kind of field read: the cases held to the general path.
 
 export const readOnlyRepos: Array<[string, Record<string, unknown>]> = [
   ['pass-through', {}],
   ['pass-through with a dead-letter topic', { deadLetter: { topic: 'logs.dead' } }],
+  [
+    'a sampler and the trace context, no field read',
+    {
+      deadLetter: { topic: 'logs.dead' },
+      headers: { traceContext: true },
+      executers: [{ type: 'sample', percent: 30 }],
+    },
+  ],
   ['a key and a constraint', { key: 'host', constraint: { field: 'status', exists: true } }],
   [
     'conditions on nested and prototype-named fields',
