@@ -1,7 +1,9 @@
+import { compileRepo } from '../gateway/pipeline/compile-pipeline.ts';
+import type { LineDecoder } from '../gateway/pipeline/decode-line.ts';
 import type { CompiledPipeline, LineContext } from '../gateway/pipeline/line-outcome.ts';
 import { BatchSchema, ServerSchema } from '../kernel/config-schema.ts';
 import { withDefaults } from '../kernel/schema-walk.ts';
-import { pipelineOf } from '../test/support/pipeline-kit.ts';
+import { repoOf } from '../test/support/pipeline-kit.ts';
 import { type MatrixPipeline, typicalPipeline } from './bench-matrix.ts';
 import type { RequestBody } from './load-generator.ts';
 
@@ -32,6 +34,8 @@ export const benchContext: LineContext = {
 
 export interface BenchRepoPipeline {
   readonly pipeline: CompiledPipeline;
+  /** The decoder the pipeline runs (the stage bench's decode stage). */
+  readonly decode: LineDecoder;
   readonly maxLineBytes: number;
   readonly batch: { maxMessages: number; maxBytes: number; lingerMs: number };
 }
@@ -44,5 +48,7 @@ export function benchRepoPipeline(kind: MatrixPipeline, errorTopic = 'bench-erro
     lingerMs: number;
   };
   const fields = kind === 'typical' ? typicalPipeline(errorTopic) : {};
-  return { pipeline: pipelineOf(fields), maxLineBytes: server.maxLineBytes, batch };
+  const compiled = compileRepo(repoOf(fields), { name: 'access', revision: 'r1' });
+  if (!compiled.ok) throw new Error(`the bench repo does not compile: ${JSON.stringify(compiled.issues)}`);
+  return { pipeline: compiled.pipeline, decode: compiled.decode, maxLineBytes: server.maxLineBytes, batch };
 }

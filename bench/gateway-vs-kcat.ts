@@ -384,10 +384,11 @@ async function stageCostsOf(session: BenchSession, cell: MatrixCell): Promise<St
   const known = session.stageCosts.get(cell.pipeline);
   if (known) return known;
   progress(`stages of the ${cell.pipeline} pipeline (in-process)`);
-  const { pipeline, maxLineBytes, batch } = benchRepoPipeline(cell.pipeline);
+  const { pipeline, decode, maxLineBytes, batch } = benchRepoPipeline(cell.pipeline);
   const costs = await measureStageCosts({
     bodies: session.bodies.map((body) => body.data),
     pipeline,
+    decode,
     context: benchContext,
     maxLineBytes,
     batch: { ...batch, maxMessages: session.options.maxMessages, maxBytes: session.options.maxBytes },

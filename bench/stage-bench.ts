@@ -17,10 +17,11 @@ const lines = generateAccessLogLines(20_000, 1);
 const bodies = benchBodies(lines, 100).map((body) => body.data);
 const rows: string[] = [];
 for (const kind of MATRIX_PIPELINES) {
-  const { pipeline, maxLineBytes, batch } = benchRepoPipeline(kind);
+  const { pipeline, decode, maxLineBytes, batch } = benchRepoPipeline(kind);
   const costs = await measureStageCosts({
     bodies,
     pipeline,
+    decode,
     context: benchContext,
     maxLineBytes,
     batch,

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { collectMessages } from '../gateway/ingest/collect-messages.ts';
 import { forEachLine } from '../gateway/ingest/split-lines.ts';
-import { decodeJsonObject } from '../gateway/pipeline/decode-line.ts';
+import { decodeJsonObject, type LineDecoder } from '../gateway/pipeline/decode-line.ts';
 import type { CompiledPipeline, LineContext } from '../gateway/pipeline/line-outcome.ts';
 import { BatchingProducer, MESSAGE_OVERHEAD_BYTES } from '../gateway/producers/batching-producer.ts';
 import type { OutboundMessage, ProducerEngine } from '../gateway/producers/producer-engine.ts';
@@ -15,7 +15,7 @@ import type { OutboundMessage, ProducerEngine } from '../gateway/producers/produ
 export interface StageCosts {
   /** Finding line boundaries (and the view per line). */
   readonly split: number;
-  /** UTF-8 check and JSON.parse into an object. */
+  /** UTF-8 check and the pipeline's decoder: JSON.parse into an object, or the read-only scan. */
   readonly decode: number;
   /** Constraint and executers (the compiled pipeline minus its decode and serialize). */
   readonly pipeline: number;
@@ -28,6 +28,8 @@ export interface StageCosts {
 export interface StageInput {
   readonly bodies: readonly Buffer[];
   readonly pipeline: CompiledPipeline;
+  /** The decoder `pipeline` runs first (compileRepo's `decode`); JSON.parse when not given. */
+  readonly decode?: LineDecoder;
   readonly context: LineContext;
   readonly maxLineBytes: number;
   readonly batch: { maxMessages: number; maxBytes: number; lingerMs: number };
@@ -73,6 +75,7 @@ const instantEngine: ProducerEngine = {
 
 export async function measureStageCosts(input: StageInput): Promise<StageCosts> {
   const { bodies, pipeline, context, maxLineBytes } = input;
+  const decodeLine = input.decode ?? decodeJsonObject;
   const minMs = input.minMs ?? 300;
   const repetitions = input.repetitions ?? 5;
   let lines = 0;
@@ -101,7 +104,7 @@ export async function measureStageCosts(input: StageInput): Promise<StageCosts> 
   const decode = () => {
     for (const body of bodies) {
       const utf8 = isUtf8(body);
-      forEachLine(body, maxLineBytes, (line) => keep(decodeJsonObject(line, utf8) ? 1 : 0));
+      forEachLine(body, maxLineBytes, (line) => keep(decodeLine(line, utf8) ? 1 : 0));
     }
   };
   const run = () => {

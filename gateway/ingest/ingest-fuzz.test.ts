@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { injectGateway } from '../../test/support/inject-gateway.ts';
 import { IngestErrors } from '../http/error-catalogue.ts';
-import { decodeJsonObject } from '../pipeline/decode-line.ts';
+import { compileReadOnlyDecoder, decodeJsonObject } from '../pipeline/decode-line.ts';
 import { decodeBody, parseContentEncoding, supportedEncodings } from './decode-body.ts';
 import { forEachLine } from './split-lines.ts';
 
@@ -109,6 +109,23 @@ describe('decodeJsonObject over arbitrary bytes', () => {
         } else {
           expect(['invalid_utf8', 'invalid_json', 'not_an_object']).toContain(decoded.reason);
         }
+      }),
+      { numRuns: 400 },
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  // Pipelines that change no record and read no field decode with a grammar scan instead:
+  // it must accept the same lines and refuse the others with the very same outcome.
+  it('the read-only decoder answers as decodeJsonObject does, on the same bytes', () => {
+    const readOnly = compileReadOnlyDecoder(new Set());
+    fc.assert(
+      fc.property(adversarial, fc.boolean(), (line, wholeBodyChecked) => {
+        const utf8Checked = wholeBodyChecked && isUtf8(line);
+        const reference = decodeJsonObject(line, utf8Checked);
+        const decoded = readOnly(line, utf8Checked);
+        if (reference.kind === undefined) expect(decoded).toEqual({ kind: undefined, record: {} });
+        else expect(decoded).toBe(reference);
       }),
       { numRuns: 400 },
     );

@@ -3,7 +3,7 @@ import type { ConstraintConfig } from '../../kernel/pipeline-schema.ts';
 import type { SchemaIssue } from '../../kernel/schema-walk.ts';
 import { type CompileScope, fieldAt } from './compile-scope.ts';
 import { compileCondition } from './constraint/compile-condition.ts';
-import { compileDecoder } from './decode-line.ts';
+import { compileDecoder, compileReadOnlyDecoder, type LineDecoder } from './decode-line.ts';
 import { compileExecuter } from './executers/compile-executer.ts';
 import { failure } from './executers/compiled-executer.ts';
 import { compileGetter, type JsonRecord, parseFieldPath } from './field-path.ts';
@@ -22,10 +22,21 @@ export interface CompileOptions {
   readonly name: string;
   /** The config revision: written by `from: revision` and into dead-letter headers. */
   readonly revision: string;
+  /**
+   * Decode every line into its whole object even where the pipeline changes no record
+   * and the read-only decoder would do. That decoder must answer as this one does; this
+   * is the reference its tests compare it with.
+   */
+  readonly fullDecode?: boolean;
 }
 
 export type PipelineResult =
-  | { readonly ok: true; readonly pipeline: CompiledPipeline }
+  | {
+      readonly ok: true;
+      readonly pipeline: CompiledPipeline;
+      /** The decoder the pipeline runs first (read-only or whole-object): for the stage bench. */
+      readonly decode: LineDecoder;
+    }
   | { readonly ok: false; readonly issues: readonly SchemaIssue[] };
 
 /**
@@ -37,10 +48,10 @@ export type PipelineResult =
  * as issues with JSON-pointer paths under `/repos/{name}`.
  */
 export function compileRepo(repo: RepoConfig, options: CompileOptions): PipelineResult {
-  const scope: CompileScope = { repo: options.name, revision: options.revision, issues: [] };
+  const fields = new Set<string>();
+  const scope: CompileScope = { repo: options.name, revision: options.revision, issues: [], fields };
   const base = `/repos/${options.name}`;
   const decoder = repo.decoder ?? { type: 'json' };
-  const decode = compileDecoder(decoder, scope, `${base}/decoder`);
   // The schema is unrolled to a fixed depth, so its static type is loose; this is its shape.
   const constraintConfig = repo.constraint as ConstraintConfig | undefined;
   const constraint =
@@ -66,6 +77,13 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
   const deadLettered = compileDeadLetter(repo, options);
   const keyOf = repo.key === undefined ? undefined : compileKeyExtractor(repo.key);
   const headersOf = compileRecordHeaders(repo.headers, scope, `${base}/headers`);
+  // Last, once every field the config reads is in `fields`. A pipeline that changes no
+  // record reads only those fields and forwards the original bytes, so its decoder checks
+  // the line's JSON without building it and parses only the members read.
+  const decode =
+    passThrough && options.fullDecode !== true
+      ? compileReadOnlyDecoder(fields)
+      : compileDecoder(decoder, scope, `${base}/decoder`);
   if (scope.issues.length > 0) return { ok: false, issues: scope.issues };
   const topic = repo.topic;
   const stepCount = steps.length;
@@ -102,7 +120,7 @@ export function compileRepo(repo: RepoConfig, options: CompileOptions): Pipeline
       ? { kind: 'accepted', topic: state.topic, key, value }
       : { kind: 'accepted', topic: state.topic, key, value, headers };
   };
-  return { ok: true, pipeline };
+  return { ok: true, pipeline, decode };
 }
 
 /**

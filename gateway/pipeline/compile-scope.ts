@@ -21,6 +21,13 @@ export interface CompileScope {
   readonly repo: string;
   readonly revision: string;
   readonly issues: SchemaIssue[];
+  /**
+   * The first segment of every field path the config names, gathered by fieldAt. In a
+   * pipeline that changes no record these are all the fields it can read; when there are
+   * none, its decoder builds no object at all (see compileReadOnlyDecoder). So every field
+   * reader of a pipeline step, condition, key or header must come from a path given by fieldAt.
+   */
+  readonly fields?: Set<string>;
 }
 
 export function addIssue(scope: CompileScope, path: string, message: string): void {
@@ -31,7 +38,9 @@ export function addIssue(scope: CompileScope, path: string, message: string): vo
 export function fieldAt(scope: CompileScope, path: string, text: string): FieldPath {
   const problem = fieldPathProblem(text);
   if (problem !== undefined) addIssue(scope, path, problem);
-  return parseFieldPath(text);
+  const fieldPath = parseFieldPath(text);
+  scope.fields?.add(fieldPath[0] as string);
+  return fieldPath;
 }
 
 /** A field's compiled reader and writer, from one parse of its path. */

@@ -130,7 +130,9 @@ export function compileWriter(path: FieldPath): FieldWriter {
       // Check first, so a failed write leaves no created parents behind.
       if (!this.canSet(record)) return false;
       const parent = parentOf(record, true) as JsonRecord;
-      writeOwn(parent, last, value);
+      // Whether the name needs the guarded write is known from the path: not asked per line.
+      if (fastLast) parent[last] = value;
+      else writeOwn(parent, last, value);
       return true;
     },
     canSet(record) {
@@ -145,7 +147,8 @@ export function compileWriter(path: FieldPath): FieldWriter {
     remove(record) {
       const parent = parentReaders.length === 0 ? record : parentOf(record, false);
       if (parent === undefined || readLast(parent) === undefined) return false;
-      writeOwn(parent, last, undefined);
+      if (fastLast) parent[last] = undefined;
+      else writeOwn(parent, last, undefined);
       return true;
     },
   };

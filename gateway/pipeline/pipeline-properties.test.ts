@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { pipelineOf, testContext } from '../../test/support/pipeline-kit.ts';
+import { fullDecodePipelineOf, pipelineOf, testContext } from '../../test/support/pipeline-kit.ts';
+import { readOnlyRepos } from '../../test/support/read-only-repos.ts';
 import { IngestTally } from '../ingest/ingest-tally.ts';
 import { forEachLine } from '../ingest/split-lines.ts';
 import type { CompiledPipeline, LineOutcome } from './line-outcome.ts';
@@ -55,6 +56,10 @@ const pipelines: Array<[string, () => CompiledPipeline]> = [
   ['the typical chain', () => pipelineOf(typicalChain)],
   ['every executer', () => pipelineOf(everyExecuter)],
   ['a raw decoder', () => pipelineOf({ decoder: { type: 'raw' }, ...everyExecuter })],
+  ...readOnlyRepos.map(([name, fields]): [string, () => CompiledPipeline] => [
+    `read-only: ${name}`,
+    () => pipelineOf(fields),
+  ]),
 ];
 
 const hostileKey = fc.constantFrom(
@@ -213,3 +218,28 @@ describe.each(pipelines)('compiled pipeline: %s', (_name, build) => {
     expect(performance.now() - started).toBeLessThan(30_000);
   });
 });
+
+// The read-only decoder (a grammar check, only the members read) stands in for JSON.parse
+// in pipelines that change no record: over the same hostile lines, in the same order (so
+// samplers agree), every outcome must equal the whole-object decoder's, and an accepted
+// value must be the line's own bytes.
+describe.each(readOnlyRepos)(
+  'read-only decoding agrees with the whole-object decoder: %s',
+  (_name, fields) => {
+    it('the same outcome for every line, the line itself as the value', () => {
+      const fast = pipelineOf(fields);
+      const full = fullDecodePipelineOf(fields);
+      fc.assert(
+        fc.property(fc.array(lineBytes, { minLength: 1, maxLength: 8 }), (lines) => {
+          for (const line of lines) {
+            const outcome = fast(line, testContext);
+            expect(outcome).toEqual(full(line, testContext));
+            if (outcome.kind === 'accepted') expect(outcome.value.equals(line)).toBe(true);
+          }
+        }),
+        { numRuns: 300 },
+      );
+      expectNoPollution();
+    });
+  },
+);

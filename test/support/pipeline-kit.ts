@@ -37,6 +37,18 @@ export function pipelineOf(
   return compileRepoPipeline(repoOf(fields), { name, revision });
 }
 
+/**
+ * The same pipeline with the general decoder (every line into its whole object): the
+ * reference a read-only pipeline's fast decoder must agree with.
+ */
+export function fullDecodePipelineOf(
+  fields: Record<string, unknown>,
+  name = 'access',
+  revision = 'r1',
+): CompiledPipeline {
+  return compileRepoPipeline(repoOf(fields), { name, revision, fullDecode: true });
+}
+
 /** The issues compiling `fields` reports (schema first, then the pipeline's own). */
 export function issuesOf(fields: Record<string, unknown>): Array<{ path: string; message: string }> {
   const raw = rawRepo(fields);
