@@ -2,7 +2,6 @@ import { canonicalJson } from '../../kernel/canonical-json.ts';
 import {
   ANNOTATIONS,
   FIELD_MANAGER,
-  GATEWAY_CONFIG_KEY,
   GATEWAY_CONFIG_MAP,
   GATEWAY_NAMES,
   LABELS,

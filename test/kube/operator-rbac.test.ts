@@ -199,13 +199,13 @@ describe.each<Variant>([
     expect(table).toMatch(
       /^access\s+main\s+\S+\s+sync\s+False\s+\S+\s+false\s+stable 0\/0\s+0\s+sluice-repo-access\s+0\b/m,
     );
-    expect(
-      (
-        (await admin.get(LOG_REPOS, logsNs, 'access'))?.status as {
-          conditions: Array<{ type: string; reason: string }>;
-        }
-      ).conditions.find((c) => c.type === 'Ready'),
-    ).toMatchObject({ status: 'False', reason: 'NoReadyPods' });
+    const accessStatus = (await admin.get(LOG_REPOS, logsNs, 'access'))?.status as
+      | { conditions?: Array<{ type: string; reason: string }> }
+      | undefined;
+    expect(accessStatus?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'NoReadyPods',
+    });
     const pod = (await admin.get(DEPLOYMENTS, logsNs, stable))?.spec as {
       template: { spec: { volumes: Array<{ secret?: { secretName: string } }> } };
     };
