@@ -15,6 +15,12 @@ export const KAFKA_PRODUCER = {
   singular: 'kafkaproducer',
   shortNames: ['kp'],
 } as const;
+export const GATEWAY_FLEET = {
+  kind: 'GatewayFleet',
+  plural: 'gatewayfleets',
+  singular: 'gatewayfleet',
+  shortNames: ['gf'],
+} as const;
 export const CATEGORY = 'sluice';
 
 /** The one field manager under which the operator server-side-applies everything it owns. */
@@ -106,6 +112,8 @@ export const CONDITION = {
   configApplied: 'ConfigApplied',
   /** With spec.rollout: where the progressive rollout of the repo's pipeline stands. */
   rollout: 'Rollout',
+  /** On a GatewayFleet with spec.imageRollout: where the rollout of a new gateway image stands. */
+  imageRollout: 'ImageRollout',
 } as const;
 
 export const REASON = {

@@ -7,6 +7,7 @@ import {
   type Reason,
 } from '../api/constants.ts';
 import { isDnsLabel } from '../api/dns-label.ts';
+import type { GatewayFleetStatus } from '../api/gateway-fleet-spec.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { RolloutStatus } from '../api/rollout-status.ts';
@@ -27,6 +28,7 @@ import { fleetSecretNames, renderGatewayTrack } from '../render/render-gateway-t
 import { GATEWAY_NETWORK_POLICY, renderNetworkPolicy } from '../render/render-network-policy.ts';
 import { type RouteWeights, renderPrefixRoute, renderRepoRoute } from '../render/render-routes.ts';
 import type { RepoCounters } from '../rollout/gateway-metrics.ts';
+import type { ImageRolloutDecision } from '../rollout/image-rollout.ts';
 import {
   pipelineOf,
   promotedConfigMapName,
@@ -38,6 +40,13 @@ import { type ConfigAppliedResult, configApplied, type TrackExpectation } from '
 import { desiredStatus, type ResourceStatus } from '../status/resource-status.ts';
 import { routeAcceptedCondition } from '../status/route-acceptance.ts';
 import { type CanaryPhase, canaryPhase } from './canary-phase.ts';
+import {
+  canaryReplicasFor,
+  desiredFleetView,
+  type FleetInput,
+  type FleetView,
+  fleetSettingsOf,
+} from './desired-image-rollout.ts';
 import { desiredRollouts, type RepoRollout } from './desired-rollouts.ts';
 import {
   DEPLOYMENTS,
@@ -76,6 +85,13 @@ export interface ObservedFleet {
   readonly readyReplicas: Partial<Record<Track, number>>;
   /** The stored routes by name; their status says whether the Gateway accepted them. */
   readonly routes: ReadonlyMap<string, KubeObject>;
+  /** The image each track's Deployment runs (its pod template), when it exists. */
+  readonly stableImage?: string | undefined;
+  readonly canaryImage?: string | undefined;
+  /** The stable Deployment's rollout to its current template is complete. */
+  readonly stableRolled?: boolean | undefined;
+  /** Requests each repo received on both tracks as the observer counted them (sizes the canary track). */
+  readonly requestsByRepo?: ReadonlyMap<string, number> | undefined;
   /**
    * The ready pods of each track (their Services' EndpointSlices) and what each said on
    * /status, from the fleet observer. Absent when nothing observes the pods (`sluice render`,
@@ -98,6 +114,8 @@ export interface DesiredNamespaceInputs {
   /** The gateway fleet and routes; without it the desired state is the ConfigMap and statuses. */
   readonly fleet?: { readonly settings: FleetSettings; readonly routes: RouteSettings } | undefined;
   readonly observed?: ObservedFleet | undefined;
+  /** The namespace's GatewayFleet (its track settings and image rollout plan), when it has one. */
+  readonly gatewayFleet?: FleetInput | undefined;
   /** Milliseconds since the epoch, for the canary grace period. */
   readonly nowMs: number;
   /** RFC 3339 time for condition transitions. */
@@ -158,6 +176,11 @@ export interface DesiredNamespace {
   readonly repoFleet: ReadonlyMap<string, RepoFleetStatus>;
   /** The rollout of each repo with spec.rollout (with a fleet only): events, analysis, requeue. */
   readonly rollouts: ReadonlyMap<string, RepoRollout>;
+  /** The GatewayFleet's status and image rollout (with a GatewayFleet only). */
+  readonly gatewayFleet?: {
+    readonly status: GatewayFleetStatus;
+    readonly decision?: ImageRolloutDecision | undefined;
+  };
   /** Reconcile again after this long (the rest of the canary grace period, a rollout's next judgement). */
   readonly requeueAfterMs?: number;
 }
@@ -190,7 +213,8 @@ export function effectiveWeights(
  * comes in as `observed`, the clock as `nowMs` and `now`.
  */
 export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespace {
-  const { namespace, fleet, now } = inputs;
+  const { namespace, now } = inputs;
+  let fleet = inputs.fleet;
   const repos = [...inputs.repos].sort(byName);
   const producers = [...inputs.producers].sort(byName);
   const current = inputs.currentStatus ?? (() => undefined);
@@ -234,6 +258,11 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
     };
   }
 
+  // The fleet's settings (its GatewayFleet over the operator's flags) and image rollout.
+  const baseView = fleet
+    ? fleetViewOf(repos, producers, fleet, inputs.gatewayFleet, observed, inputs.nowMs)
+    : undefined;
+  if (fleet && baseView) fleet = { ...fleet, settings: baseView.view.settings };
   // Rollouts first: they decide what stable renders for their repos (the promoted pipeline).
   const renderOptions = fleetRenderOptions(fleet?.settings);
   const rollouts = fleet
@@ -255,8 +284,21 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
   const objects: DesiredObject[] = [];
   if (!tooLarge) objects.push({ ref: CONFIG_MAPS, object: desiredConfigMap(namespace, 'stable', stable) });
   for (const rollout of rollouts.values()) objects.push({ ref: CONFIG_MAPS, object: rollout.promotedObject });
+  const imageDecision = baseView?.view.decision;
   const fleetPart = fleet
-    ? desiredFleet(namespace, repos, producers, fleet, observed, inputs.nowMs, objects, stable, rollouts)
+    ? desiredFleet(
+        namespace,
+        repos,
+        producers,
+        fleet,
+        observed,
+        inputs.nowMs,
+        objects,
+        stable,
+        rollouts,
+        imageDecision,
+        stableRepos,
+      )
     : undefined;
   // Promoted pipelines of repos that no longer have a rollout (or are gone).
   const stalePromoted = [...(observed.promoted?.keys() ?? [])]
@@ -268,6 +310,7 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
   const requeueAfterMs = minimum([
     ...(fleetPart?.phase.state === 'draining' ? [fleetPart.phase.remainingMs] : []),
     ...rolloutRequeue,
+    ...(imageDecision?.requeueAfterMs === undefined ? [] : [imageDecision.requeueAfterMs]),
   ]);
 
   // Every object's verdict is the config's, or, when it is too large, why nothing changes.
@@ -304,6 +347,7 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
     statuses: { repos: repoStatuses, producers: producerStatuses },
     repoFleet: fleetPart?.repos ?? new Map(),
     rollouts,
+    ...(baseView?.status ? { gatewayFleet: { status: baseView.status(now), decision: imageDecision } } : {}),
     ...(requeueAfterMs === undefined ? {} : { requeueAfterMs }),
   };
 }
@@ -333,10 +377,18 @@ function desiredFleet(
   objects: DesiredObject[],
   stable: RenderedConfig,
   rollouts: ReadonlyMap<string, RepoRollout>,
+  image: ImageRolloutDecision | undefined,
+  stableRepos: readonly RepoInput[],
 ) {
-  // The share a repo asks for: its rollout's, else its manual spec.canary.weight.
+  // An image rollout in flight owns the canary track: the repos it moves run their stable
+  // pipeline there, and pipeline rollouts wait (their canary pods never show the new pipeline).
+  const imageRunning =
+    image?.status !== undefined && ['Progressing', 'Paused', 'Promoting'].includes(image.status.state);
+  // The share a repo asks for: the image rollout's, else its pipeline rollout's, else spec.canary.weight.
   const askedWeight = (repo: RepoInput) =>
-    rollouts.get(repo.metadata.name)?.decision.weight ?? repo.spec.canary?.weight ?? 0;
+    imageRunning
+      ? (image?.weights.get(repo.metadata.name) ?? 0)
+      : (rollouts.get(repo.metadata.name)?.decision.weight ?? repo.spec.canary?.weight ?? 0);
   const phase = canaryPhase({
     wanted: repos.some((repo) => askedWeight(repo) > 0),
     deployed: observed.canaryDeployed,
@@ -350,7 +402,12 @@ function desiredFleet(
   const canary =
     phase.state === 'absent'
       ? undefined
-      : renderGatewayConfig(producers, repos, 'canary', fleetRenderOptions(fleet.settings));
+      : renderGatewayConfig(
+          producers,
+          imageRunning ? stableRepos : repos,
+          'canary',
+          fleetRenderOptions(fleet.settings),
+        );
   if (canary && !canary.tooLarge) {
     objects.push({ ref: CONFIG_MAPS, object: desiredConfigMap(namespace, 'canary', canary) });
   }
@@ -360,11 +417,26 @@ function desiredFleet(
   const secrets = fleetSecretNames(producers, repos, fleet.settings);
   const upstreamRef = upstreamResource(fleet.routes.provider);
   const wantedUpstreams = new Set<string>();
+  // During an image rollout the canary track is sized from the share of traffic it carries.
+  const trackSettings: FleetSettings = imageRunning
+    ? {
+        ...fleet.settings,
+        canary: {
+          ...fleet.settings.canary,
+          replicas: canaryReplicasFor(
+            fleet.settings.stable.replicas,
+            image?.weights ?? new Map(),
+            (repo) => observed.requestsByRepo?.get(repo),
+            stableRepos.map((repo) => repo.metadata.name),
+          ),
+        },
+      }
+    : fleet.settings;
   for (const track of tracks) {
     const { workload, upstream } = renderGatewayTrack({
       namespace,
       track,
-      fleet: fleet.settings,
+      fleet: trackSettings,
       routes: fleet.routes,
       secrets,
       ...(track === 'canary' && phase.state === 'draining' ? { idleSince: phase.idleSince } : {}),
@@ -396,7 +468,7 @@ function desiredFleet(
   const trackStatus: RepoFleetStatus['tracks'] = Object.fromEntries(
     tracks.map((track) => [
       track,
-      { replicas: fleet.settings[track].replicas, readyReplicas: observed.readyReplicas[track] ?? 0 },
+      { replicas: trackSettings[track].replicas, readyReplicas: observed.readyReplicas[track] ?? 0 },
     ]),
   );
   for (const repo of repos) {
@@ -488,6 +560,63 @@ function desiredFleet(
       ? [...workloadsOf('canary'), { ref: CONFIG_MAPS, name: GATEWAY_CANARY_CONFIG_MAP }]
       : [];
   return { phase, canary, repos: repoStatus, prune, remove };
+}
+
+/**
+ * The fleet view of a namespace (desired-image-rollout.ts) and the GatewayFleet's status. A
+ * repo is served on the canary track for the image rollout once a canary pod runs the target
+ * image (its Deployment's template) and reports the repo's stable digest.
+ */
+function fleetViewOf(
+  repos: readonly RepoInput[],
+  producers: readonly ProducerInput[],
+  fleet: NonNullable<DesiredNamespaceInputs['fleet']>,
+  gatewayFleet: FleetInput | undefined,
+  observed: ObservedFleet,
+  nowMs: number,
+): { view: FleetView; status?: (now: () => string) => GatewayFleetStatus } {
+  const served = renderGatewayConfig(producers, repos, 'stable', fleetRenderOptions(fleet.settings));
+  const names = [...served.repos].filter(([, verdict]) => verdict.included).map(([name]) => name);
+  // The image the fleet asks for: what canary pods must run to count.
+  const target = fleetSettingsOf(fleet.settings, gatewayFleet?.spec).settings.stable.image;
+  const view = desiredFleetView(fleet.settings, gatewayFleet, {
+    repos: names,
+    stableImage: observed.stableImage,
+    stableRolled: observed.stableRolled ?? false,
+    canaryServing: (repo) =>
+      observed.canaryAvailableReplicas > 0 &&
+      observed.canaryImage === target &&
+      (observed.pods === undefined ||
+        (observed.pods.canary ?? []).some((pod) => pod.state === 'reported' && pod.report.repos.has(repo))),
+    windows: (repo) => observed.windows?.get(repo),
+    nowMs,
+  });
+  if (!gatewayFleet) return { view };
+  return {
+    view,
+    status: (now) => ({
+      observedGeneration: gatewayFleet.metadata.generation ?? 0,
+      images: {
+        ...(observed.stableImage === undefined ? {} : { stable: observed.stableImage }),
+        ...(observed.canaryImage === undefined ? {} : { canary: observed.canaryImage }),
+      },
+      ...(view.decision?.status ? { rollout: view.decision.status as GatewayFleetStatus['rollout'] } : {}),
+      conditions: mergeConditions(
+        gatewayFleet.status?.conditions as Condition[] | undefined,
+        [
+          {
+            type: CONDITION.ready,
+            status: 'True',
+            reason: REASON.applied,
+            message: `the fleet runs with these settings: stable ${view.settings.stable.image}, canary ${view.settings.canary.image}`,
+            observedGeneration: gatewayFleet.metadata.generation ?? 0,
+          },
+          ...(view.condition ? [view.condition] : []),
+        ],
+        now,
+      ),
+    }),
+  };
 }
 
 /** The smallest of some numbers; undefined for none. */

@@ -13,7 +13,7 @@ import { fleetResources } from './fleet-resources.ts';
 import { runLeaderElection } from './leader-election.ts';
 import type { FleetOptions } from './reconcile-fleet.ts';
 import { type Caches, reconcileNamespace } from './reconcile-namespace.ts';
-import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
+import { CONFIG_MAPS, GATEWAY_FLEETS, KAFKA_PRODUCERS, LOG_REPOS } from './resources.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface OperatorOptions {
@@ -170,7 +170,8 @@ export function startOperator(options: OperatorOptions) {
     analysing: new Set(),
     baselines: new Map(),
   };
-  for (const ref of [LOG_REPOS, KAFKA_PRODUCERS, ...watched]) {
+  const sources = [LOG_REPOS, KAFKA_PRODUCERS, ...(options.fleet ? [GATEWAY_FLEETS] : [])];
+  for (const ref of [...sources, ...watched]) {
     const labelSelector = selectors.get(ref);
     informers.set(
       ref,

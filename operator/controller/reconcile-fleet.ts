@@ -61,7 +61,23 @@ export function observeFleet(caches: Caches, namespace: string, fleet: FleetOpti
   const canary = deployment('canary');
   const stable = deployment('stable');
   const routeRef = routeResource(fleet.routes.provider);
+  const image = (object: KubeObject | undefined) =>
+    (object?.spec as { template?: { spec?: { containers?: Array<{ image?: string }> } } } | undefined)
+      ?.template?.spec?.containers?.[0]?.image;
+  const rollout = stable?.status as
+    | { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number }
+    | undefined;
+  const wanted = (stable?.spec as { replicas?: number } | undefined)?.replicas;
   return {
+    stableImage: image(stable),
+    canaryImage: image(canary),
+    // The Deployment controller finished rolling the stable track to its current template.
+    stableRolled:
+      stable !== undefined &&
+      (rollout?.observedGeneration ?? 0) >= (stable.metadata.generation ?? 0) &&
+      rollout?.updatedReplicas === rollout?.replicas &&
+      rollout?.availableReplicas === rollout?.replicas &&
+      (wanted === undefined || rollout?.replicas === wanted),
     canaryDeployed: canary !== undefined && canary.metadata.deletionTimestamp === undefined,
     canaryIdleSince:
       canary?.metadata.annotations?.[ANNOTATIONS.canaryIdleSince] ?? fleet.idleSince.get(namespace),

@@ -1,22 +1,28 @@
 import type { Logger } from 'pino';
+import { canonicalJson } from '../../kernel/canonical-json.ts';
 import {
   ANNOTATIONS,
   API_VERSION,
   CONDITION,
   FIELD_MANAGER,
   GATEWAY_CONFIG_MAP,
+  GATEWAY_FLEET,
   KAFKA_PRODUCER,
   LOG_REPO,
+  REASON,
 } from '../api/constants.ts';
 import type { RolloutStatus } from '../api/rollout-status.ts';
 import type { EventRecorder } from '../kube/event-recorder.ts';
 import type { KubeClient, KubeObject, ResourceRef } from '../kube/kube-client.ts';
+import { type Condition, mergeConditions } from '../status/conditions.ts';
 import { type ResourceStatus, statusUnchanged } from '../status/resource-status.ts';
 import type { WrittenStatuses } from '../status/written-statuses.ts';
 import { type DesiredNamespaceInputs, desiredNamespace } from './desired-namespace.ts';
 import { applyDesired, type FleetOptions, observeFleet, rolloutWindows } from './reconcile-fleet.ts';
 import {
   CONFIG_MAPS,
+  GATEWAY_FLEETS,
+  type GatewayFleetObject,
   KAFKA_PRODUCERS,
   type KafkaProducerObject,
   LOG_REPOS,
@@ -104,10 +110,26 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
           ),
         }
       : undefined;
+  // One GatewayFleet per namespace: the first by name (any other is named in its status).
+  const fleets = fleet ? caches.list(GATEWAY_FLEETS, namespace).filter(live).sort(byObjectName) : [];
+  const gatewayFleet = fleets[0];
   const inputs: DesiredNamespaceInputs = {
     namespace,
     repos,
     producers,
+    ...(gatewayFleet
+      ? {
+          gatewayFleet: {
+            metadata: gatewayFleet.metadata,
+            spec: gatewayFleet.spec,
+            status: deps.written.baseline(
+              statusKey(GATEWAY_FLEETS, gatewayFleet),
+              gatewayFleet.metadata.resourceVersion,
+              gatewayFleet.status as ResourceStatus | undefined,
+            ) as GatewayFleetObject['status'],
+          },
+        }
+      : {}),
     ...(fleet ? { fleet: { settings: fleet.settings, routes: fleet.routes }, observed } : {}),
     nowMs: fleet ? fleet.clockMs() : Date.now(),
     now: deps.now,
@@ -152,6 +174,33 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
       desired.rollouts.get(repo.metadata.name)?.decision.status,
     );
   }
+  let fleetStatusWrites = 0;
+  if (gatewayFleet && desired.gatewayFleet) {
+    if (await writeFleetStatus(gatewayFleet, desired.gatewayFleet.status, deps)) fleetStatusWrites += 1;
+    for (const event of desired.gatewayFleet.decision?.events ?? []) {
+      deps.onRolloutEvent?.(namespace, gatewayFleet.metadata.name, event.reason);
+      await deps.events.record(gatewayFleet, event.type, event.reason, event.message);
+    }
+  }
+  for (const other of fleets.slice(1)) {
+    const status = {
+      observedGeneration: other.metadata.generation ?? 0,
+      conditions: mergeConditions(
+        other.status?.conditions as Condition[] | undefined,
+        [
+          {
+            type: CONDITION.ready,
+            status: 'False',
+            reason: REASON.invalidSpec,
+            message: `the namespace's fleet follows GatewayFleet ${gatewayFleet?.metadata.name}, the first by name; this one is ignored`,
+            observedGeneration: other.metadata.generation ?? 0,
+          },
+        ],
+        deps.now,
+      ),
+    };
+    if (await writeFleetStatus(other, status, deps)) fleetStatusWrites += 1;
+  }
   for (const [name, rollout] of desired.rollouts) {
     const event = rollout.decision.event;
     const repo = repoByName.get(name);
@@ -169,7 +218,7 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
             ]
           : desired.stable.revision,
     configMapWritten: applied.configMapWritten,
-    statusWrites,
+    statusWrites: statusWrites + fleetStatusWrites,
     ...(fleet
       ? {
           fleetWrites: applied.fleetWrites,
@@ -214,6 +263,37 @@ async function writeStatuses(
 
 const STATUS_WRITE_CONCURRENCY = 8;
 const EVENT_CONDITIONS = [CONDITION.ready, CONDITION.configApplied] as const;
+
+const byObjectName = (a: KubeObject, b: KubeObject) =>
+  a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+
+/** Writes a GatewayFleet's status when it changed. */
+async function writeFleetStatus(
+  object: GatewayFleetObject,
+  desired: unknown,
+  deps: ReconcileDeps,
+): Promise<boolean> {
+  const key = statusKey(GATEWAY_FLEETS, object);
+  const current = deps.written.baseline(
+    key,
+    object.metadata.resourceVersion,
+    object.status as ResourceStatus | undefined,
+  );
+  if (canonicalJson(current ?? {}) === canonicalJson(desired)) return false;
+  const written = await deps.client.applyStatus(
+    GATEWAY_FLEETS,
+    {
+      apiVersion: API_VERSION,
+      kind: GATEWAY_FLEET.kind,
+      metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
+      status: desired,
+    },
+    FIELD_MANAGER,
+    { signal: deps.signal },
+  );
+  deps.written.remember(key, written?.metadata?.resourceVersion, desired as ResourceStatus);
+  return true;
+}
 
 async function writeStatus(
   object: LogRepoObject | KafkaProducerObject,

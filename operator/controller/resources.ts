@@ -1,4 +1,5 @@
-import { GROUP, KAFKA_PRODUCER, LOG_REPO, VERSION } from '../api/constants.ts';
+import { GATEWAY_FLEET, GROUP, KAFKA_PRODUCER, LOG_REPO, VERSION } from '../api/constants.ts';
+import type { GatewayFleetSpec, GatewayFleetStatus } from '../api/gateway-fleet-spec.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { KubeObject, ResourceRef, TypedObject } from '../kube/kube-client.ts';
@@ -24,5 +25,12 @@ export const KAFKA_PRODUCERS: ResourceRef<KafkaProducerObject> = {
 export const CONFIG_MAPS: ResourceRef<ConfigMapObject> = {
   groupVersionPath: '/api/v1',
   plural: 'configmaps',
+  namespaced: true,
+};
+/** A GatewayFleet: a namespace's fleet settings and image rollout plan. */
+export type GatewayFleetObject = TypedObject<GatewayFleetSpec, GatewayFleetStatus>;
+export const GATEWAY_FLEETS: ResourceRef<GatewayFleetObject> = {
+  groupVersionPath: `/apis/${GROUP}/${VERSION}`,
+  plural: GATEWAY_FLEET.plural,
   namespaced: true,
 };
