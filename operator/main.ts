@@ -3,7 +3,8 @@ import pino from 'pino';
 import { parseCommandLine } from '../kernel/parse-command-line.ts';
 import { configuredOperatorOptions } from './configured-operator.ts';
 import { startOperator } from './controller/operator-controller.ts';
-import { routeApiServed } from './controller/route-api.ts';
+import { GATEWAY_FLEETS } from './controller/resources.ts';
+import { resourcesServed, routeApiServed } from './controller/route-api.ts';
 import { startHealthServer } from './health-server.ts';
 import { connectionProblem } from './kube/connection-problem.ts';
 import { createKubeClient, type KubeClient, type ResourceRef } from './kube/kube-client.ts';
@@ -101,8 +102,17 @@ export async function operatorMain(
     );
     return 2;
   }
+  // GatewayFleets are optional: a cluster upgraded with Helm may not serve their CRD yet.
+  const gatewayFleets = await resourcesServed(client, [GATEWAY_FLEETS]);
+  if (!gatewayFleets) {
+    logger.warn(
+      'GatewayFleet CRD not installed (Helm installs CRDs only on first install): fleets run on the operator flags; apply crds/gatewayfleets.sluice.dev.yaml to use GatewayFleets',
+    );
+  }
+  const options = configuredOperatorOptions(config, client, logger);
   const operator = startOperator({
-    ...configuredOperatorOptions(config, client, logger),
+    ...options,
+    ...(options.fleet ? { fleet: { ...options.fleet, gatewayFleets } } : {}),
     onLostLeadership: () => {
       logger.error('leadership lost: exiting');
       process.exit(1);

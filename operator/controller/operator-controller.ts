@@ -43,6 +43,11 @@ export interface OperatorOptions {
     readonly routes: RouteSettings;
     /** Milliseconds since the epoch, for the canary grace period; Date.now by default. */
     readonly clockMs?: () => number;
+    /**
+     * Watch GatewayFleets (default true). False where the cluster does not serve the CRD yet
+     * (Helm does not upgrade CRDs): the fleet then runs on the operator's flags alone.
+     */
+    readonly gatewayFleets?: boolean;
     /** How the gateway pods are polled (operator/observe/fleet-observer.ts has the defaults). */
     readonly observe?: {
       readonly intervalMs?: number;
@@ -170,7 +175,11 @@ export function startOperator(options: OperatorOptions) {
     analysing: new Set(),
     baselines: new Map(),
   };
-  const sources = [LOG_REPOS, KAFKA_PRODUCERS, ...(options.fleet ? [GATEWAY_FLEETS] : [])];
+  const sources = [
+    LOG_REPOS,
+    KAFKA_PRODUCERS,
+    ...(options.fleet && options.fleet.gatewayFleets !== false ? [GATEWAY_FLEETS] : []),
+  ];
   for (const ref of [...sources, ...watched]) {
     const labelSelector = selectors.get(ref);
     informers.set(

@@ -1,4 +1,4 @@
-import type { KubeClient } from '../kube/kube-client.ts';
+import type { KubeClient, ResourceRef } from '../kube/kube-client.ts';
 import type { RouteProvider } from '../render/render-routes.ts';
 import { providerResources } from './fleet-resources.ts';
 
@@ -9,7 +9,12 @@ import { providerResources } from './fleet-resources.ts';
  * checks this at start-up and says what to install. `none` needs nothing.
  */
 export async function routeApiServed(client: KubeClient, provider: RouteProvider): Promise<boolean> {
-  for (const ref of providerResources(provider)) {
+  return resourcesServed(client, providerResources(provider));
+}
+
+/** Whether the apiserver serves every one of `refs` (discovery of their group versions). */
+export async function resourcesServed(client: KubeClient, refs: readonly ResourceRef[]): Promise<boolean> {
+  for (const ref of refs) {
     const [, , group, version] = ref.groupVersionPath.split('/');
     // GET /apis/<group>/<version>: the APIResourceList of that group version, 404 when unknown.
     const list = await client.get(
