@@ -15,6 +15,12 @@ export const KAFKA_PRODUCER = {
   singular: 'kafkaproducer',
   shortNames: ['kp'],
 } as const;
+export const GATEWAY_FLEET = {
+  kind: 'GatewayFleet',
+  plural: 'gatewayfleets',
+  singular: 'gatewayfleet',
+  shortNames: ['gf'],
+} as const;
 export const CATEGORY = 'sluice';
 
 /** The one field manager under which the operator server-side-applies everything it owns. */
