@@ -20,7 +20,20 @@ const ResourceListSchema = Type.Object(
   { additionalProperties: false },
 );
 export const ResourcesSchema = Type.Object(
-  { requests: Type.Optional(ResourceListSchema), limits: Type.Optional(ResourceListSchema) },
+  {
+    requests: Type.Optional(
+      Type.Object(ResourceListSchema.properties, {
+        additionalProperties: false,
+        description: 'What the scheduler reserves for each pod.',
+      }),
+    ),
+    limits: Type.Optional(
+      Type.Object(ResourceListSchema.properties, {
+        additionalProperties: false,
+        description: 'The most each pod may use.',
+      }),
+    ),
+  },
   { additionalProperties: false, description: 'Container resources of the gateway pods of a track.' },
 );
 export type Resources = Static<typeof ResourcesSchema>;

@@ -1,5 +1,14 @@
 import type { TSchema } from '@sinclair/typebox';
-import { API_VERSION, CATEGORY, GROUP, KAFKA_PRODUCER, LOG_REPO, VERSION } from '../api/constants.ts';
+import {
+  API_VERSION,
+  CATEGORY,
+  GATEWAY_FLEET,
+  GROUP,
+  KAFKA_PRODUCER,
+  LOG_REPO,
+  VERSION,
+} from '../api/constants.ts';
+import { GatewayFleetSpecSchema, GatewayFleetStatusSchema } from '../api/gateway-fleet-spec.ts';
 import { KafkaProducerSpecSchema } from '../api/kafka-producer-spec.ts';
 import { LogRepoSpecSchema, LogRepoStatusSchema, ResourceStatusSchema } from '../api/log-repo-spec.ts';
 import { toStructural } from './structural-schema.ts';
@@ -173,6 +182,51 @@ export function customResourceDefinitions() {
         },
       ],
       LogRepoStatusSchema,
+    ),
+    crd(
+      GATEWAY_FLEET,
+      GatewayFleetSpecSchema,
+      "GatewayFleet: the gateway fleet of a namespace (per-track image, size and autoscaling) and how a new gateway image rolls out across its LogRepos. Optional, one per namespace; the operator's flags are the defaults.",
+      [
+        {
+          name: 'Stable-Image',
+          type: 'string',
+          jsonPath: '.status.images.stable',
+          description: 'The image the stable Deployment runs.',
+        },
+        {
+          name: 'Canary-Image',
+          type: 'string',
+          jsonPath: '.status.images.canary',
+          description: 'The image the canary Deployment runs (while it exists).',
+        },
+        {
+          name: 'Moved',
+          type: 'string',
+          jsonPath: '.status.rollout.movedSummary',
+          description: 'LogRepos moved to the new image out of all of the plan, e.g. 2/5.',
+        },
+        {
+          name: 'Rollout',
+          type: 'string',
+          jsonPath: '.status.rollout.state',
+          description:
+            'Where the image rollout stands (Progressing, Paused, Promoting, Promoted, RolledBack, Aborted).',
+        },
+        {
+          ...readyColumn,
+          description: "The fleet's Deployments and autoscalers are applied as the spec asks and available.",
+        },
+        ageColumn,
+        {
+          name: 'Repo',
+          type: 'string',
+          jsonPath: '.status.rollout.repo',
+          description: 'The LogRepo moving now.',
+          priority: 1,
+        },
+      ],
+      GatewayFleetStatusSchema,
     ),
   ];
 }

@@ -18,12 +18,13 @@ import {
   type ReferenceOptions,
   referenceRows,
 } from '../../kernel/schema-reference-rows.ts';
-import { API_VERSION, CATEGORY, KAFKA_PRODUCER, LOG_REPO } from '../api/constants.ts';
+import { API_VERSION, CATEGORY, GATEWAY_FLEET, KAFKA_PRODUCER, LOG_REPO } from '../api/constants.ts';
+import { GatewayFleetSpecSchema, GatewayFleetStatusSchema } from '../api/gateway-fleet-spec.ts';
 import { KafkaProducerSpecSchema } from '../api/kafka-producer-spec.ts';
 import { LogRepoSpecSchema, LogRepoStatusSchema, ResourceStatusSchema } from '../api/log-repo-spec.ts';
 import { customResourceDefinitions } from './custom-resource-definitions.ts';
 
-// docs/configuration-reference.md, rendered from the single schema source: the two custom
+// docs/configuration-reference.md, rendered from the single schema source: the custom
 // resources, the gateway config file and the pipeline vocabulary. Pure and deterministic;
 // `npm run generate:docs` writes it and a drift test compares.
 
@@ -165,11 +166,13 @@ items of an array. A default is filled in when the field is left out.
 
 - [LogRepo](#logrepo) — [spec](#logrepo-spec), [status](#logrepo-status)
 - [KafkaProducer](#kafkaproducer) — [spec](#kafkaproducer-spec), [status](#kafkaproducer-status)
+- [GatewayFleet](#gatewayfleet) — [spec](#gatewayfleet-spec), [status](#gatewayfleet-status)
 - [Gateway config file](#gateway-config-file) — [producers](#producers)
 - Pipeline — [decoder](#decoder), [conditions](#conditions), [executers](#executers), [onExecuterError](#onexecutererror)
 `,
     resource(LOG_REPO, LogRepoSpecSchema, LogRepoStatusSchema),
     resource(KAFKA_PRODUCER, KafkaProducerSpecSchema, ResourceStatusSchema),
+    resource(GATEWAY_FLEET, GatewayFleetSpecSchema, GatewayFleetStatusSchema),
     `## Gateway config file
 
 The YAML (or JSON) file the gateway reads (\`--config FILE\` or \`SLUICE_CONFIG\`); in Kubernetes

@@ -50,7 +50,10 @@ function base(schema: TSchema): Structural {
 }
 
 function firstSentence(text: string): string {
-  const end = text.search(/[.:](\s|$)/);
+  // Abbreviations (e.g., i.e.) end no sentence.
+  const end = text
+    .replace(/\b(e\.g|i\.e)\./g, (abbreviation) => '_'.repeat(abbreviation.length))
+    .search(/[.:](\s|$)/);
   return end > 0 ? text.slice(0, end + 1) : text;
 }
 

@@ -26,6 +26,8 @@ export interface TrackInputs {
   readonly secrets: readonly string[];
   /** Canary only: when its last weight returned to 0. */
   readonly idleSince?: string;
+  /** As WorkloadInputs.replicas: present replaces the track's replicas, present and undefined omits them. */
+  readonly replicas?: number | undefined;
 }
 
 /**
@@ -48,6 +50,7 @@ export function renderGatewayTrack(inputs: TrackInputs): {
       secrets: inputs.secrets,
       ...(listenerTls ? { listenerTls: true } : {}),
       ...(inputs.idleSince === undefined ? {} : { idleSince: inputs.idleSince }),
+      ...(Object.hasOwn(inputs, 'replicas') ? { replicas: inputs.replicas } : {}),
     }),
     upstream: renderGatewayUpstream({ namespace, track, routes: inputs.routes, listenerTls }),
   };

@@ -199,3 +199,33 @@ describe('renderGatewayWorkload', () => {
     );
   });
 });
+
+describe('renderGatewayWorkload replicas override', () => {
+  it.each([
+    { name: 'absent: the settings', overrides: {}, expected: 2 },
+    { name: 'a number: that number', overrides: { replicas: 5 }, expected: 5 },
+    {
+      name: 'present and undefined: left out (an autoscaler owns it)',
+      overrides: { replicas: undefined },
+      expected: undefined,
+    },
+  ])('$name', ({ overrides, expected }) => {
+    const { deployment } = renderGatewayWorkload(inputs(overrides));
+    const spec = deployment.spec as Record<string, unknown>;
+    expect(spec.replicas).toBe(expected);
+    expect('replicas' in spec).toBe(expected !== undefined);
+  });
+
+  it('moves the applied digest, never the pod template, with the replicas', () => {
+    const [absent, none, five] = [{}, { replicas: undefined }, { replicas: 5 }].map((o) =>
+      renderGatewayWorkload(inputs(o)),
+    );
+    const digests = [absent, none, five].map(
+      (r) => r?.deployment.metadata.annotations?.['sluice.dev/applied-digest'],
+    );
+    expect(new Set(digests).size).toBe(3);
+    expect(podDigest(none as ReturnType<typeof renderGatewayWorkload>)).toBe(
+      podDigest(absent as ReturnType<typeof renderGatewayWorkload>),
+    );
+  });
+});

@@ -26,6 +26,12 @@ export interface WorkloadInputs {
   readonly listenerTls?: boolean;
   /** Canary only: when its last weight returned to 0 (kept on the Deployment across restarts). */
   readonly idleSince?: string;
+  /**
+   * Replaces settings.replicas when the key is present (replicasToApply of
+   * render-autoscaler.ts); present and undefined leaves spec.replicas out, so an autoscaler
+   * that owns the field keeps it. Absent: settings.replicas.
+   */
+  readonly replicas?: number | undefined;
 }
 
 export interface GatewayWorkload {
@@ -136,6 +142,7 @@ export function renderGatewayWorkload(inputs: WorkloadInputs): GatewayWorkload {
   const name = GATEWAY_NAMES[track].workload;
   const labels = fleetLabels(track);
   const spec = podSpec(inputs);
+  const replicas = Object.hasOwn(inputs, 'replicas') ? inputs.replicas : settings.replicas;
   const deployment: KubeObject = {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -148,7 +155,7 @@ export function renderGatewayWorkload(inputs: WorkloadInputs): GatewayWorkload {
         : { annotations: { [ANNOTATIONS.canaryIdleSince]: inputs.idleSince } }),
     },
     spec: {
-      replicas: settings.replicas,
+      ...(replicas === undefined ? {} : { replicas }),
       revisionHistoryLimit: 5,
       selector: { matchLabels: selectorLabels(track) },
       // Surge, never drop below the wanted capacity during a rollout.
