@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FleetSettings } from '../operator-config.ts';
-import { canaryReplicasFor, desiredFleetView, fleetSettingsOf } from './desired-image-rollout.ts';
+import { canaryReplicasFor, desiredFleetView } from './desired-image-rollout.ts';
 
 const base: FleetSettings = {
   stable: { image: 'gw:1', replicas: 4, resources: { requests: { cpu: '100m' } } },
@@ -20,42 +20,18 @@ const world = {
   nowMs: 0,
 };
 
-describe('fleetSettingsOf', () => {
-  it.each([
-    ['no GatewayFleet: the operator flags', undefined, { stable: 'gw:1', canary: 'gw:1', stableReplicas: 4 }],
-    [
-      'a new stable image: the canary follows it',
-      { stable: { image: 'gw:2' } },
-      { stable: 'gw:2', canary: 'gw:2', stableReplicas: 4 },
-    ],
-    [
-      'a canary image of its own',
-      { canary: { image: 'gw:3' } },
-      { stable: 'gw:1', canary: 'gw:3', stableReplicas: 4 },
-    ],
-    ['replicas', { stable: { replicas: 6 } }, { stable: 'gw:1', canary: 'gw:1', stableReplicas: 6 }],
-  ])('%s', (_name, spec, expected) => {
-    const { settings } = fleetSettingsOf(base, spec as never);
-    expect({
-      stable: settings.stable.image,
-      canary: settings.canary.image,
-      stableReplicas: settings.stable.replicas,
-    }).toEqual(expected);
-  });
-
-  it('keeps the autoscaled tracks', () => {
-    const auto = { minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 70 };
-    expect(fleetSettingsOf(base, { stable: { autoscaling: auto } } as never).autoscaling).toEqual({
-      stable: auto,
-    });
-  });
-});
-
 describe('desiredFleetView', () => {
   it('without imageRollout a new image applies at once', () => {
     const view = desiredFleetView(base, fleet({ stable: { image: 'gw:2' } }), world);
     expect(view.settings.stable.image).toBe('gw:2');
     expect(view.decision).toBeUndefined();
+  });
+
+  it('keeps the autoscaled tracks', () => {
+    const auto = { minReplicas: 2, maxReplicas: 8, targetCPUUtilizationPercentage: 70 };
+    expect(desiredFleetView(base, fleet({ stable: { autoscaling: auto } }), world).autoscaling).toEqual({
+      stable: auto,
+    });
   });
 
   it('with imageRollout stable keeps the image it runs and the canary track gets the new one', () => {

@@ -1,6 +1,7 @@
 import { ANNOTATIONS, CONDITION, REASON } from '../api/constants.ts';
 import type { Autoscaling, GatewayFleetSpec, GatewayFleetStatus } from '../api/gateway-fleet-spec.ts';
 import type { FleetSettings } from '../operator-config.ts';
+import { fleetSettingsFor } from '../render/fleet-overrides.ts';
 import type { Track } from '../render/render-gateway-config.ts';
 import type { RepoCounters } from '../rollout/gateway-metrics.ts';
 import {
@@ -43,35 +44,6 @@ export interface FleetView {
   readonly condition: DesiredCondition | undefined;
 }
 
-/** The GatewayFleet's track settings over the operator's; the canary image follows stable's unless set. Pure. */
-export function fleetSettingsOf(
-  base: FleetSettings,
-  spec: GatewayFleetSpec | undefined,
-): {
-  settings: FleetSettings;
-  autoscaling: Partial<Record<Track, Autoscaling>>;
-} {
-  const track = (name: Track) => {
-    const override = spec?.[name];
-    return {
-      ...base[name],
-      ...(override?.image === undefined ? {} : { image: override.image }),
-      ...(override?.replicas === undefined ? {} : { replicas: override.replicas }),
-      ...(override?.resources === undefined ? {} : { resources: override.resources }),
-      ...(override?.workers === undefined ? {} : { workers: override.workers }),
-    };
-  };
-  const stable = track('stable');
-  const canary = track('canary');
-  if (spec?.canary?.image === undefined && spec?.stable?.image !== undefined) canary.image = stable.image;
-  const autoscaling: Partial<Record<Track, Autoscaling>> = {};
-  for (const name of ['stable', 'canary'] as const) {
-    const wanted = spec?.[name]?.autoscaling;
-    if (wanted) autoscaling[name] = wanted;
-  }
-  return { settings: { ...base, stable, canary }, autoscaling };
-}
-
 /**
  * The fleet a namespace runs: its GatewayFleet's settings and, with `spec.imageRollout`, the
  * image rollout's decision — the stable image stays the one the stable Deployment runs until
@@ -84,7 +56,7 @@ export function desiredFleetView(
   fleet: FleetInput | undefined,
   world: ImageRolloutWorld,
 ): FleetView {
-  const { settings, autoscaling } = fleetSettingsOf(base, fleet?.spec);
+  const { autoscaling = {}, ...settings } = fleetSettingsFor(base, fleet?.spec);
   const plan = fleet?.spec.imageRollout;
   if (!fleet || !plan) return { settings, autoscaling, decision: undefined, condition: undefined };
   const target = settings.stable.image;

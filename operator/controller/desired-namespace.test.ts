@@ -84,6 +84,7 @@ const REMOVE_WORKLOADS = (track: '' | '-canary') => [
   `deployments/sluice-gateway${track}`,
   `services/sluice-gateway${track}`,
   `poddisruptionbudgets/sluice-gateway${track}`,
+  `horizontalpodautoscalers/sluice-gateway${track}`,
 ];
 const apisix = { settings, routes: routes('apisix') };
 /** A repo whose canary weight went back to 0 this long ago, the canary track still deployed. */
@@ -151,7 +152,7 @@ const rows: Row[] = [
         'ApisixRoute/sluice-repo-a',
         'ApisixRoute/sluice-repos',
       ],
-      prune: ['apisixroutes: sluice-repo-a,sluice-repos', 'apisixupstreams: '],
+      prune: ['horizontalpodautoscalers: ', 'apisixroutes: sluice-repo-a,sluice-repos', 'apisixupstreams: '],
       remove: [...REMOVE_WORKLOADS('-canary'), 'configmaps/sluice-gateway-config-canary'],
       repos: { a: ['Ready=True:Applied'] },
       weights: { a: 0 },
@@ -203,11 +204,11 @@ const rows: Row[] = [
     },
   },
   {
-    name: 'provider none: workloads only, nothing routed or pruned',
+    name: 'provider none: workloads only, nothing routed; only autoscalers no track wants are pruned',
     inputs: { fleet: { settings, routes: routes('none') } },
     expected: {
       objects: ['ConfigMap/sluice-gateway-config', ...WORKLOADS('')],
-      prune: [],
+      prune: ['horizontalpodautoscalers: '],
       repos: { a: ['Ready=True:Applied'] },
     },
   },
@@ -221,7 +222,7 @@ const rows: Row[] = [
         'HTTPRoute/sluice-repo-a',
         'HTTPRoute/sluice-repos',
       ],
-      prune: ['httproutes: sluice-repo-a,sluice-repos'],
+      prune: ['horizontalpodautoscalers: ', 'httproutes: sluice-repo-a,sluice-repos'],
       repos: { a: ['Ready=True:Applied', 'RouteAccepted=Unknown:Reconciling'] },
     },
   },
@@ -236,7 +237,11 @@ const rows: Row[] = [
         'ApisixRoute/sluice-repo-a',
         'ApisixRoute/sluice-repos',
       ],
-      prune: ['apisixroutes: sluice-repo-a,sluice-repos', 'apisixupstreams: sluice-gateway'],
+      prune: [
+        'horizontalpodautoscalers: ',
+        'apisixroutes: sluice-repo-a,sluice-repos',
+        'apisixupstreams: sluice-gateway',
+      ],
     },
   },
   {
@@ -405,6 +410,52 @@ describe('desiredNamespace', () => {
       ...inputs,
     });
     expect(outline(desired)).toMatchObject(expected);
+  });
+
+  it('autoscales a track the GatewayFleet asks to: an HPA, and the replicas handed over without a fall to 1', () => {
+    const autoscaling = { minReplicas: 3, maxReplicas: 9, targetCPUUtilizationPercentage: 70 };
+    const gatewayFleet = {
+      metadata: { name: 'fleet', generation: 1 },
+      spec: { stable: { autoscaling } } as never,
+    };
+    const render = (deployments?: ObservedFleet['deployments']) =>
+      desiredNamespace({
+        namespace: 'logs',
+        repos: [repo('a')],
+        producers: [producer],
+        fleet: apisix,
+        gatewayFleet,
+        observed: { ...observed(), ...(deployments ? { deployments } : {}) },
+        nowMs: T0,
+        now: () => new Date(T0).toISOString(),
+      });
+    const first = render();
+    expect(outline(first).objects).toContain('HorizontalPodAutoscaler/sluice-gateway');
+    const replicasOf = (desired: ReturnType<typeof render>) =>
+      (desired.objects.find((o) => o.object.kind === 'Deployment')?.object.spec as { replicas?: number })
+        .replicas;
+    // Not created yet: the flags' 2 replicas, clamped to the autoscaler's minimum.
+    expect(replicasOf(first)).toBe(3);
+    // Once the HPA controller owns spec.replicas, the operator leaves the field out.
+    const owned = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: 'sluice-gateway',
+        managedFields: [
+          {
+            manager: 'kube-controller-manager',
+            operation: 'Update',
+            fieldsV1: { 'f:spec': { 'f:replicas': {} } },
+          },
+        ],
+      },
+      spec: { replicas: 7 },
+    };
+    expect(replicasOf(render({ stable: owned as never }))).toBeUndefined();
+    expect(first.gatewayFleet?.status.conditions).toEqual([
+      expect.objectContaining({ type: 'Ready', status: 'True' }),
+    ]);
   });
 
   it('renders the promoted pipeline on stable and the change on the canary track', () => {

@@ -7,13 +7,15 @@ import {
   type Reason,
 } from '../api/constants.ts';
 import { isDnsLabel } from '../api/dns-label.ts';
-import type { GatewayFleetStatus } from '../api/gateway-fleet-spec.ts';
+import type { Autoscaling, GatewayFleetStatus } from '../api/gateway-fleet-spec.ts';
 import type { KafkaProducerSpec } from '../api/kafka-producer-spec.ts';
 import type { LogRepoSpec } from '../api/log-repo-spec.ts';
 import type { RolloutStatus } from '../api/rollout-status.ts';
 import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import type { PodObservation } from '../observe/pod-report.ts';
 import type { FleetSettings, RouteSettings } from '../operator-config.ts';
+import { fleetSettingsFor } from '../render/fleet-overrides.ts';
+import { renderAutoscaler, replicasToApply } from '../render/render-autoscaler.ts';
 import {
   byName,
   fleetRenderOptions,
@@ -45,11 +47,11 @@ import {
   desiredFleetView,
   type FleetInput,
   type FleetView,
-  fleetSettingsOf,
 } from './desired-image-rollout.ts';
 import { desiredRollouts, type RepoRollout } from './desired-rollouts.ts';
 import {
   DEPLOYMENTS,
+  HORIZONTAL_POD_AUTOSCALERS,
   NETWORK_POLICIES,
   POD_DISRUPTION_BUDGETS,
   routeResource,
@@ -90,6 +92,8 @@ export interface ObservedFleet {
   readonly canaryImage?: string | undefined;
   /** The stable Deployment's rollout to its current template is complete. */
   readonly stableRolled?: boolean | undefined;
+  /** The stored Deployment of each track (who owns its replicas decides the HPA hand-over). */
+  readonly deployments?: Partial<Record<Track, KubeObject>> | undefined;
   /** Requests each repo received on both tracks as the observer counted them (sizes the canary track). */
   readonly requestsByRepo?: ReadonlyMap<string, number> | undefined;
   /**
@@ -185,7 +189,7 @@ export interface DesiredNamespace {
   readonly requeueAfterMs?: number;
 }
 
-const WORKLOAD_REFS = [DEPLOYMENTS, SERVICES, POD_DISRUPTION_BUDGETS] as const;
+const WORKLOAD_REFS = [DEPLOYMENTS, SERVICES, POD_DISRUPTION_BUDGETS, HORIZONTAL_POD_AUTOSCALERS] as const;
 
 const workloadsOf = (track: Track) =>
   WORKLOAD_REFS.map((ref) => ({ ref, name: GATEWAY_NAMES[track].workload }));
@@ -298,6 +302,7 @@ export function desiredNamespace(inputs: DesiredNamespaceInputs): DesiredNamespa
         rollouts,
         imageDecision,
         stableRepos,
+        baseView?.view.autoscaling ?? {},
       )
     : undefined;
   // Promoted pipelines of repos that no longer have a rollout (or are gone).
@@ -379,6 +384,7 @@ function desiredFleet(
   rollouts: ReadonlyMap<string, RepoRollout>,
   image: ImageRolloutDecision | undefined,
   stableRepos: readonly RepoInput[],
+  autoscaling: Partial<Record<Track, Autoscaling>>,
 ) {
   // An image rollout in flight owns the canary track: the repos it moves run their stable
   // pipeline there, and pipeline rollouts wait (their canary pods never show the new pipeline).
@@ -417,6 +423,7 @@ function desiredFleet(
   const secrets = fleetSecretNames(producers, repos, fleet.settings);
   const upstreamRef = upstreamResource(fleet.routes.provider);
   const wantedUpstreams = new Set<string>();
+  const wantedAutoscalers = new Set<string>();
   // During an image rollout the canary track is sized from the share of traffic it carries.
   const trackSettings: FleetSettings = imageRunning
     ? {
@@ -433,10 +440,15 @@ function desiredFleet(
       }
     : fleet.settings;
   for (const track of tracks) {
+    // An autoscaled track: its HPA owns the size (handed over without a fall to 1 replica).
+    const scaled = autoscaling[track];
     const { workload, upstream } = renderGatewayTrack({
       namespace,
       track,
       fleet: trackSettings,
+      ...(scaled
+        ? { replicas: replicasToApply(trackSettings[track].replicas, scaled, observed.deployments?.[track]) }
+        : {}),
       routes: fleet.routes,
       secrets,
       ...(track === 'canary' && phase.state === 'draining' ? { idleSince: phase.idleSince } : {}),
@@ -445,7 +457,11 @@ function desiredFleet(
       { ref: DEPLOYMENTS, object: workload.deployment },
       { ref: SERVICES, object: workload.service },
       { ref: POD_DISRUPTION_BUDGETS, object: workload.podDisruptionBudget },
+      ...(scaled
+        ? [{ ref: HORIZONTAL_POD_AUTOSCALERS, object: renderAutoscaler(namespace, track, scaled) }]
+        : []),
     );
+    if (scaled) wantedAutoscalers.add(workload.deployment.metadata.name);
     if (upstream && upstreamRef) {
       wantedUpstreams.add(upstream.metadata.name);
       objects.push({ ref: upstreamRef, object: upstream });
@@ -552,6 +568,8 @@ function desiredFleet(
   // 4. Removal: routes no repo wants, upstreams no running track with TLS wants, then the
   // canary track once its grace period is over.
   const prune = [
+    // An HPA goes with its track, and when its track is no longer autoscaled.
+    { ref: HORIZONTAL_POD_AUTOSCALERS, keep: wantedAutoscalers },
     ...(routeRef ? [{ ref: routeRef, keep: wantedRoutes }] : []),
     ...(upstreamRef ? [{ ref: upstreamRef, keep: wantedUpstreams }] : []),
   ];
@@ -578,7 +596,7 @@ function fleetViewOf(
   const served = renderGatewayConfig(producers, repos, 'stable', fleetRenderOptions(fleet.settings));
   const names = [...served.repos].filter(([, verdict]) => verdict.included).map(([name]) => name);
   // The image the fleet asks for: what canary pods must run to count.
-  const target = fleetSettingsOf(fleet.settings, gatewayFleet?.spec).settings.stable.image;
+  const target = fleetSettingsFor(fleet.settings, gatewayFleet?.spec).stable.image;
   const view = desiredFleetView(fleet.settings, gatewayFleet, {
     repos: names,
     stableImage: observed.stableImage,

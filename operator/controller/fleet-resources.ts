@@ -53,6 +53,11 @@ export function providerResources(provider: RouteProvider): ResourceRef[] {
   );
 }
 
+export const HORIZONTAL_POD_AUTOSCALERS: ResourceRef = {
+  groupVersionPath: '/apis/autoscaling/v2',
+  plural: 'horizontalpodautoscalers',
+  namespaced: true,
+};
 export const NETWORK_POLICIES: ResourceRef = {
   groupVersionPath: '/apis/networking.k8s.io/v1',
   plural: 'networkpolicies',
@@ -65,6 +70,7 @@ export function fleetResources(provider: RouteProvider, networkPolicy = false): 
     DEPLOYMENTS,
     SERVICES,
     POD_DISRUPTION_BUDGETS,
+    HORIZONTAL_POD_AUTOSCALERS,
     ...(networkPolicy ? [NETWORK_POLICIES] : []),
     ...providerResources(provider),
   ];

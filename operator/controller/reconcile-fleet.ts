@@ -69,6 +69,7 @@ export function observeFleet(caches: Caches, namespace: string, fleet: FleetOpti
     | undefined;
   const wanted = (stable?.spec as { replicas?: number } | undefined)?.replicas;
   return {
+    deployments: { ...(stable ? { stable } : {}), ...(canary ? { canary } : {}) },
     stableImage: image(stable),
     canaryImage: image(canary),
     // The Deployment controller finished rolling the stable track to its current template.
