@@ -432,8 +432,11 @@ describe('desiredNamespace', () => {
     const first = render();
     expect(outline(first).objects).toContain('HorizontalPodAutoscaler/sluice-gateway');
     const replicasOf = (desired: ReturnType<typeof render>) =>
-      (desired.objects.find((o) => o.object.kind === 'Deployment')?.object.spec as { replicas?: number })
-        .replicas;
+      (
+        desired.objects.find((o) => o.object.kind === 'Deployment')?.object.spec as
+          | { replicas?: number }
+          | undefined
+      )?.replicas;
     // Not created yet: the flags' 2 replicas, clamped to the autoscaler's minimum.
     expect(replicasOf(first)).toBe(3);
     // Once the HPA controller owns spec.replicas, the operator leaves the field out.
