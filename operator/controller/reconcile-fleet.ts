@@ -90,7 +90,9 @@ export function observeFleet(caches: Caches, namespace: string, fleet: FleetOpti
     routes: new Map(
       (routeRef ? caches.list(routeRef, namespace) : []).map((route) => [route.metadata.name, route]),
     ),
-    ...(fleet.observer ? { pods: fleet.observer.pods(namespace) } : {}),
+    ...(fleet.observer
+      ? { pods: fleet.observer.pods(namespace), requestsByRepo: requestsByRepo(fleet, namespace) }
+      : {}),
     promoted: new Map(
       caches
         .list(CONFIG_MAPS, namespace)
@@ -102,6 +104,18 @@ export function observeFleet(caches: Caches, namespace: string, fleet: FleetOpti
         }),
     ),
   };
+}
+
+/** Requests each repo received on both tracks, as the observer's totals have it (under analysis only). */
+function requestsByRepo(fleet: FleetOptions, namespace: string): Map<string, number> | undefined {
+  if (!fleet.observer) return undefined;
+  const out = new Map<string, number>();
+  for (const track of ['stable', 'canary'] as const) {
+    for (const [repo, counters] of fleet.observer.totals(namespace, track).totals) {
+      out.set(repo, (out.get(repo) ?? 0) + counters.requests);
+    }
+  }
+  return out.size === 0 ? undefined : out;
 }
 
 /**

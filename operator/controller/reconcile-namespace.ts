@@ -93,6 +93,16 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
       ? undefined
       : deps.written.baseline(statusKey(ref, object), object.metadata.resourceVersion, object.status);
 
+  // One GatewayFleet per namespace: the first by name (any other is named in its status).
+  const fleets = fleet ? caches.list(GATEWAY_FLEETS, namespace).filter(live).sort(byObjectName) : [];
+  const gatewayFleet = fleets[0];
+  const fleetStatus = gatewayFleet
+    ? (deps.written.baseline(
+        statusKey(GATEWAY_FLEETS, gatewayFleet),
+        gatewayFleet.metadata.resourceVersion,
+        gatewayFleet.status as ResourceStatus | undefined,
+      ) as GatewayFleetObject['status'])
+    : undefined;
   const fleetSeen = fleet ? observeFleet(caches, namespace, fleet) : undefined;
   const observed =
     fleet && fleetSeen
@@ -100,19 +110,22 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
           ...fleetSeen,
           windows: rolloutWindows(
             namespace,
-            repos
-              .filter((repo) => repo.spec.rollout !== undefined)
-              .map((repo) => ({
-                repo: repo.metadata.name,
-                status: (baseline(LOG_REPOS, repo) as { rollout?: RolloutStatus } | undefined)?.rollout,
-              })),
+            [
+              ...repos
+                .filter((repo) => repo.spec.rollout !== undefined)
+                .map((repo) => ({
+                  repo: repo.metadata.name,
+                  status: (baseline(LOG_REPOS, repo) as { rollout?: RolloutStatus } | undefined)?.rollout,
+                })),
+              // The repo an image rollout is moving: its step is judged on the same windows.
+              ...(fleetStatus?.rollout?.repo !== undefined
+                ? [{ repo: fleetStatus.rollout.repo, status: fleetStatus.rollout.repoRollout }]
+                : []),
+            ],
             fleet,
           ),
         }
       : undefined;
-  // One GatewayFleet per namespace: the first by name (any other is named in its status).
-  const fleets = fleet ? caches.list(GATEWAY_FLEETS, namespace).filter(live).sort(byObjectName) : [];
-  const gatewayFleet = fleets[0];
   const inputs: DesiredNamespaceInputs = {
     namespace,
     repos,
@@ -122,11 +135,7 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
           gatewayFleet: {
             metadata: gatewayFleet.metadata,
             spec: gatewayFleet.spec,
-            status: deps.written.baseline(
-              statusKey(GATEWAY_FLEETS, gatewayFleet),
-              gatewayFleet.metadata.resourceVersion,
-              gatewayFleet.status as ResourceStatus | undefined,
-            ) as GatewayFleetObject['status'],
+            status: fleetStatus,
           },
         }
       : {}),
@@ -144,7 +153,10 @@ export async function reconcileNamespace(namespace: string, deps: ReconcileDeps)
     if (desired.phase.state === 'draining') fleet.idleSince.set(namespace, desired.phase.idleSince);
     else fleet.idleSince.delete(namespace);
     // While a step is judged, the observer reads this namespace's pods' metrics too.
-    if ([...desired.rollouts.values()].some((rollout) => rollout.decision.analysing))
+    if (
+      [...desired.rollouts.values()].some((rollout) => rollout.decision.analysing) ||
+      desired.gatewayFleet?.decision?.analysing !== undefined
+    )
       fleet.analysing.add(namespace);
     else fleet.analysing.delete(namespace);
   }
