@@ -138,6 +138,38 @@ function createOperatorMetrics(
 }
 
 /**
+ * Every kind the operator watches (an informer each, per namespace scope), in order: its
+ * sources (LogRepos, KafkaProducers, GatewayFleets), what it owns (selected by the managed-by
+ * label), and the track Services' EndpointSlices (selected by Service name). Exported so the
+ * fault tests hold every watch and know how many there are.
+ */
+export function operatorWatches(fleet: OperatorOptions['fleet']): {
+  owned: ResourceRef[];
+  watched: ResourceRef[];
+  selectors: Map<ResourceRef, string>;
+} {
+  const owned = [
+    CONFIG_MAPS,
+    ...(fleet ? fleetResources(fleet.routes.provider, fleet.settings.networkPolicy !== undefined) : []),
+  ];
+  const sources = [
+    LOG_REPOS,
+    KAFKA_PRODUCERS,
+    ...(fleet && fleet.gatewayFleets !== false ? [GATEWAY_FLEETS] : []),
+  ];
+  // The endpointslice controller labels each slice with its Service's name (not with ours).
+  const watched = [...sources, ...owned, ...(fleet ? [ENDPOINT_SLICES] : [])];
+  const selectors = new Map<ResourceRef, string>([
+    ...owned.map((ref) => [ref, `${LABELS.managedBy}=${MANAGED_BY}`] as const),
+    [
+      ENDPOINT_SLICES,
+      `${SERVICE_NAME_LABEL} in (${GATEWAY_NAMES.stable.workload},${GATEWAY_NAMES.canary.workload})`,
+    ] as const,
+  ]);
+  return { owned, watched, selectors };
+}
+
+/**
  * The control loop: informers keep caches of LogRepos, KafkaProducers and the
  * operator's own objects (ConfigMaps; with a fleet also Deployments, Services,
  * PodDisruptionBudgets and routes, all selected by the managed-by label); every
@@ -152,21 +184,7 @@ export function startOperator(options: OperatorOptions) {
   const queue = new WorkQueue();
   const scopes = options.namespaces === 'all' ? [undefined] : [...options.namespaces];
   const informers = new Map<ResourceRef, Informer[]>();
-  const owned = [
-    CONFIG_MAPS,
-    ...(options.fleet
-      ? fleetResources(options.fleet.routes.provider, options.fleet.settings.networkPolicy !== undefined)
-      : []),
-  ];
-  // The endpointslice controller labels each slice with its Service's name (not with ours).
-  const watched = [...owned, ...(options.fleet ? [ENDPOINT_SLICES] : [])];
-  const selectors = new Map<ResourceRef, string>([
-    ...owned.map((ref) => [ref, `${LABELS.managedBy}=${MANAGED_BY}`] as const),
-    [
-      ENDPOINT_SLICES,
-      `${SERVICE_NAME_LABEL} in (${GATEWAY_NAMES.stable.workload},${GATEWAY_NAMES.canary.workload})`,
-    ] as const,
-  ]);
+  const { watched: watchedAll, selectors } = operatorWatches(options.fleet);
   const fleet: FleetOptions | undefined = options.fleet && {
     settings: options.fleet.settings,
     routes: options.fleet.routes,
@@ -175,12 +193,7 @@ export function startOperator(options: OperatorOptions) {
     analysing: new Set(),
     baselines: new Map(),
   };
-  const sources = [
-    LOG_REPOS,
-    KAFKA_PRODUCERS,
-    ...(options.fleet && options.fleet.gatewayFleets !== false ? [GATEWAY_FLEETS] : []),
-  ];
-  for (const ref of [...sources, ...watched]) {
+  for (const ref of watchedAll) {
     const labelSelector = selectors.get(ref);
     informers.set(
       ref,

@@ -46,7 +46,7 @@ export const newClient = () => createKubeClient(loadKubeConfig(inject('kubeconfi
 export type Operator = ReturnType<typeof startOperator>;
 
 /** The fleet the child operator renders with its defaults' shape; images never run (no kubelet). */
-const FLEET: FleetSettings = {
+export const FLEET: FleetSettings = {
   stable: { image: 'sluice/gateway:0.1.0', replicas: 2, resources: { requests: { cpu: '100m' } } },
   canary: { image: 'sluice/gateway:0.1.0', replicas: 1, resources: { requests: { cpu: '100m' } } },
   canaryGraceSeconds: 2,

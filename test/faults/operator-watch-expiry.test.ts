@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { fleetResources } from '../../operator/controller/fleet-resources.ts';
-import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from '../../operator/controller/resources.ts';
+import { operatorWatches } from '../../operator/controller/operator-controller.ts';
 import {
   KubeApiError,
   type KubeClient,
@@ -12,6 +11,7 @@ import { kubectl, kubectlOk } from '../infra/kubectl.ts';
 import { patchLogRepo } from '../kube/kubectl-steps.ts';
 import { eventually } from '../support/eventually.ts';
 import {
+  FLEET,
   freshNamespace,
   logRepoYaml,
   newClient,
@@ -125,12 +125,8 @@ async function compactEtcd(endpoint: string): Promise<number> {
   return revision;
 }
 
-const WATCHED: readonly ResourceRef[] = [
-  LOG_REPOS,
-  KAFKA_PRODUCERS,
-  CONFIG_MAPS,
-  ...fleetResources(ROUTES.provider),
-];
+/** Every kind the fleet operator watches, as the operator itself lists them. */
+const WATCHED: readonly ResourceRef[] = operatorWatches({ settings: FLEET, routes: ROUTES }).watched;
 
 /**
  * Waits until the restarted apiserver serves watches of every kind the operator watches:

@@ -237,7 +237,11 @@ spec:
         () => tracksOf('errors'),
         (t) => t?.stable?.readyReplicas === 2 && t?.canary?.readyReplicas === 1,
       ),
-    ).toEqual({ stable: { replicas: 2, readyReplicas: 2 }, canary: { replicas: 1, readyReplicas: 1 } });
+      // applied 0: these pods are not processes here (no /status answers: unknown, never applied).
+    ).toEqual({
+      stable: { replicas: 2, readyReplicas: 2, applied: 0 },
+      canary: { replicas: 1, readyReplicas: 1, applied: 0 },
+    });
     const table = await show(['get', 'logrepos', '-n', ns, '-o', 'wide']);
     expect(table).toMatch(
       /access\s+main\s+cdn\.access\s+sync\s+10\s+True\s+\S+\s+false\s+10\s+sluice-repo-access\s+2\s+1/,
@@ -310,7 +314,7 @@ spec:
         (t) => t?.canary === undefined,
       ),
     ).toEqual({
-      stable: { replicas: 2, readyReplicas: 2 },
+      stable: { replicas: 2, readyReplicas: 2, applied: 0 },
     });
     await show(['get', 'logrepos', '-n', ns, '-o', 'wide']);
   });

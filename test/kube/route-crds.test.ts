@@ -246,7 +246,14 @@ describe('ApisixUpstreams as the operator writes them, listener TLS on and off',
     // Back to 0: the canary track, its upstream with it, goes after the grace period.
     await patchLogRepo(tlsNs, 'access', { spec: { canary: { weight: 0 } } });
     await upstreamsWhen(['sluice-gateway:https']);
-    expect(await client.get(SERVICES, tlsNs, 'sluice-gateway-canary')).toBeUndefined();
+    // The upstream is pruned first, then the track: the Service goes within the same reconcile.
+    expect(
+      await eventually(
+        () => client.get(SERVICES, tlsNs, 'sluice-gateway-canary'),
+        (service) => service === undefined,
+        30_000,
+      ),
+    ).toBeUndefined();
   });
 
   it('TLS off (an operator restarted without it): the upstream is pruned, the Service hint dropped', async () => {
