@@ -18,20 +18,21 @@ import {
 // upgraded by hand — on the parts of test/support/traefik-fleet.ts (real apiserver,
 // controllers, Traefik, broker; the kubelet is the stand-in). Images are not built here: the
 // kubelet stand-in runs this checkout for every image, and an image whose tag is `bad` gets
-// a documented injected fault (test/support/inject-503.ts: half of its ingest requests
-// answered 503, marked as injected). A `good` image is the gateway as it is.
+// a documented injected fault (test/support/inject-kafka-stall.ts: its Kafka connections
+// stall, every write 1.5 s late). A `good` image is the gateway as it is.
 //
 // 1. good: both repos move (each through its step), then stable takes the image (a rolling
 //    update under its PodDisruptionBudget), and the canary shares return to 0.
-// 2. bad: the first repo's step fails on the retryable-failure rate; every repo is back on
-//    stable at once and stable keeps the good image.
-// Throughout: no acknowledged line lost, and no request fails but those the fault injected.
+// 2. bad: the first repo's step fails on its p99 latency against stable; every repo is back
+//    on stable at once and stable keeps the good image.
+// Throughout: no acknowledged line lost, and no request fails because a route or a
+// Deployment changed.
 
 const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
 const brokers = inject('kafkaBrokers');
 const topics = { access: uniqueTopicName('image-access'), errors: uniqueTopicName('image-errors') };
 const LINES = 5;
-const INJECT = fileURLToPath(new URL('../support/inject-503.ts', import.meta.url));
+const INJECT = fileURLToPath(new URL('../support/inject-kafka-stall.ts', import.meta.url));
 const eventually = <T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 240_000) =>
   eventuallyWithin(probe, accept, timeoutMs, 250);
 
@@ -43,9 +44,10 @@ spec:
   imageRollout:
     repos: [access, errors]
     steps: [{ weight: 50, pauseSeconds: 3 }]
-    # Latency is judged loosely: this 2-core machine runs Kafka, an apiserver, Traefik and the
-    # pods at once, so p99s swing by hundreds of ms; the injected fault is what must be seen.
-    analysis: { intervalSeconds: 5, minRequests: 20, minLines: 100, maxWaitSeconds: 120, maxP99LatencyRatio: 20, p99LatencyToleranceMs: 5000 }
+    # Latency within a second of stable passes: this 2-core machine runs Kafka, an apiserver,
+    # Traefik and the pods at once, so p99s swing by hundreds of ms; the stalled image's
+    # 1.5 s per Kafka write is what must be caught.
+    analysis: { intervalSeconds: 5, minRequests: 20, minLines: 100, maxWaitSeconds: 120, maxP99LatencyRatio: 5, p99LatencyToleranceMs: 1000 }
     pauseBetweenReposSeconds: 2
 `;
 
@@ -163,10 +165,20 @@ ${fleetYaml(fleet.namespace, 'sluice/gateway:0.1.0')}`,
         s.rollout.state === 'Promoted' &&
         s.images?.stable === 'sluice/gateway:good',
     );
-    const failed = answers.filter((a) => a.status !== 200);
+    // Before the first answer the routes were still being set up (404 from the proxy): not the rollout's.
+    const failed = answers.filter((a) => a.status !== 200 && a.phase !== 'warm-up');
     const lost = await lostOf(answers);
+    const byStatus = (list: readonly SentRequest[]) =>
+      JSON.stringify(
+        Object.fromEntries(
+          [...new Set(list.map((a) => `${a.phase}:${a.status}`))].map((k) => [
+            k,
+            list.filter((a) => `${a.phase}:${a.status}` === k).length,
+          ]),
+        ),
+      );
     console.log(
-      `[image] good: ${states.join(' → ')} in ${((Date.now() - started) / 1000).toFixed(0)} s; ${answers.length} requests, ${failed.length} not 200; lost ${lost.length}`,
+      `[image] good: ${states.join(' → ')} in ${((Date.now() - started) / 1000).toFixed(0)} s; ${answers.length} requests, ${failed.length} not 200 ${byStatus(failed)} (${failed[0]?.error ?? ''}); lost ${lost.length}`,
     );
     expect(final?.rollout).toMatchObject({
       state: 'Promoted',
@@ -183,24 +195,21 @@ ${fleetYaml(fleet.namespace, 'sluice/gateway:0.1.0')}`,
   it('rolls a bad image back at the first repo; stable keeps the good one', async () => {
     const { final, states, answers } = await run(
       'sluice/gateway:bad',
-      (s) => s?.rollout?.state === 'RolledBack',
+      (s) => s?.rollout?.image === 'sluice/gateway:bad' && s.rollout.state === 'RolledBack',
     );
-    const injected = answers.filter((a) => a.injected);
-    const failedOtherwise = answers.filter((a) => a.status !== 200 && !a.injected);
+    const failed = answers.filter((a) => a.status !== 200 && a.phase !== 'warm-up');
     const lost = await lostOf(answers);
+    const slow = answers.filter((a) => a.phase === 'sluice/gateway:bad' && a.status === 200).length;
     console.log(
-      `[image] bad: ${states.join(' → ')}; ${injected.length} requests met the injected fault of ${answers.length}; ${failedOtherwise.length} other failures; lost ${lost.length}; failed ${JSON.stringify(final?.rollout?.failed)}`,
+      `[image] bad: ${states.join(' → ')}; ${answers.length} requests (${slow} in the bad phase), ${failed.length} failed; lost ${lost.length}; failed ${JSON.stringify(final?.rollout?.failed)}`,
     );
     expect(final?.rollout).toMatchObject({
       state: 'RolledBack',
-      failed: { repo: 'access', threshold: 'retryableFailureRate' },
+      failed: { repo: 'access', threshold: 'p99Latency' },
     });
     expect(final?.rollout?.moved).toEqual([]);
     expect(await stableImage()).toBe('sluice/gateway:good');
-    expect(injected.length).toBeGreaterThan(0);
-    expect(injected.every((a) => a.repo === 'access')).toBe(true);
-    expect(answers.filter((a) => a.phase === 'after' && a.injected)).toEqual([]);
-    expect(failedOtherwise.slice(0, 5)).toEqual([]);
+    expect(failed.slice(0, 5)).toEqual([]);
     expect(lost).toEqual([]);
   }, 900_000);
 });

@@ -206,8 +206,6 @@ export interface SentRequest {
   readonly accepted: number;
   readonly invalid: number;
   readonly ids: readonly string[];
-  /** Answered by a test image's injected fault (test/support/inject-503.ts), not by the gateway. */
-  readonly injected: boolean;
   readonly error?: string;
 }
 
@@ -257,7 +255,6 @@ export function startSenders(options: {
           accepted: parsed.accepted ?? 0,
           invalid: parsed.invalid?.total ?? 0,
           ids,
-          injected: response.headers.get('x-sluice-injected-fault') === '1',
         });
       } catch (error) {
         answers.push({
@@ -269,7 +266,6 @@ export function startSenders(options: {
           accepted: 0,
           invalid: 0,
           ids,
-          injected: false,
           error: String(error),
         });
         await new Promise((resolve) => setTimeout(resolve, 100));
