@@ -1,7 +1,8 @@
 import type { TSchema } from '@sinclair/typebox';
 import { parseAllDocuments } from 'yaml';
 import { withDefaults } from '../kernel/schema-walk.ts';
-import { API_VERSION, GROUP, KAFKA_PRODUCER, LOG_REPO } from '../operator/api/constants.ts';
+import { API_VERSION, GATEWAY_FLEET, GROUP, KAFKA_PRODUCER, LOG_REPO } from '../operator/api/constants.ts';
+import { type GatewayFleetSpec, GatewayFleetSpecSchema } from '../operator/api/gateway-fleet-spec.ts';
 import { type KafkaProducerSpec, KafkaProducerSpecSchema } from '../operator/api/kafka-producer-spec.ts';
 import { type LogRepoSpec, LogRepoSpecSchema } from '../operator/api/log-repo-spec.ts';
 import { customResourceDefinitions } from '../operator/crd/custom-resource-definitions.ts';
@@ -34,6 +35,8 @@ export interface ResourceDocument<Spec> extends DocumentOrigin, SpecObject<Spec>
 export interface ReadResources {
   readonly repos: ResourceDocument<LogRepoSpec>[];
   readonly producers: ResourceDocument<KafkaProducerSpec>[];
+  /** GatewayFleets: checked against their CRD (schema, CEL); nothing renders from them here. */
+  readonly fleets: ResourceDocument<GatewayFleetSpec>[];
   readonly issues: DocumentIssue[];
   /** Documents left alone because they are not Sluice's (a Secret, a Kustomization…); not problems. */
   readonly notes: DocumentIssue[];
@@ -45,6 +48,7 @@ const DEFAULT_NAMESPACE = 'default';
 const KINDS: Record<string, TSchema> = {
   [LOG_REPO.kind]: LogRepoSpecSchema,
   [KAFKA_PRODUCER.kind]: KafkaProducerSpecSchema,
+  [GATEWAY_FLEET.kind]: GatewayFleetSpecSchema,
 };
 
 // The specs' structural schemas exactly as crds/ holds them (a drift test keeps the files
@@ -66,7 +70,7 @@ export const formatIssue = (issue: DocumentIssue) =>
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const emptyRead = (): ReadResources => ({ repos: [], producers: [], issues: [], notes: [] });
+const emptyRead = (): ReadResources => ({ repos: [], producers: [], fleets: [], issues: [], notes: [] });
 
 /**
  * Checks the documents of one YAML (or JSON) stream the way the apiserver would admit them:
@@ -170,6 +174,7 @@ function checkObject(value: unknown, at: DocumentOrigin, prefix: string, out: Re
     spec,
   };
   if (kind === LOG_REPO.kind) out.repos.push(resource as ResourceDocument<LogRepoSpec>);
+  else if (kind === GATEWAY_FLEET.kind) out.fleets.push(resource as ResourceDocument<GatewayFleetSpec>);
   else out.producers.push(resource as ResourceDocument<KafkaProducerSpec>);
 }
 
@@ -180,12 +185,14 @@ export function checkSources(sources: readonly ManifestSource[]): ReadResources 
     const read = checkDocuments(source.name, source.text);
     all.repos.push(...read.repos);
     all.producers.push(...read.producers);
+    all.fleets.push(...read.fleets);
     all.issues.push(...read.issues);
     all.notes.push(...read.notes);
   }
   all.issues.push(
     ...duplicateIssues(all.repos, LOG_REPO.kind),
     ...duplicateIssues(all.producers, KAFKA_PRODUCER.kind),
+    ...duplicateIssues(all.fleets, GATEWAY_FLEET.kind),
   );
   return all;
 }

@@ -72,7 +72,7 @@ describe('sluice validate', () => {
     [
       'an unknown kind of the sluice.dev group',
       'apiVersion: sluice.dev/v1alpha1\nkind: LogStream\nmetadata: { name: x }\n',
-      '1: /kind: expected one of LogRepo, KafkaProducer (got "LogStream")',
+      '1: /kind: expected one of LogRepo, KafkaProducer, GatewayFleet (got "LogStream")',
     ],
     [
       'a LogRepo of another API version',
@@ -103,6 +103,21 @@ describe('sluice validate', () => {
       'a duplicate',
       `${producer('p', 'logs')}---\n${producer('p', 'logs')}`,
       '2: /metadata/name: KafkaProducer logs/p is also defined at {file}:1',
+    ],
+    [
+      'a GatewayFleet CEL rule: replicas with autoscaling',
+      'apiVersion: sluice.dev/v1alpha1\nkind: GatewayFleet\nmetadata: { name: f }\nspec:\n  stable: { replicas: 2, autoscaling: { minReplicas: 1, maxReplicas: 3, targetCPUUtilizationPercentage: 70 } }\n',
+      '1: /spec/stable: replicas and autoscaling exclude each other: with autoscaling the autoscaler sets the replicas',
+    ],
+    [
+      'a GatewayFleet schema error: a rollout without steps',
+      'apiVersion: sluice.dev/v1alpha1\nkind: GatewayFleet\nmetadata: { name: f }\nspec: { imageRollout: { steps: [] } }\n',
+      '1: /spec/imageRollout/steps: ',
+    ],
+    [
+      'a duplicate GatewayFleet',
+      'apiVersion: sluice.dev/v1alpha1\nkind: GatewayFleet\nmetadata: { name: f, namespace: logs }\nspec: {}\n---\napiVersion: sluice.dev/v1alpha1\nkind: GatewayFleet\nmetadata: { name: f, namespace: logs }\nspec: {}\n',
+      '2: /metadata/name: GatewayFleet logs/f is also defined at {file}:1',
     ],
     ['broken YAML', 'kind: [LogRepo\n', '1: /: invalid YAML: '],
   ])('reports %s as file:doc: path: message, exit 1', async (_name, text, expected) => {

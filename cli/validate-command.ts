@@ -13,11 +13,11 @@ import {
 
 const VALIDATE_USAGE = `usage: sluice validate [-f] FILE|DIR|- ...
 
-Checks LogRepo and KafkaProducer manifests (YAML or JSON, several documents per
-file allowed) the way the apiserver and the operator would: each document against
-its CRD schema (with its defaults) and the CRD's CEL rules, then every pipeline and
-producer with the gateway's own validation (InvalidPipeline, InvalidSpec), per
-namespace; every problem of every document in one run. A LogRepo whose
+Checks LogRepo, KafkaProducer and GatewayFleet manifests (YAML or JSON, several
+documents per file allowed) the way the apiserver and the operator would: each
+document against its CRD schema (with its defaults) and the CRD's CEL rules, then
+every pipeline and producer with the gateway's own validation (InvalidPipeline,
+InvalidSpec), per namespace; every problem of every document in one run. A LogRepo whose
 KafkaProducer is not among the files is valid here (the producer may already be
 in the cluster).
 

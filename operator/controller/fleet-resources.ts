@@ -15,6 +15,12 @@ export const POD_DISRUPTION_BUDGETS: ResourceRef = {
   plural: 'poddisruptionbudgets',
   namespaced: true,
 };
+/** The autoscalers of the tracks a GatewayFleet autoscales (render-autoscaler.ts). */
+export const HORIZONTAL_POD_AUTOSCALERS: ResourceRef = {
+  groupVersionPath: '/apis/autoscaling/v2',
+  plural: 'horizontalpodautoscalers',
+  namespaced: true,
+};
 export const APISIX_ROUTES: ResourceRef = {
   groupVersionPath: '/apis/apisix.apache.org/v2',
   plural: 'apisixroutes',

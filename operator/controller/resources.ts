@@ -9,6 +9,8 @@ import type { ResourceStatus } from '../status/resource-status.ts';
 export type LogRepoObject = TypedObject<LogRepoSpec, ResourceStatus>;
 /** A KafkaProducer as the API serves it. */
 export type KafkaProducerObject = TypedObject<KafkaProducerSpec, ResourceStatus>;
+/** A GatewayFleet as the API serves it. */
+export type GatewayFleetObject = TypedObject<GatewayFleetSpec, GatewayFleetStatus>;
 /** A ConfigMap: string data by key. */
 export type ConfigMapObject = KubeObject & { data?: Record<string, string> };
 
@@ -20,6 +22,11 @@ export const LOG_REPOS: ResourceRef<LogRepoObject> = {
 export const KAFKA_PRODUCERS: ResourceRef<KafkaProducerObject> = {
   groupVersionPath: `/apis/${GROUP}/${VERSION}`,
   plural: KAFKA_PRODUCER.plural,
+  namespaced: true,
+};
+export const GATEWAY_FLEETS: ResourceRef<GatewayFleetObject> = {
+  groupVersionPath: `/apis/${GROUP}/${VERSION}`,
+  plural: GATEWAY_FLEET.plural,
   namespaced: true,
 };
 export const CONFIG_MAPS: ResourceRef<ConfigMapObject> = {

@@ -14,7 +14,8 @@ import { literalValues, scalarTypes } from '../../kernel/schema-walk.ts';
  *   with different shapes keeps `x-kubernetes-preserve-unknown-fields`; the
  *   operator validates it with the source schema and reports a condition;
  * - `additionalProperties: false` is dropped (the apiserver prunes unknown
- *   fields of structural schemas anyway).
+ *   fields of structural schemas anyway);
+ * - CEL rules (`x-kubernetes-validations`) of objects and arrays carry over.
  * Descriptions, defaults, enums, limits and patterns carry over.
  */
 export type Structural = Record<string, unknown>;
@@ -83,7 +84,14 @@ function convert(schema: TSchema): Structural {
         ...base(schema),
       };
     case 'Array':
-      return { type: 'array', ...base(schema), items: convert(schema.items as TSchema) };
+      return {
+        type: 'array',
+        ...base(schema),
+        items: convert(schema.items as TSchema),
+        ...(schema['x-kubernetes-validations']
+          ? { 'x-kubernetes-validations': schema['x-kubernetes-validations'] }
+          : {}),
+      };
     case 'Object':
       return objectSchema(schema);
     case 'Record': {

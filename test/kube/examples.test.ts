@@ -38,7 +38,7 @@ const toYaml = (documents: readonly ExampleDocument[]) =>
 describe('examples/ on the real apiserver', () => {
   it('has Sluice objects, Secrets and a Namespace to apply', () => {
     const kinds = new Set(files.flatMap((file) => file.documents.map((document) => document.kind)));
-    expect([...kinds].sort()).toEqual(['KafkaProducer', 'LogRepo', 'Namespace', 'Secret']);
+    expect([...kinds].sort()).toEqual(['GatewayFleet', 'KafkaProducer', 'LogRepo', 'Namespace', 'Secret']);
   });
 
   it('accepts every manifest: server-side dry run, then applied for real', async () => {
@@ -63,6 +63,7 @@ describe('examples/ on the real apiserver', () => {
         .sort();
     expect(await names('logrepos')).toEqual(expected('LogRepo'));
     expect(await names('kafkaproducers')).toEqual(expected('KafkaProducer'));
+    expect(await names('gatewayfleets')).toEqual(expected('GatewayFleet'));
     const secrets = await names('secrets');
     for (const name of expected('Secret')) expect(secrets).toContain(name);
   });
@@ -91,7 +92,8 @@ describe('examples/ on the real apiserver', () => {
     const kinds = documents.map((document) => `${document.kind}/${document.metadata?.name}`).sort();
     expect(kinds).toEqual(
       files
-        .filter((file) => file.dir !== 'quickstart')
+        // The namespace's fleet is a choice of its own, not part of the GitOps base.
+        .filter((file) => file.dir !== 'quickstart' && file.dir !== 'gateway-fleet')
         .flatMap((file) => file.documents.map((document) => `${document.kind}/${document.metadata?.name}`))
         .sort(),
     );

@@ -3,9 +3,14 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { createGatewayMetrics } from '../../gateway/observability/metrics.ts';
-import { fleetResources } from '../../operator/controller/fleet-resources.ts';
+import { fleetResources, HORIZONTAL_POD_AUTOSCALERS } from '../../operator/controller/fleet-resources.ts';
 import { startOperator } from '../../operator/controller/operator-controller.ts';
-import { CONFIG_MAPS, KAFKA_PRODUCERS, LOG_REPOS } from '../../operator/controller/resources.ts';
+import {
+  CONFIG_MAPS,
+  GATEWAY_FLEETS,
+  KAFKA_PRODUCERS,
+  LOG_REPOS,
+} from '../../operator/controller/resources.ts';
 import { operatorConfig } from '../../operator/operator-config.ts';
 import type { RouteProvider } from '../../operator/render/render-routes.ts';
 import {
@@ -148,7 +153,7 @@ describe('helm chart charts/sluice', () => {
       ofKind(manifests, 'CustomResourceDefinition')
         .map((m) => m.metadata.name)
         .sort(),
-    ).toEqual(['kafkaproducers.sluice.dev', 'logrepos.sluice.dev']);
+    ).toEqual(['gatewayfleets.sluice.dev', 'kafkaproducers.sluice.dev', 'logrepos.sluice.dev']);
     const { deployment, container } = operatorContainer(manifests);
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.template.spec.securityContext).toMatchObject({
@@ -265,11 +270,19 @@ describe('helm chart charts/sluice', () => {
       }
       for (const role of roles) {
         const rules = rulesOf(role);
-        for (const ref of [LOG_REPOS, KAFKA_PRODUCERS]) {
+        const read = [LOG_REPOS, KAFKA_PRODUCERS, GATEWAY_FLEETS];
+        for (const ref of read) {
           expect(verbsOn(rules, groupOf(ref.groupVersionPath), ref.plural)).toEqual(['list', 'watch']);
           expect(verbsOn(rules, groupOf(ref.groupVersionPath), `${ref.plural}/status`)).toEqual(['patch']);
         }
-        const owned = [CONFIG_MAPS, ...fleetResources(provider, args === networkPolicyArgs)];
+        // The autoscalers of GatewayFleets, whatever else the fleet writes (once).
+        const owned = [
+          ...new Set([
+            CONFIG_MAPS,
+            ...fleetResources(provider, args === networkPolicyArgs),
+            HORIZONTAL_POD_AUTOSCALERS,
+          ]),
+        ];
         for (const ref of owned) {
           expect(verbsOn(rules, groupOf(ref.groupVersionPath), ref.plural), ref.plural).toEqual([
             'create',
@@ -284,7 +297,7 @@ describe('helm chart charts/sluice', () => {
         expect(verbsOn(rules, 'discovery.k8s.io', 'endpointslices')).toEqual(['list', 'watch']);
         // Nothing else: as many resources as the operator's kinds, plus the statuses, events and EndpointSlices.
         const granted = rules.flatMap((r) => r.resources.map((resource) => `${r.apiGroups[0]}/${resource}`));
-        expect(granted).toHaveLength(2 + 2 + owned.length + 1 + 1);
+        expect(granted).toHaveLength(read.length * 2 + owned.length + 1 + 1);
         expect(granted.some((resource) => resource.includes('secrets'))).toBe(false);
         expect(rules.flatMap((r) => r.verbs)).not.toContain('*');
       }
@@ -300,6 +313,33 @@ describe('helm chart charts/sluice', () => {
       ]);
     },
   );
+
+  it('lets the built-in admin and edit roles manage, and view read, every Sluice kind', async () => {
+    const { manifests } = await renderChart(release, releaseNs, []);
+    const role = (suffix: string) =>
+      ofKind(manifests, 'ClusterRole').find((m) => m.metadata.name === `${fullname}-${suffix}`) as Manifest;
+    const kinds = [LOG_REPOS, KAFKA_PRODUCERS, GATEWAY_FLEETS].map((ref) => ref.plural);
+    for (const plural of kinds) {
+      expect(verbsOn(rulesOf(role('edit')), 'sluice.dev', plural), plural).toEqual([
+        'create',
+        'delete',
+        'deletecollection',
+        'get',
+        'list',
+        'patch',
+        'update',
+        'watch',
+      ]);
+      expect(verbsOn(rulesOf(role('view')), 'sluice.dev', plural), plural).toEqual(['get', 'list', 'watch']);
+    }
+    expect(role('edit').metadata.labels).toMatchObject({
+      'rbac.authorization.k8s.io/aggregate-to-admin': 'true',
+      'rbac.authorization.k8s.io/aggregate-to-edit': 'true',
+    });
+    expect(role('view').metadata.labels).toMatchObject({
+      'rbac.authorization.k8s.io/aggregate-to-view': 'true',
+    });
+  });
 
   it('renders monitoring: ServiceMonitors with a track label, alerts and dashboard on real metric names', async () => {
     const { manifests } = await renderChart(release, releaseNs, namespacedArgs);

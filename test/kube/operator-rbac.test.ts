@@ -280,6 +280,10 @@ describe.each<Variant>([
       ['yes', 'list', 'logrepos.sluice.dev', '-n', logsNs],
       ['yes', 'patch', 'logrepos.sluice.dev', '--subresource=status', '-n', logsNs],
       ['yes', 'patch', 'deployments.apps', '-n', logsNs],
+      ['yes', 'watch', 'gatewayfleets.sluice.dev', '-n', logsNs],
+      ['yes', 'patch', 'gatewayfleets.sluice.dev', '--subresource=status', '-n', logsNs],
+      ['yes', 'patch', 'horizontalpodautoscalers.autoscaling', '-n', logsNs],
+      ['yes', 'delete', 'horizontalpodautoscalers.autoscaling', '-n', logsNs],
       ['yes', 'create', 'events', '-n', logsNs],
       ['yes', 'update', `leases.coordination.k8s.io/${config.leaseName}`, '-n', releaseNs],
       // Secrets: gateway pods mount them by name; the operator never reads one.
@@ -291,6 +295,8 @@ describe.each<Variant>([
       ['no', 'get', 'logrepos.sluice.dev', '-n', logsNs],
       ['no', 'update', 'logrepos.sluice.dev', '-n', logsNs],
       ['no', 'patch', 'kafkaproducers.sluice.dev', '-n', logsNs],
+      ['no', 'patch', 'gatewayfleets.sluice.dev', '-n', logsNs],
+      ['no', 'update', 'horizontalpodautoscalers.autoscaling', '-n', logsNs],
       // Owned kinds are applied (patch), never updated; no pods, no other kinds.
       ['no', 'update', 'deployments.apps', '-n', logsNs],
       ['no', 'create', 'pods', '-n', logsNs],

@@ -118,16 +118,17 @@ The operator's rules in a watched namespace (the whole cluster with rbac.scope c
 off its code: informers list and watch (it never gets an object by name); everything it owns
 is written by server-side apply, a PATCH that needs create as well when the object is new;
 it deletes what is no longer wanted; statuses are applied on the status subresource; Events
-are core/v1 creates. Only the kinds of the chosen provider are granted (APISIX: routes, and the
+are core/v1 creates; GatewayFleets are read like LogRepos, and the autoscalers they ask for
+are owned like the Deployments. Only the kinds of the chosen provider are granted (APISIX: routes, and the
 upstreams that make it speak HTTPS to gateways with listener TLS). No Secrets: gateway
 pods mount them by name, the operator never reads one.
 */}}
 {{- define "sluice.operatorRules" -}}
 - apiGroups: ["sluice.dev"]
-  resources: ["logrepos", "kafkaproducers"]
+  resources: ["logrepos", "kafkaproducers", "gatewayfleets"]
   verbs: ["list", "watch"]
 - apiGroups: ["sluice.dev"]
-  resources: ["logrepos/status", "kafkaproducers/status"]
+  resources: ["logrepos/status", "kafkaproducers/status", "gatewayfleets/status"]
   verbs: ["patch"]
 - apiGroups: [""]
   resources: ["configmaps", "services"]
@@ -137,6 +138,10 @@ pods mount them by name, the operator never reads one.
   verbs: ["list", "watch", "create", "patch", "delete"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
+  verbs: ["list", "watch", "create", "patch", "delete"]
+# The autoscalers of the tracks a GatewayFleet autoscales.
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
   verbs: ["list", "watch", "create", "patch", "delete"]
 # Read only: the gateway pods' addresses, which the operator polls for /status and /metrics.
 - apiGroups: ["discovery.k8s.io"]
