@@ -56,7 +56,7 @@ describe('desiredFleetView', () => {
     });
   });
 
-  it('moves only the repos the plan names, in its order', () => {
+  it('moves the repos the plan names first, in its order, then the others by name', () => {
     const view = desiredFleetView(
       base,
       fleet({
@@ -65,7 +65,7 @@ describe('desiredFleetView', () => {
       }),
       world,
     );
-    expect(view.decision?.status).toMatchObject({ repo: 'b', pending: 1, movedSummary: '0/1' });
+    expect(view.decision?.status).toMatchObject({ repo: 'b', pending: 2, movedSummary: '0/2' });
   });
 });
 

@@ -62,7 +62,9 @@ export function desiredFleetView(
   const target = settings.stable.image;
   const promoted = world.stableImage ?? target;
   const annotations = fleet.metadata.annotations;
-  const order = plan.repos ? plan.repos.filter((repo) => world.repos.includes(repo)) : [...world.repos];
+  // The plan's order first (names that are not repos skipped), then every other repo by name.
+  const listed = (plan.repos ?? []).filter((repo) => world.repos.includes(repo));
+  const order = [...listed, ...[...world.repos].filter((repo) => !listed.includes(repo)).sort()];
   const decision = decideImageRollout({
     plan: {
       ...rolloutPlan(plan),

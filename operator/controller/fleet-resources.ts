@@ -59,11 +59,6 @@ export function providerResources(provider: RouteProvider): ResourceRef[] {
   );
 }
 
-export const HORIZONTAL_POD_AUTOSCALERS: ResourceRef = {
-  groupVersionPath: '/apis/autoscaling/v2',
-  plural: 'horizontalpodautoscalers',
-  namespaced: true,
-};
 export const NETWORK_POLICIES: ResourceRef = {
   groupVersionPath: '/apis/networking.k8s.io/v1',
   plural: 'networkpolicies',

@@ -34,10 +34,3 @@ export const CONFIG_MAPS: ResourceRef<ConfigMapObject> = {
   plural: 'configmaps',
   namespaced: true,
 };
-/** A GatewayFleet: a namespace's fleet settings and image rollout plan. */
-export type GatewayFleetObject = TypedObject<GatewayFleetSpec, GatewayFleetStatus>;
-export const GATEWAY_FLEETS: ResourceRef<GatewayFleetObject> = {
-  groupVersionPath: `/apis/${GROUP}/${VERSION}`,
-  plural: GATEWAY_FLEET.plural,
-  namespaced: true,
-};
