@@ -328,6 +328,7 @@ const observedRows: Row[] = [
             namespace: 'logs',
             repos: [repo('a')],
             producers: [producer],
+            fleet: apisix,
             nowMs: T0,
             now: () => '',
           }).stable?.revision as string,

@@ -90,8 +90,9 @@ export interface ObservedFleet {
   /** The image each track's Deployment runs (its pod template), when it exists. */
   readonly stableImage?: string | undefined;
   readonly canaryImage?: string | undefined;
-  /** The stable Deployment's rollout to its current template is complete. */
+  /** The stable (canary) Deployment's rollout to its current template is complete: every pod runs its image. */
   readonly stableRolled?: boolean | undefined;
+  readonly canaryRolled?: boolean | undefined;
   /** The stored Deployment of each track (who owns its replicas decides the HPA hand-over). */
   readonly deployments?: Partial<Record<Track, KubeObject>> | undefined;
   /** Requests each repo received on both tracks as the observer counted them (sizes the canary track). */
@@ -601,9 +602,12 @@ function fleetViewOf(
     repos: names,
     stableImage: observed.stableImage,
     stableRolled: observed.stableRolled ?? false,
+    // Only once every canary pod runs the target image: a pod of the previous image still
+    // serving during the canary Deployment's own rollout must not be judged for it.
     canaryServing: (repo) =>
       observed.canaryAvailableReplicas > 0 &&
       observed.canaryImage === target &&
+      observed.canaryRolled === true &&
       (observed.pods === undefined ||
         (observed.pods.canary ?? []).some((pod) => pod.state === 'reported' && pod.report.repos.has(repo))),
     windows: (repo) => observed.windows?.get(repo),

@@ -64,21 +64,31 @@ export function observeFleet(caches: Caches, namespace: string, fleet: FleetOpti
   const image = (object: KubeObject | undefined) =>
     (object?.spec as { template?: { spec?: { containers?: Array<{ image?: string }> } } } | undefined)
       ?.template?.spec?.containers?.[0]?.image;
-  const rollout = stable?.status as
-    | { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number }
-    | undefined;
-  const wanted = (stable?.spec as { replicas?: number } | undefined)?.replicas;
+  // The Deployment controller finished rolling a track to its current template: every pod runs its image.
+  const rolled = (object: KubeObject | undefined) => {
+    const rollout = object?.status as
+      | {
+          observedGeneration?: number;
+          replicas?: number;
+          updatedReplicas?: number;
+          availableReplicas?: number;
+        }
+      | undefined;
+    const wanted = (object?.spec as { replicas?: number } | undefined)?.replicas;
+    return (
+      object !== undefined &&
+      (rollout?.observedGeneration ?? 0) >= (object.metadata.generation ?? 0) &&
+      rollout?.updatedReplicas === rollout?.replicas &&
+      rollout?.availableReplicas === rollout?.replicas &&
+      (wanted === undefined || rollout?.replicas === wanted)
+    );
+  };
   return {
     deployments: { ...(stable ? { stable } : {}), ...(canary ? { canary } : {}) },
     stableImage: image(stable),
     canaryImage: image(canary),
-    // The Deployment controller finished rolling the stable track to its current template.
-    stableRolled:
-      stable !== undefined &&
-      (rollout?.observedGeneration ?? 0) >= (stable.metadata.generation ?? 0) &&
-      rollout?.updatedReplicas === rollout?.replicas &&
-      rollout?.availableReplicas === rollout?.replicas &&
-      (wanted === undefined || rollout?.replicas === wanted),
+    stableRolled: rolled(stable),
+    canaryRolled: rolled(canary),
     canaryDeployed: canary !== undefined && canary.metadata.deletionTimestamp === undefined,
     canaryIdleSince:
       canary?.metadata.annotations?.[ANNOTATIONS.canaryIdleSince] ?? fleet.idleSince.get(namespace),

@@ -304,7 +304,12 @@ describe('renderGatewayConfig with the fleet listener certificate', () => {
       'stable',
       fleetRenderOptions({ trustedProxies: ['192.0.2.1'] }),
     );
-    expect(JSON.parse(proxiesOnly.text).server).toEqual({ trustedProxies: ['192.0.2.1'] });
+    // A fleet's pods also keep serving a while after SIGTERM, until the proxy drops them.
+    expect(JSON.parse(proxiesOnly.text).server).toEqual({
+      trustedProxies: ['192.0.2.1'],
+      shutdownDelayMs: 5000,
+    });
+    expect(parsed.ok && parsed.config.server.shutdownDelayMs).toBe(5000);
   });
 
   it('leaves the server section out without one', () => {

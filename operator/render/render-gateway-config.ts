@@ -92,7 +92,17 @@ export interface RenderOptions {
   readonly listenerTlsSecret?: string;
   /** The proxies in front of the fleet (server.trustedProxies). */
   readonly trustedProxies?: readonly string[];
+  /** server.shutdownDelayMs: how long a terminating pod keeps serving while its endpoint is withdrawn. */
+  readonly shutdownDelayMs?: number;
 }
+
+/**
+ * How long a fleet pod keeps serving after SIGTERM, not ready: the EndpointSlice update that
+ * takes it out of the Service must reach the proxy first (kube-proxy, APISIX, a Gateway), or
+ * requests sent to it meanwhile fail with connection errors. A few seconds is what proxies
+ * watching EndpointSlices need; it fits well within the pod's grace period (30 s).
+ */
+export const FLEET_SHUTDOWN_DELAY_MS = 5000;
 
 /** The render options the fleet settings call for (the operator's and the CLI's alike). */
 export function fleetRenderOptions(
@@ -103,6 +113,7 @@ export function fleetRenderOptions(
   return {
     ...(secret === undefined ? {} : { listenerTlsSecret: secret }),
     ...(proxies.length === 0 ? {} : { trustedProxies: proxies }),
+    ...(settings === undefined ? {} : { shutdownDelayMs: FLEET_SHUTDOWN_DELAY_MS }),
   };
 }
 
@@ -114,6 +125,7 @@ function serverSection(options: RenderOptions): Record<string, unknown> | undefi
       ? {}
       : { tls: { certFile: secretPath(secret, 'tls.crt'), keyFile: secretPath(secret, 'tls.key') } }),
     ...(options.trustedProxies === undefined ? {} : { trustedProxies: [...options.trustedProxies] }),
+    ...(options.shutdownDelayMs === undefined ? {} : { shutdownDelayMs: options.shutdownDelayMs }),
   };
   return Object.keys(server).length === 0 ? undefined : server;
 }
