@@ -27,6 +27,12 @@ export interface AppDeps {
   readonly runtimes: RuntimeHolder<GatewayRuntime>;
   /** True once shutdown began: readiness fails and new ingest requests get 503. */
   readonly isDraining: () => boolean;
+  /**
+   * The server is closing (the shutdown delay is over): ingest answers SHUTTING_DOWN. Until
+   * then a draining gateway still serves, not ready, while proxies withdraw it. Defaults to
+   * isDraining (no delay).
+   */
+  readonly isClosing?: () => boolean;
   /** The outcome of config reloads (absent when the gateway does not watch a file). */
   readonly reloadStatus?: ReloadStatus;
   /** The ingest-auth table of the running config; without it every repo is open. */
@@ -116,7 +122,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     runtime: GatewayRuntime | undefined,
   ) {
     const repoLabel = runtime?.repos.has(request.params.repo) ? request.params.repo : UNKNOWN_REPO_LABEL;
-    if (!runtime || deps.isDraining()) {
+    if (!runtime || (deps.isClosing ?? deps.isDraining)()) {
       const { status, body } = describeFailure(
         failure('SHUTTING_DOWN', runtime ? undefined : 'no config loaded yet'),
       );

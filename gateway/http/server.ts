@@ -73,6 +73,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const retiring = new Set<Promise<void>>();
   const connecting = new AbortController();
   let draining = false;
+  // After the shutdown delay: new ingest requests are refused from then on.
+  let closing = false;
 
   const initial = buildRuntime(config, deps, undefined, options.repoDigests);
   holder.swap(initial.runtime);
@@ -94,6 +96,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     metrics,
     runtimes: holder,
     isDraining: () => draining,
+    isClosing: () => closing,
     ingestAuth: () => auth.current,
     ...(options.reloadStatus ? { reloadStatus: options.reloadStatus } : {}),
     ...(listenerTls ? { https: listenerTls.initial } : {}),
@@ -199,6 +202,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       logger.info({ delayMs: server.shutdownDelayMs }, 'shutting down: not ready any more');
       const work = (async () => {
         await new Promise((resolve) => setTimeout(resolve, server.shutdownDelayMs));
+        closing = true;
         await applying.catch(() => undefined);
         await app.close();
         await Promise.all(retiring);
