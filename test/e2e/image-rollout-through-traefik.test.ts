@@ -76,7 +76,7 @@ describe('gateway image rollouts repo by repo through a real proxy', () => {
         image.endsWith(':bad')
           ? {
               NODE_OPTIONS: `--max-semi-space-size=8 --import=${INJECT}`,
-              SLUICE_TEST_FAULT_503_PERCENT: '50',
+              SLUICE_TEST_FAULT_KAFKA_DELAY_MS: '1500',
             }
           : {},
     });
@@ -128,7 +128,20 @@ ${fleetYaml(fleet.namespace, 'sluice/gateway:0.1.0')}`,
       await fleet.kubectl(['apply', '-f', '-'], fleetYaml(fleet.namespace, image));
       const final = await eventually(async () => {
         const status = await fleetStatus();
-        const label = `${status?.rollout?.state}:${status?.rollout?.repo ?? '-'}:${status?.rollout?.movedSummary}`;
+        const measured = (
+          status?.rollout?.repoRollout as
+            | {
+                measured?: {
+                  canary: { p99LatencyMs: number | null; requests: number };
+                  stable: { p99LatencyMs: number | null };
+                };
+              }
+            | undefined
+        )?.measured;
+        const figures = measured
+          ? ` (p99 canary ${measured.canary.p99LatencyMs} ms over ${measured.canary.requests} requests, stable ${measured.stable.p99LatencyMs} ms)`
+          : '';
+        const label = `${status?.rollout?.state}:${status?.rollout?.repo ?? '-'}:${status?.rollout?.movedSummary}${figures}`;
         if (states.at(-1) !== label) states.push(label);
         return status;
       }, until);
