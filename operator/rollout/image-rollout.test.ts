@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { windowOf } from '../../test/support/repo-counters.ts';
 import type { RolloutStatus } from '../api/rollout-status.ts';
-import type { RepoCounters } from './gateway-metrics.ts';
 import { decideImageRollout, type ImageRolloutInputs, type ImageRolloutStatus } from './image-rollout.ts';
 import { rolloutPlan } from './rollout-decision.ts';
 
@@ -14,29 +14,7 @@ const plan = {
   repos: ['a', 'b'],
   pauseBetweenReposSeconds: 60,
 };
-const window = (requests: number, failures = 0): RepoCounters => ({
-  requests,
-  retryableFailures: failures,
-  linesReceived: requests * 10,
-  linesInvalid: 0,
-  deliveryFailures: 0,
-  latencyBuckets: [
-    0,
-    0,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-  ],
-});
+const window = (requests: number, failures = 0) => windowOf(requests, { failures });
 const healthy = { canary: window(200), stable: window(2000) };
 const failing = { canary: window(200, 150), stable: window(2000) };
 const stepOf = (overrides: Partial<RolloutStatus> = {}): RolloutStatus => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { windowOf } from '../../test/support/repo-counters.ts';
 import type { RolloutStatus } from '../api/rollout-status.ts';
-import type { RepoCounters } from './gateway-metrics.ts';
 import { decideRollout, type RolloutInputs, rolloutPlan } from './rollout-decision.ts';
 
 const T0 = Date.parse('2026-12-03T10:00:00Z');
@@ -14,31 +14,7 @@ const plan = rolloutPlan({
   analysis: { intervalSeconds: 30, minRequests: 100, minLines: 1000, maxWaitSeconds: 600 },
 });
 
-/** Counters of a window: `requests` requests of 10 lines, `invalid` of the lines refused, all fast. */
-const window = (requests: number, invalid = 0, failures = 0): RepoCounters => ({
-  requests,
-  retryableFailures: failures,
-  linesReceived: requests * 10,
-  linesInvalid: invalid,
-  deliveryFailures: 0,
-  // Every request under 5 ms: cumulative buckets 0.001, 0.0025, 0.005, … +Inf.
-  latencyBuckets: [
-    0,
-    0,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-    requests,
-  ],
-});
+const window = (requests: number, invalid = 0, failures = 0) => windowOf(requests, { invalid, failures });
 const healthy = { canary: window(200), stable: window(2000) };
 
 const running = (overrides: Partial<RolloutStatus> = {}): RolloutStatus => ({
