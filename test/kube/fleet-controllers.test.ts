@@ -244,7 +244,9 @@ spec:
     });
     const table = await show(['get', 'logrepos', '-n', ns, '-o', 'wide']);
     expect(table).toMatch(
-      /access\s+main\s+cdn\.access\s+sync\s+10\s+True\s+\S+\s+false\s+10\s+sluice-repo-access\s+2\s+1/,
+      // Ready pods, but no EndpointSlices here (no endpointslice controller) and no process
+      // answering /status: not served, so READY False and nothing counted as applied.
+      /access\s+main\s+cdn\.access\s+sync\s+10\s+False\s+\S+\s+false\s+stable 0\/0, canary 0\/0\s+10\s+sluice-repo-access\s+2\s+1/,
     );
     // The disruption controller reads the budgets.
     const pdb = await eventually(
