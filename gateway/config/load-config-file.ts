@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { type ConfigResult, parseConfigText } from './parse-config.ts';
+import { type ConfigResult, type ParsedConfig, parseConfigText } from './parse-config.ts';
 
 export type LoadedConfig =
-  | (Extract<ConfigResult, { ok: true }> & { readonly text: string })
+  | (Extract<ParsedConfig, { ok: true }> & { readonly text: string })
   | Extract<ConfigResult, { ok: false }>;
 
 /**

@@ -18,18 +18,23 @@ export interface ConfigIssue {
 }
 
 export type ConfigResult =
+  | { readonly ok: true; readonly config: GatewayConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/** A config file's text, parsed and validated: what a gateway loads. */
+export type ParsedConfig =
   | {
       readonly ok: true;
       readonly config: GatewayConfig;
       /** Each repo's digest over its entry and its producer's as written (kernel/repo-config-digest.ts). */
       readonly repoDigests: ReadonlyMap<string, string>;
     }
-  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+  | Extract<ConfigResult, { ok: false }>;
 
 const MAX_REPORTED_ISSUES = 20;
 
 /** Parses YAML (or JSON) text into a validated, defaulted gateway config. Never throws. */
-export function parseConfigText(text: string): ConfigResult {
+export function parseConfigText(text: string): ParsedConfig {
   let raw: unknown;
   try {
     raw = parseDocument(text);
@@ -37,12 +42,14 @@ export function parseConfigText(text: string): ConfigResult {
     return { ok: false, issues: [{ path: '/', message: `not valid YAML: ${(error as Error).message}` }] };
   }
   const result = validateConfig(raw);
-  if (result.ok && !hasOwnRevision(raw)) {
-    // No revision written (hand-made files): the content decides, so every pod
-    // running the same bytes reports the same revision.
-    return { ...result, config: { ...result.config, revision: contentRevision(text) } };
-  }
-  return result;
+  if (!result.ok) return result;
+  // Digests over the entries as written, before defaults: only a gateway loading a file needs
+  // them (the operator's per-object checks do not), so they are computed here.
+  const repoDigests = repoConfigDigests(raw);
+  // No revision written (hand-made files): the content decides, so every pod running the same
+  // bytes reports the same revision.
+  const config = hasOwnRevision(raw) ? result.config : { ...result.config, revision: contentRevision(text) };
+  return { ok: true, config, repoDigests };
 }
 
 /**
@@ -114,7 +121,7 @@ export function validateConfig(raw: unknown): ConfigResult {
   const config = candidate as GatewayConfig;
   const crossIssues = crossFieldIssues(config);
   if (crossIssues.length > 0) return { ok: false, issues: crossIssues };
-  return { ok: true, config, repoDigests: repoConfigDigests(raw) };
+  return { ok: true, config };
 }
 
 /** Rules that span fields and that a JSON schema cannot say. Pure. */

@@ -12,7 +12,7 @@ const fleet = (spec: Record<string, unknown>, annotations?: Record<string, strin
   spec: spec as never,
 });
 const world = {
-  repos: ['a', 'b'],
+  repos: () => ['a', 'b'],
   stableImage: 'gw:1',
   stableRolled: true,
   canaryServing: () => false,

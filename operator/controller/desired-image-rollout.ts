@@ -4,11 +4,7 @@ import type { FleetSettings } from '../operator-config.ts';
 import { fleetSettingsFor } from '../render/fleet-overrides.ts';
 import type { Track } from '../render/render-gateway-config.ts';
 import type { RepoCounters } from '../rollout/gateway-metrics.ts';
-import {
-  decideImageRollout,
-  type ImageRolloutDecision,
-  type ImageRolloutStatus,
-} from '../rollout/image-rollout.ts';
+import { decideImageRollout, type ImageRolloutDecision } from '../rollout/image-rollout.ts';
 import { rolloutPlan } from '../rollout/rollout-decision.ts';
 import type { DesiredCondition } from '../status/conditions.ts';
 
@@ -24,11 +20,12 @@ export interface FleetInput {
 }
 
 export interface ImageRolloutWorld {
-  /** The repos the stable config serves, by name (the order a plan without `repos` takes). */
-  readonly repos: readonly string[];
+  /** The repos the stable config serves, by name (the order a plan without `repos` takes); asked only with a plan. */
+  readonly repos: () => readonly string[];
   readonly stableImage?: string | undefined;
   readonly stableRolled: boolean;
-  readonly canaryServing: (repo: string) => boolean;
+  /** A canary pod running `image` serves the repo. */
+  readonly canaryServing: (repo: string, image: string) => boolean;
   readonly windows: (
     repo: string,
   ) => { readonly canary: RepoCounters; readonly stable: RepoCounters } | undefined;
@@ -63,8 +60,9 @@ export function desiredFleetView(
   const promoted = world.stableImage ?? target;
   const annotations = fleet.metadata.annotations;
   // The plan's order first (names that are not repos skipped), then every other repo by name.
-  const listed = (plan.repos ?? []).filter((repo) => world.repos.includes(repo));
-  const order = [...listed, ...[...world.repos].filter((repo) => !listed.includes(repo)).sort()];
+  const served = world.repos();
+  const listed = (plan.repos ?? []).filter((repo) => served.includes(repo));
+  const order = [...listed, ...served.filter((repo) => !listed.includes(repo)).sort()];
   const decision = decideImageRollout({
     plan: {
       ...rolloutPlan(plan),
@@ -73,13 +71,13 @@ export function desiredFleetView(
     },
     target,
     promoted,
-    previous: fleet.status?.rollout as ImageRolloutStatus | undefined,
+    previous: fleet.status?.rollout,
     controls: {
       paused: annotations?.[ANNOTATIONS.rolloutPaused] === 'true',
       promote: annotations?.[ANNOTATIONS.rolloutPromote],
       abort: annotations?.[ANNOTATIONS.rolloutAbort],
     },
-    canaryServing: world.canaryServing,
+    canaryServing: (repo) => world.canaryServing(repo, target),
     stableRolled: world.stableRolled,
     windows: world.windows,
     nowMs: world.nowMs,

@@ -487,7 +487,7 @@ describe('desiredNamespace', () => {
     expect(desired.requeueAfterMs).toBeGreaterThan(0);
   });
 
-  it.each(rows)('$name', ({ inputs, expected }) => {
+  it.each([...rows, ...observedRows])('$name', ({ inputs, expected }) => {
     const desired = desiredNamespace({
       namespace: 'logs',
       repos: [repo('a')],

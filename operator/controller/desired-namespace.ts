@@ -14,7 +14,6 @@ import type { RolloutStatus } from '../api/rollout-status.ts';
 import type { KubeObject, ResourceRef } from '../kube/kube-client.ts';
 import type { PodObservation } from '../observe/pod-report.ts';
 import type { FleetSettings, RouteSettings } from '../operator-config.ts';
-import { fleetSettingsFor } from '../render/fleet-overrides.ts';
 import { renderAutoscaler, replicasToApply } from '../render/render-autoscaler.ts';
 import {
   byName,
@@ -594,19 +593,19 @@ function fleetViewOf(
   observed: ObservedFleet,
   nowMs: number,
 ): { view: FleetView; status?: (now: () => string) => GatewayFleetStatus } {
-  const served = renderGatewayConfig(producers, repos, 'stable', fleetRenderOptions(fleet.settings));
-  const names = [...served.repos].filter(([, verdict]) => verdict.included).map(([name]) => name);
-  // The image the fleet asks for: what canary pods must run to count.
-  const target = fleetSettingsFor(fleet.settings, gatewayFleet?.spec).stable.image;
   const view = desiredFleetView(fleet.settings, gatewayFleet, {
-    repos: names,
+    // Rendered only when an image rollout needs the order: the repos the stable config serves.
+    repos: () =>
+      [...renderGatewayConfig(producers, repos, 'stable', fleetRenderOptions(fleet.settings)).repos]
+        .filter(([, verdict]) => verdict.included)
+        .map(([name]) => name),
     stableImage: observed.stableImage,
     stableRolled: observed.stableRolled ?? false,
     // Only once every canary pod runs the target image: a pod of the previous image still
     // serving during the canary Deployment's own rollout must not be judged for it.
-    canaryServing: (repo) =>
+    canaryServing: (repo, image) =>
       observed.canaryAvailableReplicas > 0 &&
-      observed.canaryImage === target &&
+      observed.canaryImage === image &&
       observed.canaryRolled === true &&
       (observed.pods === undefined ||
         (observed.pods.canary ?? []).some((pod) => pod.state === 'reported' && pod.report.repos.has(repo))),
@@ -622,7 +621,7 @@ function fleetViewOf(
         ...(observed.stableImage === undefined ? {} : { stable: observed.stableImage }),
         ...(observed.canaryImage === undefined ? {} : { canary: observed.canaryImage }),
       },
-      ...(view.decision?.status ? { rollout: view.decision.status as GatewayFleetStatus['rollout'] } : {}),
+      ...(view.decision?.status ? { rollout: view.decision.status } : {}),
       conditions: mergeConditions(
         gatewayFleet.status?.conditions as Condition[] | undefined,
         [

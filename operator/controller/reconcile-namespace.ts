@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { canonicalJson } from '../../kernel/canonical-json.ts';
 import {
   ANNOTATIONS,
   API_VERSION,
@@ -276,46 +275,31 @@ async function writeStatuses(
 const STATUS_WRITE_CONCURRENCY = 8;
 const EVENT_CONDITIONS = [CONDITION.ready, CONDITION.configApplied] as const;
 
+/** A GatewayFleet's status: its image rollout records its own Events. */
+const writeFleetStatus = (object: GatewayFleetObject, desired: unknown, deps: ReconcileDeps) =>
+  writeStatus(object, GATEWAY_FLEETS, GATEWAY_FLEET.kind, desired as ResourceStatus, deps, []);
+
 const byObjectName = (a: KubeObject, b: KubeObject) =>
   a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
 
-/** Writes a GatewayFleet's status when it changed. */
-async function writeFleetStatus(
-  object: GatewayFleetObject,
-  desired: unknown,
+/**
+ * Server-side-applies `desired` as the object's status when it differs from what was last
+ * written or seen, and records an Event on each transition of the `eventConditions`.
+ */
+async function writeStatus(
+  object: LogRepoObject | KafkaProducerObject | GatewayFleetObject,
+  ref: ResourceRef,
+  kind: string,
+  desired: ResourceStatus,
   deps: ReconcileDeps,
+  eventConditions: readonly string[] = EVENT_CONDITIONS,
 ): Promise<boolean> {
-  const key = statusKey(GATEWAY_FLEETS, object);
+  const key = statusKey(ref, object);
   const current = deps.written.baseline(
     key,
     object.metadata.resourceVersion,
     object.status as ResourceStatus | undefined,
   );
-  if (canonicalJson(current ?? {}) === canonicalJson(desired)) return false;
-  const written = await deps.client.applyStatus(
-    GATEWAY_FLEETS,
-    {
-      apiVersion: API_VERSION,
-      kind: GATEWAY_FLEET.kind,
-      metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
-      status: desired,
-    },
-    FIELD_MANAGER,
-    { signal: deps.signal },
-  );
-  deps.written.remember(key, written?.metadata?.resourceVersion, desired as ResourceStatus);
-  return true;
-}
-
-async function writeStatus(
-  object: LogRepoObject | KafkaProducerObject,
-  ref: ResourceRef,
-  kind: string,
-  desired: ResourceStatus,
-  deps: ReconcileDeps,
-): Promise<boolean> {
-  const key = statusKey(ref, object);
-  const current = deps.written.baseline(key, object.metadata.resourceVersion, object.status);
   if (statusUnchanged(current, desired)) return false;
   const written = await deps.client.applyStatus(
     ref,
@@ -330,7 +314,7 @@ async function writeStatus(
   );
   deps.written.remember(key, written?.metadata?.resourceVersion, desired);
   // An Event on every transition of Ready and ConfigApplied (status or reason).
-  for (const type of EVENT_CONDITIONS) {
+  for (const type of eventConditions) {
     const was = current?.conditions?.find((condition) => condition.type === type);
     const now = desired.conditions?.find((condition) => condition.type === type);
     if (now === undefined && type !== CONDITION.ready) continue;

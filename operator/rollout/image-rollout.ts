@@ -1,4 +1,4 @@
-import type { RolloutStatus } from '../api/rollout-status.ts';
+import type { FleetRolloutStatus } from '../api/gateway-fleet-spec.ts';
 import type { RepoCounters } from './gateway-metrics.ts';
 import {
   decideRollout,
@@ -7,35 +7,8 @@ import {
   type RolloutPlan,
 } from './rollout-decision.ts';
 
-/** A GatewayFleet's `status.rollout`: a new image taking the repos over one by one. */
-export interface ImageRolloutStatus {
-  readonly state: 'Progressing' | 'Paused' | 'Promoting' | 'Promoted' | 'RolledBack' | 'Aborted';
-  /** The image being rolled out (or last rolled out). */
-  readonly image: string;
-  /** The image stable ran when it began. */
-  readonly from: string;
-  /** The repo moving now. */
-  readonly repo?: string | undefined;
-  /** Repos that passed every step, in order: the canary track serves them wholly until stable takes the image. */
-  readonly moved: readonly string[];
-  readonly pending: number;
-  /** "2/5": repos moved of all. */
-  readonly movedSummary: string;
-  /** The current repo's steps, as a pipeline rollout records them. */
-  readonly repoRollout?: RolloutStatus | undefined;
-  /** Before this time (RFC 3339) the next repo waits: the pause between repos. */
-  readonly nextRepoAt?: string | undefined;
-  readonly failed?:
-    | {
-        readonly repo: string;
-        readonly threshold: string;
-        readonly canary: number;
-        readonly stable: number;
-        readonly limit: number;
-      }
-    | undefined;
-  readonly message: string;
-}
+/** A GatewayFleet's `status.rollout` (its schema is the one source): a new image taking the repos over one by one. */
+export type ImageRolloutStatus = FleetRolloutStatus;
 
 export interface ImageRolloutPlan extends RolloutPlan {
   /** The order repos move in (LogRepos of the namespace the canary track can serve). */

@@ -184,14 +184,14 @@ export function decideRollout(inputs: RolloutInputs): RolloutDecision {
   if (controls.abort === target) {
     const message = `aborted by annotation at step ${(previous?.step ?? 0) + 1}/${steps}; stable keeps pipeline ${promoted}`;
     return rolledBack(
-      { ...(previous ?? fresh(base, plan, nowMs)), ...base, state: 'Aborted', weight: 0, message },
+      { ...(previous ?? fresh(base, plan)), ...base, state: 'Aborted', weight: 0, message },
       'Aborted',
     );
   }
   if (controls.promote === target || previous?.state === 'Promoting') {
     const message = `promoting pipeline ${target}${controls.promote === target ? ' (by annotation)' : ''}`;
     const status: RolloutStatus = {
-      ...(previous ?? fresh(base, plan, nowMs)),
+      ...(previous ?? fresh(base, plan)),
       ...base,
       state: 'Promoting',
       step: steps,
@@ -211,9 +211,9 @@ export function decideRollout(inputs: RolloutInputs): RolloutDecision {
 
   // A new change (or the first sight of one): step 1, clock not started until the canary serves it.
   if (previous === undefined) {
-    const status = fresh(base, plan, nowMs);
+    const status = fresh(base, plan);
     return {
-      ...progress(status, plan, nowMs),
+      ...progress(status, plan),
       event: {
         type: 'Normal',
         reason: 'RolloutStarted',
@@ -248,7 +248,6 @@ export function decideRollout(inputs: RolloutInputs): RolloutDecision {
           message: `step ${running.step + 1}/${steps}: waiting for a canary pod to run the new pipeline`,
         },
         plan,
-        nowMs,
       );
     }
     return progress(
@@ -258,14 +257,13 @@ export function decideRollout(inputs: RolloutInputs): RolloutDecision {
         message: `step ${running.step + 1}/${steps}: ${running.weight}% on the canary`,
       },
       plan,
-      nowMs,
     );
   }
 
   const intervalMs = plan.intervalSeconds * 1000;
   const sinceJudged =
     running.lastAnalysisAt === undefined ? Number.POSITIVE_INFINITY : sinceMs(running.lastAnalysisAt, nowMs);
-  if (sinceJudged < intervalMs) return progress(running, plan, nowMs, intervalMs - sinceJudged);
+  if (sinceJudged < intervalMs) return progress(running, plan, intervalMs - sinceJudged);
 
   // No window yet (the step just began, or this operator restarted): nothing measured so far.
   const verdict: StepVerdict = analyzeStep(
@@ -320,7 +318,6 @@ export function decideRollout(inputs: RolloutInputs): RolloutDecision {
           message: `step ${running.step + 1}/${steps} at ${running.weight}%: waiting for traffic: ${verdict.message}`,
         },
         plan,
-        nowMs,
         intervalMs,
         REASON.rolloutWaitingForTraffic,
       );
@@ -343,14 +340,13 @@ export function decideRollout(inputs: RolloutInputs): RolloutDecision {
           message: `step ${running.step + 1}/${steps} at ${running.weight}%: still too little traffic after ${plan.maxWaitSeconds}s (onLowTraffic: Pause): ${verdict.message}; it goes on when traffic comes, or promote or abort by hand`,
         },
         plan,
-        nowMs,
         intervalMs,
         REASON.rolloutWaitingForTraffic,
       );
     }
     passed = true;
   }
-  if (!passed) return progress(judged, plan, nowMs, intervalMs);
+  if (!passed) return progress(judged, plan, intervalMs);
 
   const pauseLeftMs = step.pauseSeconds * 1000 - elapsedMs;
   if (pauseLeftMs > 0) {
@@ -360,7 +356,6 @@ export function decideRollout(inputs: RolloutInputs): RolloutDecision {
         message: `step ${running.step + 1}/${steps} at ${running.weight}%: passing, ${Math.ceil(pauseLeftMs / 1000)}s of its pause left`,
       },
       plan,
-      nowMs,
       Math.min(pauseLeftMs, intervalMs),
     );
   }
@@ -380,7 +375,7 @@ export function decideRollout(inputs: RolloutInputs): RolloutDecision {
   const { stepStartedAt: _started, lastAnalysisAt: _judged, ...rest } = judged;
   const message = `step ${nextIndex + 1}/${steps}: ${next.weight}% on the canary`;
   return {
-    ...progress({ ...rest, step: nextIndex, weight: next.weight, message }, plan, nowMs),
+    ...progress({ ...rest, step: nextIndex, weight: next.weight, message }, plan),
     event: {
       type: 'Normal',
       reason: 'RolloutStepPassed',
@@ -389,11 +384,7 @@ export function decideRollout(inputs: RolloutInputs): RolloutDecision {
   };
 }
 
-function fresh(
-  base: { target: string; promoted: string; steps: number },
-  plan: RolloutPlan,
-  _nowMs: number,
-): RolloutStatus {
+function fresh(base: { target: string; promoted: string; steps: number }, plan: RolloutPlan): RolloutStatus {
   const first = plan.steps[0] ?? { weight: 0 };
   return {
     state: 'Progressing',
@@ -412,7 +403,6 @@ function withoutPause(status: RolloutStatus): RolloutStatus {
 function progress(
   status: RolloutStatus,
   plan: RolloutPlan,
-  _nowMs: number,
   requeueAfterMs = plan.intervalSeconds * 1000,
   reason: DesiredCondition['reason'] = REASON.rolloutProgressing,
 ): RolloutDecision {

@@ -5,6 +5,7 @@ import { buildApp } from '../../gateway/http/build-app.ts';
 import { createGatewayMetrics, type GatewayMetrics } from '../../gateway/observability/metrics.ts';
 import { buildRuntime, type GatewayRuntime } from '../../gateway/runtime/gateway-runtime.ts';
 import { RuntimeHolder } from '../../gateway/runtime/runtime-holder.ts';
+import { repoConfigDigests } from '../../kernel/repo-config-digest.ts';
 import { type FakeEngine, fakeEngine } from './fake-engine.ts';
 
 export interface InjectGateway {
@@ -27,7 +28,7 @@ export async function injectGateway(
   } = {},
   engineOptions: { autoAck?: boolean; hangOnConnect?: boolean } = { autoAck: true },
 ): Promise<InjectGateway> {
-  const parsed = validateConfig({
+  const document = {
     revision: 'test-rev',
     server: raw.server ?? {},
     producers: { main: { type: 'kafka', brokers: ['127.0.0.1:9'], batch: { lingerMs: 1 }, ...raw.producer } },
@@ -35,7 +36,8 @@ export async function injectGateway(
       access: { producer: 'main', topic: 'logs.access', mode: 'sync', key: 'host' },
       audit: { producer: 'main', topic: 'logs.audit', mode: 'async' },
     },
-  });
+  };
+  const parsed = validateConfig(document);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
   const engine = fakeEngine(engineOptions);
   const metrics = createGatewayMetrics({ defaultMetrics: false });
@@ -51,7 +53,7 @@ export async function injectGateway(
       }),
     },
     undefined,
-    parsed.repoDigests,
+    repoConfigDigests(document),
   );
   const holder = new RuntimeHolder<GatewayRuntime>();
   holder.swap(runtime);
