@@ -39,7 +39,7 @@ import { type RunFigures, renderReport } from './bench-report.ts';
 import { summarizeLatencies } from './bench-stats.ts';
 import { measureEngineCost } from './engine-cost.ts';
 import { type GatewayProcess, startGatewayProcess } from './gateway-process.ts';
-import { gatewayCommandLine, type ImageRuntime, parseImageRuntime } from './image-runtime.ts';
+import { envText, gatewayCommandLine, type ImageRuntime, parseImageRuntime } from './image-runtime.ts';
 import {
   type IngestTarget,
   type PhaseTally,
@@ -345,7 +345,7 @@ async function measureFloor(session: BenchSession, label: string): Promise<Floor
     mainFile: FLOOR_MAIN,
     configFile: '',
     command: [FLOOR_MAIN, '--lines', String(options.linesPerRequest)],
-    env: { NODE_OPTIONS: image.nodeOptions },
+    env: image.env,
     cwd: ROOT,
   });
   liveGateways.add(floor);
@@ -465,7 +465,7 @@ async function runOnce(
     mainFile: GATEWAY_MAIN,
     configFile,
     command: imageCommand(image, configFile),
-    env: { NODE_OPTIONS: image.nodeOptions },
+    env: image.env,
     nodeArgs,
     cwd: ROOT,
     gatewayArgs: options.workers > 1 ? ['--workers', String(options.workers)] : [],
@@ -798,7 +798,7 @@ async function main(): Promise<number> {
           `${options.warmupS} s warm-up, ${options.durationS} s closed loop (${options.connections} connections, ` +
           `${options.linesPerRequest} lines of ~${lineBytes.toFixed(0)} B per request, ${(bodyBytes / 1024).toFixed(1)} KiB), ` +
           `then ${options.halfRateS} s open loop at half that peak rate; ${options.runs} run(s) per cell, medians`,
-        `gateway: run as the image runs it (Dockerfile): NODE_OPTIONS=${image.nodeOptions} node ${gatewayCommandLine(image, 'FILE').join(' ')}`,
+        `gateway: run as the image runs it (Dockerfile): ${envText(image.env)} node ${gatewayCommandLine(image, 'FILE').join(' ')}`,
         `HTTP floor: bench/http-floor.ts (node:http, reads each body, answers 200), same NODE_OPTIONS, same load, ${options.durationS} s, once per matrix run`,
         `producer: acks all, batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}; ` +
           `topics ${options.partitions} partitions` +
@@ -843,7 +843,7 @@ async function main(): Promise<number> {
         `repo mode sync, kafka producer engine ${options.engine}, compression lz4, acks all, ` +
         `batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}` +
         (nodeArgs.length > 0 ? `, node flags ${nodeArgs.join(' ')}` : ''),
-      `gateway command line as in the image (Dockerfile): NODE_OPTIONS=${image.nodeOptions} node ${gatewayCommandLine(image, 'FILE').join(' ')}`,
+      `gateway command line as in the image (Dockerfile): ${envText(image.env)} node ${gatewayCommandLine(image, 'FILE').join(' ')}`,
       `HTTP floor: bench/http-floor.ts (node:http, reads each body, answers 200), same NODE_OPTIONS and load, ${options.durationS} s per run`,
       `kcat: -P -z lz4 -X acks=all, other librdkafka settings default; its time includes process start and the final flush`,
       `topics: ${options.partitions} partitions, replication factor 1, a fresh pair per run`,

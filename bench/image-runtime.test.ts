@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { gatewayCommandLine, parseImageRuntime } from './image-runtime.ts';
+import { envText, gatewayCommandLine, parseImageRuntime } from './image-runtime.ts';
 
 const dockerfile = (body: string) => `FROM node:24-slim AS deps\nENV NODE_OPTIONS=--wrong\n${body}`;
 
@@ -23,6 +23,16 @@ describe('parseImageRuntime', () => {
   });
 
   it.each([
+    ['pairs, one quoted', 'ENV A=1 B="two words" C=', { A: '1', B: 'two words', C: '' }],
+    ['the legacy form', 'ENV A some value', { A: 'some value' }],
+    ['a later ENV wins', 'ENV A=1 B=2\nENV A=3', { A: '3', B: '2' }],
+  ])('the environment of the final stage: %s', (_name, lines, env) => {
+    const parsed = parseImageRuntime(dockerfile(`FROM x\n${lines}\nENTRYPOINT ["node", "a.ts"]\nCMD ["g"]`));
+    expect(parsed).toMatchObject({ ok: true, runtime: { env } });
+    if (parsed.ok) expect(Object.keys(parsed.runtime.env)).toEqual(Object.keys(env));
+  });
+
+  it.each([
     ['no ENTRYPOINT', 'FROM x\nCMD ["gateway"]', /ENTRYPOINT/],
     ['shell-form CMD', 'FROM x\nENTRYPOINT ["node", "a.ts"]\nCMD gateway', /CMD/],
   ])('refuses %s', (_name, body, message) => {
@@ -35,11 +45,21 @@ describe('parseImageRuntime', () => {
     const parsed = parseImageRuntime(readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8'));
     if (!parsed.ok) throw new Error(parsed.message);
     expect(parsed.runtime.nodeOptions).toMatch(/--max-semi-space-size=\d+/);
+    expect(parsed.runtime.env).toMatchObject({
+      NODE_ENV: 'production',
+      NODE_OPTIONS: parsed.runtime.nodeOptions,
+    });
     expect(gatewayCommandLine(parsed.runtime, '/tmp/g.yaml')).toEqual([
       'bin/sluice.js',
       'gateway',
       '--config',
       '/tmp/g.yaml',
     ]);
+  });
+
+  it('prints the environment as a shell line', () => {
+    expect(envText({ NODE_ENV: 'production', NODE_OPTIONS: '--a=1 --b', EMPTY: '' })).toBe(
+      'NODE_ENV=production NODE_OPTIONS="--a=1 --b" EMPTY=""',
+    );
   });
 });
