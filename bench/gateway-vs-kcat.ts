@@ -336,7 +336,7 @@ interface FloorFigures {
 
 /**
  * The HTTP floor (bench/http-floor.ts) under the same closed loop as the gateway, run the
- * way the image runs Node (its NODE_OPTIONS): lines/s and CPU µs per line of HTTP alone.
+ * way the image runs Node (its environment, NODE_OPTIONS among it): lines/s and CPU µs per line of HTTP alone.
  */
 async function measureFloor(session: BenchSession, label: string): Promise<FloorFigures> {
   const { options, bodies, image } = session;
@@ -799,7 +799,7 @@ async function main(): Promise<number> {
           `${options.linesPerRequest} lines of ~${lineBytes.toFixed(0)} B per request, ${(bodyBytes / 1024).toFixed(1)} KiB), ` +
           `then ${options.halfRateS} s open loop at half that peak rate; ${options.runs} run(s) per cell, medians`,
         `gateway: run as the image runs it (Dockerfile): ${envText(image.env)} node ${gatewayCommandLine(image, 'FILE').join(' ')}`,
-        `HTTP floor: bench/http-floor.ts (node:http, reads each body, answers 200), same NODE_OPTIONS, same load, ${options.durationS} s, once per matrix run`,
+        `HTTP floor: bench/http-floor.ts (node:http, reads each body, answers 200), same environment, same load, ${options.durationS} s, once per matrix run`,
         `producer: acks all, batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}; ` +
           `topics ${options.partitions} partitions` +
           (nodeArgs.length > 0 ? `; gateway node flags ${nodeArgs.join(' ')}` : ''),
@@ -844,7 +844,7 @@ async function main(): Promise<number> {
         `batch maxMessages ${options.maxMessages}, maxBytes ${options.maxBytes}, lingerMs ${options.lingerMs}` +
         (nodeArgs.length > 0 ? `, node flags ${nodeArgs.join(' ')}` : ''),
       `gateway command line as in the image (Dockerfile): ${envText(image.env)} node ${gatewayCommandLine(image, 'FILE').join(' ')}`,
-      `HTTP floor: bench/http-floor.ts (node:http, reads each body, answers 200), same NODE_OPTIONS and load, ${options.durationS} s per run`,
+      `HTTP floor: bench/http-floor.ts (node:http, reads each body, answers 200), same environment and load, ${options.durationS} s per run`,
       `kcat: -P -z lz4 -X acks=all, other librdkafka settings default; its time includes process start and the final flush`,
       `topics: ${options.partitions} partitions, replication factor 1, a fresh pair per run`,
     ],

@@ -3,9 +3,10 @@
 // entry point and subcommand) and cannot drift from it. Pure.
 
 export interface ImageRuntime {
-  /** The image's NODE_OPTIONS (e.g. --max-semi-space-size=8); '' when it sets none. */
-  readonly nodeOptions: string;
-  /** Every variable the final stage's ENV instructions set (NODE_OPTIONS, NODE_ENV, …), the last value of each. */
+  /**
+   * Every variable the final stage's ENV instructions set, the last value of each: NODE_OPTIONS
+   * (e.g. --max-semi-space-size=8), NODE_ENV, …
+   */
   readonly env: Readonly<Record<string, string>>;
   /** ENTRYPOINT in exec form, e.g. ["node", "bin/sluice.ts"]. */
   readonly entrypoint: readonly string[];
@@ -62,12 +63,11 @@ export function parseImageRuntime(dockerfile: string): ImageRuntimeResult {
     if (!/^ENV\s/i.test(line)) continue;
     Object.assign(env, envPairs(line.replace(/^ENV\s+/i, '')));
   }
-  const nodeOptions = env.NODE_OPTIONS ?? '';
   const entrypoint = execForm(final.findLast((line) => /^ENTRYPOINT\s/i.test(line)));
   const command = execForm(final.findLast((line) => /^CMD\s/i.test(line)));
   if (entrypoint === undefined) return { ok: false, message: 'the final stage has no exec-form ENTRYPOINT' };
   if (command === undefined) return { ok: false, message: 'the final stage has no exec-form CMD' };
-  return { ok: true, runtime: { nodeOptions, env, entrypoint, command } };
+  return { ok: true, runtime: { env, entrypoint, command } };
 }
 
 /**
